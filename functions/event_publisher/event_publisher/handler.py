@@ -1,0 +1,41 @@
+"""Lambda entry: the table stream (filtered to new outbox items) to the CRM event bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm import aws
+from crm.config import get_settings
+from crm.models import OUTBOX_PREFIX, OutboxItem
+from crm.observability import count, logger, metrics
+
+from event_publisher.publish import OutboxEvent, publish
+
+
+def outbox_events(event: dict[str, Any]) -> list[OutboxEvent]:
+    """The new outbox items of a stream batch; anything else on the stream is not ours to send."""
+    found = []
+    for record in event.get("Records", []):
+        image = (record.get("dynamodb") or {}).get("NewImage") or {}
+        if record.get("eventName") != "INSERT" or not image.get("PK", {}).get("S", "").startswith(OUTBOX_PREFIX):
+            continue
+        item = OutboxItem.from_raw_data(image)
+        found.append(OutboxEvent(record["dynamodb"]["SequenceNumber"], item.event_id, item.detail_type,
+                                 item.detail, item.created_at))
+    return found
+
+
+def _put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return aws.client("events").put_events(Entries=entries)
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    events = outbox_events(event)
+    failed = publish(events, get_settings().event_bus_name, _put_events)
+    count("EventsPublished", len(events) - len(failed))
+    if failed:
+        count("EventsPublishFailed", len(failed))
+        logger.warning("some events were not published; the stream will retry them", extra={"failed": failed})
+    # Only the failed records (and those after them) are retried, by ReportBatchItemFailures.
+    return {"batchItemFailures": [{"itemIdentifier": seq} for seq in failed]}

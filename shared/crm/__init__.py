@@ -1,0 +1,1 @@
+"""Code every CRM function shares: configuration, models, normalization, events, errors, logging."""

@@ -1,0 +1,61 @@
+"""The one configuration model. Every function reads it once, at first use, from its environment."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Development default for the local stack only; in AWS the key comes from Secrets Manager.
+DEV_CURSOR_SECRET = "local-development-cursor-secret-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable deployment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    event_bus_name: str
+    attachments_bucket: str
+    region: str
+    # Set only on the local stack, where every AWS client talks to the embedded moto server.
+    aws_endpoint_url: str | None = None
+    cursor_secret_arn: str | None = None
+    cursor_secret: str | None = None
+    form_cache_seconds: int = 60
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("CRM_TABLE_NAME", "CRM_EVENT_BUS_NAME", "CRM_ATTACHMENTS_BUCKET")
+                   if not env.get(name, "").strip()]
+        if missing:
+            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+        if not region:
+            raise ConfigError("AWS_REGION is not set")
+        cache_seconds = env.get("CRM_FORM_CACHE_SECONDS", "60")
+        if not cache_seconds.isdigit():
+            raise ConfigError("CRM_FORM_CACHE_SECONDS must be a whole number of seconds")
+        secret_arn = env.get("CRM_CURSOR_SECRET_ARN", "").strip() or None
+        secret = env.get("CRM_CURSOR_SECRET", "").strip() or None
+        if secret_arn is None and secret is None:
+            secret = DEV_CURSOR_SECRET
+        return cls(
+            table_name=env["CRM_TABLE_NAME"].strip(),
+            event_bus_name=env["CRM_EVENT_BUS_NAME"].strip(),
+            attachments_bucket=env["CRM_ATTACHMENTS_BUCKET"].strip(),
+            region=region,
+            aws_endpoint_url=env.get("CRM_AWS_ENDPOINT_URL", "").strip() or None,
+            cursor_secret_arn=secret_arn,
+            cursor_secret=secret,
+            form_cache_seconds=int(cache_seconds),
+        )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings.from_environ()

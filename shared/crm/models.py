@@ -1,0 +1,186 @@
+"""The single table's items, as PynamoDB models. Keys are built here and nowhere else."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from crm.config import Settings
+
+OUTBOX_PREFIX = "OUTBOX#"
+
+
+class CrmItem(Model):
+    """Every item of the one table. `bind_table` points all models at the deployed table."""
+
+    class Meta:
+        table_name = "crm-unbound"
+        region = "us-east-1"
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+
+
+_connection: Connection | None = None
+
+
+def bind_table(settings: Settings) -> None:
+    """Point every model (and the transaction connection) at the configured table and endpoint."""
+    global _connection
+    CrmItem.Meta.table_name = settings.table_name
+    CrmItem.Meta.region = settings.region
+    CrmItem.Meta.host = settings.aws_endpoint_url
+    for model in (CrmItem, *_all_subclasses(CrmItem)):
+        model._connection = None
+    _connection = None
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+def transaction_connection() -> Connection:
+    """One connection, kept for the container's life, for TransactWriteItems."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=CrmItem.Meta.region, host=getattr(CrmItem.Meta, "host", None))
+    return _connection
+
+
+class ContactListIndex(GlobalSecondaryIndex):
+    """GSI1: contacts newest first, so a page of the list is one Query."""
+
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class ContactItem(CrmItem):
+    contact_id = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    email_key = UnicodeAttribute(null=True)
+    emails = UnicodeSetAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    phones = UnicodeSetAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    company = UnicodeAttribute(null=True)
+    job_title = UnicodeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+    lifecycle_stage = UnicodeAttribute()
+    lead_status = UnicodeAttribute()
+    source = UnicodeAttribute(null=True)
+    custom_fields = MapAttribute()
+    first_touch = MapAttribute(null=True)
+    last_touch = MapAttribute(null=True)
+    search_name = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    by_created = ContactListIndex()
+
+    @staticmethod
+    def key(contact_id: str) -> tuple[str, str]:
+        return f"CONTACT#{contact_id}", "PROFILE"
+
+    @staticmethod
+    def list_key() -> str:
+        return "CONTACTS"
+
+
+class UniqueItem(CrmItem):
+    """A uniqueness sentinel: one per email key or E.164 phone, naming the contact that owns it."""
+
+    kind = UnicodeAttribute()
+    contact_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(kind: str, value: str) -> tuple[str, str]:
+        return f"UNIQUE#{kind.upper()}#{value}", "UNIQUE"
+
+
+class HistoryItem(CrmItem):
+    """One entry of a contact's timeline."""
+
+    entry_type = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    data = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(contact_id: str, created_at: str, entry_id: str) -> tuple[str, str]:
+        return f"CONTACT#{contact_id}", f"HISTORY#{created_at}#{entry_id}"
+
+
+class FormItem(CrmItem):
+    """A web form's configuration; its shape is validated by lead capture's FormConfig."""
+
+    config = MapAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(form_id: str) -> tuple[str, str]:
+        return f"FORM#{form_id}", "CONFIG"
+
+
+class SubmissionItem(CrmItem):
+    """A raw form submission, kept whether it was accepted or judged spam."""
+
+    submission_id = UnicodeAttribute()
+    form_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    spam_reasons = ListAttribute(null=True)
+    contact_id = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute()
+    raw_body = UnicodeAttribute(null=True)
+    fields = MapAttribute()
+    files = ListAttribute(null=True)
+    source = MapAttribute()
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(form_id: str, created_at: str, submission_id: str) -> tuple[str, str]:
+        return f"FORM#{form_id}", f"SUBMISSION#{created_at}#{submission_id}"
+
+
+class OutboxItem(CrmItem):
+    """An event written with the state change it announces; the stream publisher sends it."""
+
+    event_id = UnicodeAttribute()
+    detail_type = UnicodeAttribute()
+    detail = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(event_id: str) -> tuple[str, str]:
+        return f"{OUTBOX_PREFIX}{event_id}", "EVENT"
+
+
+class RateCounterItem(CrmItem):
+    """Hits from one address on one form in one minute; expires by TTL."""
+
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(form_id: str, ip: str, window: int) -> tuple[str, str]:
+        return f"RATE#{form_id}#{ip}", f"WINDOW#{window}"
+
