@@ -21,7 +21,8 @@ def encode_cursor(last_key: dict[str, Any], secret: str, scope: str) -> str:
 
 def decode_cursor(cursor: str, secret: str, scope: str) -> dict[str, Any]:
     payload, _, signature = cursor.partition(".")
-    if not payload or not hmac.compare_digest(signature, _sign(payload.encode(), secret, scope)):
+    expected = _sign(payload.encode("utf-8", "surrogatepass"), secret, scope)
+    if not payload or not hmac.compare_digest(signature.encode("utf-8", "surrogatepass"), expected.encode()):
         raise InvalidCursor("This cursor is not valid for this list.")
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

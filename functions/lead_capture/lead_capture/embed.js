@@ -1,4 +1,4 @@
-/* Serverless CRM web form. Paste <script src=".../forms/FORM_ID/embed.js"></script> where the form goes. */
+/* Serverless CRM web form: load this file with a script tag where the form should appear. */
 (function () {
   "use strict";
   var config = __CRM_FORM_CONFIG__;

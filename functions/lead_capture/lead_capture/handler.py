@@ -32,9 +32,14 @@ def _lead_store() -> DynamoLeadStore:
     return _store
 
 
+def forget_cached_forms() -> None:
+    """Drops this container's cached form configurations (a changed form is seen at once)."""
+    _form_cache.clear()
+
+
 def cached_form(form_id: str) -> FormConfig:
     """The form's configuration, cached per container so a warm submission needs no read."""
-    _lead_store()
+    _lead_store()  # binds the table on first use
     now = time.monotonic()
     hit = _form_cache.get(form_id)
     if hit is None or hit[0] < now:

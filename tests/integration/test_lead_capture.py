@@ -1,0 +1,263 @@
+"""Lead capture end to end inside moto: one person is one contact, nothing accepted is lost."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import LOCAL_ORIGIN, sample_event, table_items
+
+
+def invoke(event: dict[str, Any]) -> dict[str, Any]:
+    from lead_capture.handler import handler
+
+    return handler(event, None)
+
+
+def submit_json(fields: dict[str, Any], ip: str = "203.0.113.7", **headers: str) -> dict[str, Any]:
+    event = sample_event("lead_capture_submit_json.json", body=json.dumps(fields, ensure_ascii=False))
+    event["headers"].update(headers)
+    event["requestContext"]["http"]["sourceIp"] = ip
+    return invoke(event)
+
+
+def body(response: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(response["body"])
+
+
+def items_by_prefix(aws: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    return [i for i in table_items(aws["dynamodb"], aws["settings"].table_name) if i["PK"]["S"].startswith(prefix)]
+
+
+def contact(aws: dict[str, Any], contact_id: str) -> dict[str, Any]:
+    key = {"PK": {"S": f"CONTACT#{contact_id}"}, "SK": {"S": "PROFILE"}}
+    return aws["dynamodb"].get_item(TableName=aws["settings"].table_name, Key=key)["Item"]
+
+
+def test_a_new_lead_becomes_one_contact_with_its_submission_history_and_events(aws):
+    # Given the sample JSON submission (Persian name, spaced mixed-case email, Iranian phone)
+    # When it is posted
+    response = invoke(sample_event("lead_capture_submit_json.json"))
+    # Then a contact is created, normalized, with a lead stage and first/last touch
+    assert response["statusCode"] == 201
+    result = body(response)
+    assert result["created"] is True
+    saved = contact(aws, result["contact_id"])
+    assert saved["email"]["S"] == "Ali.Rezaei@example.com"
+    assert saved["phone"]["S"] == "+989123456789"
+    assert saved["lifecycle_stage"]["S"] == "lead" and saved["lead_status"]["S"] == "new"
+    assert saved["search_name"]["S"] == "علی رضایی"
+    assert saved["first_touch"]["M"]["utm_source"]["S"] == "google"
+    assert saved["first_touch"]["M"]["ip"]["S"] == "203.0.113.7"
+    # And the submission, a history entry and both outbox events were written with it
+    assert [i["status"]["S"] for i in items_by_prefix(aws, "FORM#contact-us") if "status" in i] == ["accepted"]
+    assert sorted(i["detail_type"]["S"] for i in items_by_prefix(aws, "OUTBOX#")) == ["Contact Created",
+                                                                                      "Form Submitted"]
+    history = [i for i in items_by_prefix(aws, f"CONTACT#{result['contact_id']}") if i["SK"]["S"].startswith("HISTORY#")]
+    assert history[0]["data"]["M"]["submitted"]["M"]["message"]["S"].startswith("سلام")
+    # And CORS allows the configured origin
+    assert response["headers"]["access-control-allow-origin"] == LOCAL_ORIGIN
+
+
+def test_a_repeat_with_another_case_matches_fills_gaps_and_never_overwrites(aws):
+    first = body(submit_json({"email": "ivan@example.ru", "first_name": "Иван"}))
+    # When the same person comes back with a different case, a new last name and a different first name
+    again = submit_json({"email": "  IVAN@Example.RU ", "first_name": "Ваня", "last_name": "Петров",
+                         "utm_source": "newsletter"})
+    # Then it is the same contact, the empty field is filled, the filled one kept
+    assert again["statusCode"] == 200
+    assert body(again) == {"contact_id": first["contact_id"], "created": False}
+    saved = contact(aws, first["contact_id"])
+    assert saved["first_name"]["S"] == "Иван"
+    assert saved["last_name"]["S"] == "Петров"
+    assert saved["last_touch"]["M"]["utm_source"]["S"] == "newsletter"
+    assert "utm_source" not in saved["first_touch"]["M"]
+    assert saved["version"]["N"] == "2"
+    # And the repeat, with the value that was not applied, is in the contact's history
+    history = [i for i in items_by_prefix(aws, f"CONTACT#{first['contact_id']}") if i["SK"]["S"].startswith("HISTORY#")]
+    assert [h["entry_type"]["S"] for h in history] == ["contact_created", "form_resubmitted"]
+    assert history[1]["data"]["M"]["submitted"]["M"]["first_name"]["S"] == "Ваня"
+    assert len(items_by_prefix(aws, "UNIQUE#EMAIL#")) == 1
+
+
+def test_a_known_phone_in_another_format_matches_the_same_contact(aws):
+    first = body(submit_json({"email": "ru@example.ru", "phone": "+7 912 345-67-89"}))
+    event = sample_event("lead_capture_submit_urlencoded.json")  # "8 (912) 345-67-89", another email
+    from crm.forms import FormConfig, save_form, load_form
+    from lead_capture.handler import forget_cached_forms
+
+    save_form(FormConfig.from_dict({**load_form("contact-us").to_dict(), "default_phone_region": "RU"}))
+    forget_cached_forms()
+    response = invoke(event)
+    # Then the browser post is redirected and lands on the contact that owns the phone
+    assert response["statusCode"] == 303
+    assert response["headers"]["location"] == "https://www.example.com/thanks"
+    saved = contact(aws, first["contact_id"])
+    assert {v for v in saved["emails"]["SS"]} == {"ru@example.ru", "ivan.petrov@example.ru"}
+    assert len([i for i in items_by_prefix(aws, "CONTACT#") if i["SK"]["S"] == "PROFILE"]) == 1
+
+
+def test_an_email_owned_by_one_contact_and_a_phone_by_another_stay_with_their_owners(aws):
+    by_email = body(submit_json({"email": "one@example.com"}))["contact_id"]
+    by_phone = body(submit_json({"email": "two@example.com", "phone": "+1 415 555 0100"}))["contact_id"]
+    response = submit_json({"email": "ONE@example.com", "phone": "(415) 555-0100"})
+    assert body(response)["contact_id"] == by_email
+    assert "phones" not in contact(aws, by_email)
+    assert contact(aws, by_phone)["phones"]["SS"] == ["+14155550100"]
+
+
+def test_spam_is_kept_for_review_and_creates_no_contact(aws):
+    response = submit_json({"email": "bot@example.com", "website": "http://cheap.example"})
+    assert response["statusCode"] == 202
+    submissions = [i for i in items_by_prefix(aws, "FORM#contact-us") if "status" in i]
+    assert [(s["status"]["S"], s["spam_reasons"]["L"][0]["S"]) for s in submissions] == [("spam", "honeypot_filled")]
+    assert items_by_prefix(aws, "CONTACT#") == [] and items_by_prefix(aws, "OUTBOX#") == []
+
+
+def test_too_fast_a_submission_is_spam(aws):
+    response = submit_json({"email": "fast@example.com", "_ts": str(int(time.time() * 1000))})
+    assert response["statusCode"] == 202
+    assert items_by_prefix(aws, "CONTACT#") == []
+
+
+def test_one_address_is_rate_limited_and_the_refusal_changes_nothing(aws, monkeypatch):
+    # Given a clock that stays inside one rate window, and the demo form's 20 per minute
+    monkeypatch.setattr("lead_capture.store.epoch_seconds", lambda: 1_795_521_600)
+    limit = 20
+    statuses = [submit_json({"email": f"p{i}@example.com"}, ip="198.51.100.9")["statusCode"] for i in range(limit)]
+    assert statuses == [201] * limit
+    before = len(table_items(aws["dynamodb"], aws["settings"].table_name))
+    refused = submit_json({"email": "one-more@example.com"}, ip="198.51.100.9")
+    assert refused["statusCode"] == 429 and refused["headers"]["retry-after"] == "60"
+    assert body(refused)["error"]["code"] == "rate_limited"
+    assert len(table_items(aws["dynamodb"], aws["settings"].table_name)) == before
+    # And another address is not affected
+    assert submit_json({"email": "someone@example.com"}, ip="198.51.100.10")["statusCode"] == 201
+
+
+def test_multipart_files_go_to_the_attachments_bucket_content_addressed(aws):
+    from crm.forms import FormConfig, load_form, save_form
+    from lead_capture.handler import forget_cached_forms
+
+    config = load_form("contact-us").to_dict()
+    config["fields"].append({"name": "brief", "label": "Brief", "type": "file"})
+    save_form(FormConfig.from_dict(config))
+    forget_cached_forms()
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 10
+    raw = (b"--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nfiles@example.com\r\n"
+           b"--b\r\nContent-Disposition: form-data; name=\"brief\"; filename=\"brief.pdf\"\r\n"
+           b"Content-Type: application/pdf\r\n\r\n" + pdf + b"\r\n--b--\r\n")
+    event = sample_event("lead_capture_submit_multipart.json", body=base64.b64encode(raw).decode())
+    event["headers"]["content-type"] = "multipart/form-data; boundary=b"
+    first = invoke(event)
+    second = invoke(event)
+    assert (first["statusCode"], second["statusCode"]) == (201, 200)
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=aws["settings"].attachments_bucket)["Contents"]]
+    assert len(keys) == 1
+    stored = aws["s3"].get_object(Bucket=aws["settings"].attachments_bucket, Key=keys[0])["Body"].read()
+    assert stored == pdf
+    files = [i["files"]["L"][0]["M"] for i in items_by_prefix(aws, "FORM#contact-us") if "files" in i]
+    assert files[0]["filename"]["S"] == "brief.pdf" and files[0]["key"]["S"] == keys[0]
+
+
+def test_the_multipart_sample_creates_a_greek_contact(aws):
+    response = invoke(sample_event("lead_capture_submit_multipart.json"))
+    assert response["statusCode"] == 201
+    assert contact(aws, body(response)["contact_id"])["first_name"]["S"] == "Ελένη"
+
+
+@pytest.mark.parametrize(("change", "status", "code"), [
+    ({"pathParameters": {"form_id": "no-such-form"}}, 404, "form_not_found"),
+    ({"pathParameters": {"form_id": "../../etc"}}, 404, "form_not_found"),
+    ({"headers": {"content-type": "text/xml"}}, 415, "unsupported_media_type"),
+    ({"body": "x" * 70_000}, 413, "body_too_large"),
+    ({"headers": {"content-type": "application/json", "origin": "https://evil.example"}}, 403, "origin_not_allowed"),
+    ({"body": '{"email": "not-an-email"}'}, 422, "validation_failed"),
+    ({"body": '{"first_name": "Ali"}'}, 422, "validation_failed"),
+    ({"body": "[]"}, 400, "invalid_json"),
+    ({"routeKey": "DELETE /forms/{form_id}/submissions"}, 404, "not_found"),
+])
+def test_bad_requests_get_a_clear_4xx_and_change_nothing(aws, change, status, code):
+    before = table_items(aws["dynamodb"], aws["settings"].table_name)
+    response = invoke(sample_event("lead_capture_submit_json.json", **change))
+    assert response["statusCode"] == status
+    assert body(response)["error"]["code"] == code
+    assert table_items(aws["dynamodb"], aws["settings"].table_name) == before
+
+
+def test_preflight_answers_only_configured_origins(aws):
+    allowed = invoke(sample_event("lead_capture_preflight.json"))
+    assert allowed["statusCode"] == 204
+    assert allowed["headers"]["access-control-allow-origin"] == LOCAL_ORIGIN
+    event = sample_event("lead_capture_preflight.json")
+    event["headers"]["origin"] = "https://evil.example"
+    assert invoke(event)["statusCode"] == 403
+
+
+def test_the_embed_script_is_served_as_javascript(aws):
+    response = invoke(sample_event("lead_capture_embed.json"))
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"].startswith("application/javascript")
+    assert '"form_id": "contact-us"' in response["body"]
+
+
+def test_concurrent_submissions_with_one_email_make_one_contact(serialized_aws):
+    aws = serialized_aws
+    # Given 24 submissions of one person, racing, in different cases and spacing
+    variants = ["race@example.com", " RACE@example.com", "Race@Example.com ", "race@EXAMPLE.COM"]
+    results: list[dict[str, Any]] = []
+    barrier = threading.Barrier(24)
+
+    def post(i: int) -> None:
+        barrier.wait()
+        results.append(submit_json({"email": variants[i % 4], "first_name": f"R{i}"}, ip=f"192.0.2.{i}"))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly one contact exists, every submission got its id, and each was recorded
+    assert sorted(r["statusCode"] for r in results) == [200] * 23 + [201]
+    assert len({body(r)["contact_id"] for r in results}) == 1
+    assert len([i for i in items_by_prefix(aws, "CONTACT#") if i["SK"]["S"] == "PROFILE"]) == 1
+    assert len([i for i in items_by_prefix(aws, "FORM#contact-us") if "status" in i]) == 24
+
+
+form_values = st.one_of(st.text(max_size=300), st.integers(), st.floats(allow_nan=False), st.none(),
+                        st.booleans(), st.lists(st.text(max_size=5), max_size=3))
+form_bodies = st.dictionaries(
+    st.sampled_from(["email", "phone", "first_name", "last_name", "company", "message", "website", "_ts",
+                     "utm_source", "_page", "x"]) | st.text(max_size=20), form_values, max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(fields=form_bodies)
+def test_any_json_a_stranger_sends_is_accepted_or_refused_cleanly(aws, fields):
+    # Given any JSON object of fields / When posted / Then 2xx, or a 4xx that wrote nothing
+    before = len(table_items(aws["dynamodb"], aws["settings"].table_name))
+    response = submit_json(fields, ip="192.0.2.200")
+    assert response["statusCode"] in (200, 201, 202, 400, 413, 422, 429)
+    assert "error" in body(response) or response["statusCode"] < 300
+    if response["statusCode"] >= 400:
+        assert len(table_items(aws["dynamodb"], aws["settings"].table_name)) == before
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(raw=st.binary(max_size=2000), content_type=st.sampled_from([
+    "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", "application/json", "image/png"]))
+def test_any_bytes_in_any_content_type_never_give_a_server_error(aws, raw, content_type):
+    event = sample_event("lead_capture_submit_json.json", body=base64.b64encode(raw).decode(), isBase64Encoded=True)
+    event["headers"]["content-type"] = content_type
+    event["requestContext"]["http"]["sourceIp"] = "192.0.2.201"
+    response = invoke(event)
+    assert response["statusCode"] < 500, response["body"]
