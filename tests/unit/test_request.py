@@ -35,6 +35,13 @@ def test_json_numbers_are_read_as_text_and_nulls_skipped():
     assert request.wants_json
 
 
+def test_fields_without_a_usable_name_stay_only_in_the_raw_body():
+    request = parse_form_request(http_event(json.dumps({"": "x", "n" * 101: "y", "email": "a@b.com"}),
+                                            "application/json"), 1000)
+    assert request.fields == {"email": "a@b.com"}
+    assert b'"": "x"' in request.raw_body
+
+
 def test_multipart_fields_and_files_are_separated():
     body = (b"--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@b.com\r\n"
             b"--b\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\n"

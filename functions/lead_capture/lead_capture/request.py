@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.parser
-import email.policy
 import json
 import urllib.parse
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ from crm.errors import ClientError
 # Lambda's synchronous payload limit is 6 MB; a larger body never reaches us, so stop just below it.
 MULTIPART_MAX_BYTES = 5_800_000
 MAX_FIELDS = 100
+MAX_FIELD_NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -135,23 +134,27 @@ def _parse_json(text: str) -> dict[str, str]:
         raise ClientError(400, "invalid_json", "The request body must be a JSON object of fields.")
     if len(data) > MAX_FIELDS:
         raise ClientError(400, "too_many_fields", f"At most {MAX_FIELDS} fields.")
-    fields: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     bad: dict[str, str] = {}
     for name, value in data.items():
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            bad[str(name)] = "Must be a string or a number."
+            bad[str(name)[:MAX_FIELD_NAME_LENGTH]] = "Must be a string or a number."
             continue
-        fields[str(name)] = str(value)
+        pairs.append((str(name), str(value)))
     if bad:
         raise ClientError(422, "invalid_fields", "Some fields have the wrong type.", bad)
-    return fields
+    return _first_values(pairs)
 
 
 def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tuple[UploadedFile, ...]]:
     if "boundary=" not in content_type.lower():
         raise ClientError(400, "invalid_multipart", "multipart/form-data needs a boundary.")
+    # Deferred: only multipart posts need the MIME parser, and it is a tenth of this function's cold start.
+    import email.parser  # noqa: PLC0415
+    import email.policy  # noqa: PLC0415
+
     header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
     if not message.is_multipart():
@@ -181,8 +184,10 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tu
 
 
 def _first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """A repeated field keeps its first value, as a form with one input per name sends it."""
+    """A repeated field keeps its first value, as a form with one input per name sends it. A field
+    with an empty or overlong name is no form's field; it stays only in the raw body."""
     fields: dict[str, str] = {}
     for name, value in pairs:
-        fields.setdefault(name, value)
+        if 0 < len(name) <= MAX_FIELD_NAME_LENGTH:
+            fields.setdefault(name, value)
     return fields

@@ -1,0 +1,165 @@
+"""What the parts of the bench share: the functions of template.yaml, the environment they read, an
+in-process AWS built from the template, the sample events of events/, and a way to invoke a handler."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from crm_local.template import FunctionSpec, StreamSource, Template, create_table_kwargs
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+# The cursor key comes from the environment, not Secrets Manager: in AWS it is fetched once per five
+# minutes per container, which rounds to no request per operation. The form configuration is cached
+# for the whole run, as a warm container holds it for its cache time (60 s by default).
+_BENCH_OVERRIDES = {
+    "CRM_CURSOR_SECRET_ARN": "",
+    "CRM_CURSOR_SECRET": "bench-cursor-secret",
+    "CRM_AWS_ENDPOINT_URL": "",
+    "CRM_FORM_CACHE_SECONDS": "3600",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    # No instance metadata look-up, ever: these machines have no network to spare for it.
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@cache
+def template() -> Template:
+    loaded = Template.load(ROOT / "template.yaml")
+    # The JWT authorizer names the Cognito pool and client, which have ids only once created; the
+    # bench never checks a token (API Gateway has, before a handler runs), so stand-in ids do.
+    for resource in (*loaded.user_pools(), *loaded.user_pool_clients()):
+        loaded.bind(resource.logical_id, ref=f"bench-{resource.logical_id}")
+    return loaded
+
+
+def functions() -> list[FunctionSpec]:
+    return template().functions()
+
+
+def function_environment(function: FunctionSpec) -> dict[str, str]:
+    """What the function reads in AWS (template names resolved to local ones), with the bench's overrides."""
+    region = template().region
+    return {**function.environment, **_BENCH_OVERRIDES, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
+def apply_environment() -> None:
+    """Every function's environment in this process, before any handler reads its settings."""
+    for function in functions():
+        os.environ.update(function_environment(function))
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def function_config(function: FunctionSpec, name: str, default: Any) -> Any:
+    """A property of the function as SAM deploys it: its own, else the template's Globals."""
+    document = template().document
+    own = document["Resources"][function.logical_id].get("Properties") or {}
+    return own.get(name, ((document.get("Globals") or {}).get("Function") or {}).get(name, default))
+
+
+def route_function(route_key: str) -> FunctionSpec:
+    found = [f for f in functions() if any(route.route_key == route_key for route in f.routes)]
+    if len(found) != 1:
+        raise LookupError(f"template.yaml has no single function for {route_key!r}")
+    return found[0]
+
+
+def stream_function() -> FunctionSpec:
+    """The function the table stream triggers (the outbox publisher)."""
+    found = [f for f in functions() if any(isinstance(source, StreamSource) for source in f.sources)]
+    if len(found) != 1:
+        raise LookupError("template.yaml has no single function on the table stream")
+    return found[0]
+
+
+@contextlib.contextmanager
+def embedded_aws() -> Iterator[None]:
+    """moto in this process with the template's table, buckets and bus, and the demo form seeded."""
+    import boto3
+    from crm.config import get_settings
+    from crm.forms import demo_form, save_form
+    from crm.models import bind_table
+    from moto import mock_aws
+
+    with mock_aws():
+        settings = get_settings()
+        region = {"region_name": settings.region}
+        boto3.client("dynamodb", **region).create_table(**create_table_kwargs(settings.table_name))
+        for bucket in template().buckets():
+            boto3.client("s3", **region).create_bucket(Bucket=bucket.name)
+        for bus in template().event_buses():
+            boto3.client("events", **region).create_event_bus(Name=bus.name)
+        bind_table(settings)
+        save_form(demo_form(allowed_origins=(sample_event("lead_capture_submit_json.json")["headers"]["origin"],)))
+        yield
+
+
+def sample_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def submission_event(email: str, phone: str) -> dict[str, Any]:
+    """The sample JSON form post, from a person with this email and phone, rendered ten seconds ago."""
+    event = sample_event("lead_capture_submit_json.json")
+    event["body"] = json.dumps({"email": email, "first_name": "Ali", "phone": phone,
+                                "_ts": int(time.time() * 1000) - 10_000})
+    return event
+
+
+def contact_event(contact_id: str) -> dict[str, Any]:
+    """GET /v1/contacts/{id} for this contact, by a caller in the sales group."""
+    event = sample_event("api_get_contact.json")
+    path = event["rawPath"].replace("CONTACT_ID", contact_id)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = {"id": contact_id}
+    return event
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+@dataclass(frozen=True)
+class Invocable:
+    function: FunctionSpec
+    handler: Callable[[dict[str, Any], Any], Any]
+    context: LambdaContext
+
+    @classmethod
+    def load(cls, function: FunctionSpec) -> Invocable:
+        module, name = function.handler.rsplit(".", 1)
+        arn = template().get_att(function.logical_id, "Arn")
+        return cls(function, getattr(import_module(module), name),
+                   LambdaContext(function.name, function.memory_mb, arn))
+
+    def __call__(self, event: Mapping[str, Any]) -> Any:
+        return self.handler(event, self.context)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Handlers print their metrics and logs to stdout as Lambda wants; here they would bury the table.
+    They still write (to /dev/null), so the cost of writing is measured."""
+    with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
+        yield
