@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -70,6 +71,36 @@ class ContactListIndex(GlobalSecondaryIndex):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
+class ScoreIndex(GlobalSecondaryIndex):
+    """Contacts by score, highest first when queried backwards; one index per way of filtering."""
+
+    class Meta:
+        projection = AllProjection()
+
+    score_key = UnicodeAttribute(range_key=True)
+
+
+class AllByScore(ScoreIndex):
+    class Meta(ScoreIndex.Meta):
+        index_name = "GSI2"
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+
+
+class StageByScore(ScoreIndex):
+    class Meta(ScoreIndex.Meta):
+        index_name = "GSI3"
+
+    GSI3PK = UnicodeAttribute(hash_key=True)
+
+
+class OwnerByScore(ScoreIndex):
+    class Meta(ScoreIndex.Meta):
+        index_name = "GSI4"
+
+    GSI4PK = UnicodeAttribute(hash_key=True)
+
+
 class ContactItem(CrmItem):
     contact_id = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
@@ -95,6 +126,21 @@ class ContactItem(CrmItem):
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
     by_created = ContactListIndex()
+    # Lead scoring: the result, its explanation, and the engagement ledger it was computed from.
+    score = NumberAttribute(null=True)
+    grade = UnicodeAttribute(null=True)
+    score_breakdown = ListAttribute(null=True)
+    engagement = MapAttribute(null=True)
+    qualified = BooleanAttribute(null=True)
+    score_rev = NumberAttribute(null=True)
+    email_status = UnicodeAttribute(null=True)
+    score_key = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    by_score = AllByScore()
+    by_stage_score = StageByScore()
+    by_owner_score = OwnerByScore()
 
     @staticmethod
     def key(contact_id: str) -> tuple[str, str]:
@@ -103,6 +149,18 @@ class ContactItem(CrmItem):
     @staticmethod
     def list_key() -> str:
         return "CONTACTS"
+
+    @staticmethod
+    def score_sort_key(score: int, contact_id: str) -> str:
+        return f"{score:03d}#{contact_id}"
+
+    @staticmethod
+    def stage_key(stage: str) -> str:
+        return f"STAGE#{stage}"
+
+    @staticmethod
+    def owner_key(owner: str) -> str:
+        return f"OWNER#{owner}"
 
 
 class UniqueItem(CrmItem):
@@ -172,6 +230,38 @@ class OutboxItem(CrmItem):
     @staticmethod
     def key(event_id: str) -> tuple[str, str]:
         return f"{OUTBOX_PREFIX}{event_id}", "EVENT"
+
+
+class ScoringModelItem(CrmItem):
+    """The scoring model: `CURRENT` plus one item per version, kept for the record."""
+
+    version = NumberAttribute()
+    model_json = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    latest_job_id = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(version: int | None = None) -> tuple[str, str]:
+        return "SCORING_MODEL", "CURRENT" if version is None else f"VERSION#{version:06d}"
+
+
+class RescoreJobItem(CrmItem):
+    """A background re-score of every contact, one page per event, resumable from its cursor."""
+
+    job_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    model_version = NumberAttribute()
+    status = UnicodeAttribute()
+    cursor = UnicodeAttribute(null=True)
+    processed = NumberAttribute(default=0)
+    changed = NumberAttribute(default=0)
+    started_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(job_id: str) -> tuple[str, str]:
+        return "SCORING_MODEL", f"JOB#{job_id}"
 
 
 class RateCounterItem(CrmItem):

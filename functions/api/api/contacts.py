@@ -45,6 +45,9 @@ def contact_view(item: ContactItem) -> dict[str, Any]:
         "created_at": item.created_at,
         "updated_at": item.updated_at,
         "version": int(item.version),
+        "score": int(item.score) if item.score is not None else None,
+        "grade": item.grade,
+        "score_breakdown": list(item.score_breakdown) if item.score_breakdown is not None else [],
     }
 
 
@@ -67,26 +70,48 @@ def get_contact(contact_id: str) -> dict[str, Any]:
 
 @router.get("/contacts")
 def list_contacts() -> dict[str, Any]:
+    """Newest first; or by score (`sort=-score` or `sort=score`), optionally for one lifecycle stage
+    and one owner, each served by an index so a page is one Query."""
     caller = current_caller()
     caller.require("contacts", "read")
     event = router.current_event
     limit = _limit(event.get_query_string_value("limit"))
+    sort = event.get_query_string_value("sort")
+    stage = event.get_query_string_value("lifecycle_stage")
+    owner = event.get_query_string_value("owner")
+    if sort not in (None, "score", "-score"):
+        raise ClientError(400, "invalid_sort", "sort is score or -score.", {"sort": "score or -score"})
+    if _support_only_customers(caller):
+        if stage not in (None, CUSTOMER_STAGE):
+            return {"items": [], "next_cursor": None}
+        stage = CUSTOMER_STAGE
+    by_score = sort is not None or stage is not None or owner is not None
+    scope = f"contacts:{sort}:{stage}:{owner}"
     secret = cursor_secret(get_settings())
-    start = None
-    raw_cursor = event.get_query_string_value("cursor")
-    if raw_cursor:
-        try:
-            start = decode_cursor(raw_cursor, secret, scope="contacts")
-        except InvalidCursor as exc:
-            raise ClientError(400, "invalid_cursor", str(exc), {"cursor": str(exc)}) from exc
-    condition = (ContactItem.lifecycle_stage == CUSTOMER_STAGE) if _support_only_customers(caller) else None
-    results = ContactItem.by_created.query(
-        ContactItem.list_key(), scan_index_forward=False, limit=limit, page_size=limit,
-        last_evaluated_key=start, filter_condition=condition,
-    )
+    start = _start_key(event.get_query_string_value("cursor"), secret, scope)
+    paging: dict[str, Any] = {"limit": limit, "page_size": limit, "last_evaluated_key": start,
+                              "scan_index_forward": sort == "score"}
+    if not by_score:
+        results = ContactItem.by_created.query(ContactItem.list_key(), **paging)
+    elif owner is not None:
+        condition = (ContactItem.lifecycle_stage == stage) if stage else None
+        results = ContactItem.by_owner_score.query(ContactItem.owner_key(owner), filter_condition=condition, **paging)
+    elif stage is not None:
+        results = ContactItem.by_stage_score.query(ContactItem.stage_key(stage), **paging)
+    else:
+        results = ContactItem.by_score.query(ContactItem.list_key(), **paging)
     items = [contact_view(item) for item in results]
     last_key = results.last_evaluated_key
-    return {"items": items, "next_cursor": encode_cursor(last_key, secret, scope="contacts") if last_key else None}
+    return {"items": items, "next_cursor": encode_cursor(last_key, secret, scope) if last_key else None}
+
+
+def _start_key(raw_cursor: str | None, secret: str, scope: str) -> dict[str, Any] | None:
+    if not raw_cursor:
+        return None
+    try:
+        return decode_cursor(raw_cursor, secret, scope)
+    except InvalidCursor as exc:
+        raise ClientError(400, "invalid_cursor", str(exc), {"cursor": str(exc)}) from exc
 
 
 def _limit(raw: str | None) -> int:

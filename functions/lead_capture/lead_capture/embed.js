@@ -3,9 +3,6 @@
   "use strict";
   var config = __CRM_FORM_CONFIG__;
   var script = document.currentScript;
-  var loadedAt = Date.now();
-  // The server's clock, not the visitor's, times the minimum time-to-submit.
-  var renderedAt = function () { return config.server_time_ms + (Date.now() - loadedAt); };
   var endpoint = new URL("submissions", script.src).href;
 
   function element(tag, className, text) {
@@ -69,8 +66,9 @@
   });
   form.appendChild(hidden("_page", window.location.href));
   form.appendChild(hidden("_referrer", document.referrer || ""));
-  var renderTime = hidden("_ts", "");
-  form.appendChild(renderTime);
+  // Stamped with the server's clock when the script was served (it is never cached), so a visitor's
+  // wrong clock cannot make a human look like a bot; the server measures time-to-submit from it.
+  form.appendChild(hidden("_ts", String(config.server_time_ms)));
 
   var formError = element("div", "crm-form-error");
   formError.hidden = true;
@@ -93,7 +91,6 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    renderTime.value = String(Math.floor(renderedAt()));
     submit.disabled = true;
     var data = new FormData(form);
     fetch(endpoint, {

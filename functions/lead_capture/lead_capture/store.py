@@ -89,6 +89,8 @@ class DynamoLeadStore:
             custom_fields=lead.custom_fields, first_touch=submission.touch, last_touch=submission.touch,
             search_name=lead.search_name, created_at=now, updated_at=now, version=1,
             GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{contact_id}",
+            score_key=ContactItem.score_sort_key(0, contact_id), GSI2PK=ContactItem.list_key(),
+            GSI3PK=ContactItem.stage_key("lead"), GSI4PK=ContactItem.owner_key(lead.owner) if lead.owner else None,
             **lead.properties,
         )
         with TransactWrite(connection=transaction_connection()) as tx:

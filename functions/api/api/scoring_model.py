@@ -1,0 +1,93 @@
+"""The scoring model: read it with the progress of its re-score, replace it (versioned, validated)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.clock import iso_now
+from crm.errors import ClientError
+from crm.events import outbox_event
+from crm.models import RescoreJobItem, ScoringModelItem, transaction_connection
+from crm.rescore import job_view, new_rescore_job
+from crm.scoring import InvalidScoringModel, ScoringModel, default_model
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from api.contacts import current_caller
+
+router = APIGatewayHttpRouter()
+
+
+def _current() -> ScoringModelItem | None:
+    try:
+        return ScoringModelItem.get(*ScoringModelItem.key(), consistent_read=True)
+    except ScoringModelItem.DoesNotExist:
+        return None
+
+
+def _view(item: ScoringModelItem | None) -> dict[str, Any]:
+    if item is None:
+        return {"version": 1, "source": "default", "model": _public(default_model()), "updated_at": None,
+                "updated_by": None, "rescore": None}
+    job = None
+    if item.latest_job_id:
+        try:
+            job = job_view(RescoreJobItem.get(*RescoreJobItem.key(item.latest_job_id)))
+        except RescoreJobItem.DoesNotExist:
+            job = None
+    model = ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version))
+    return {"version": int(item.version), "source": "saved", "model": _public(model),
+            "updated_at": item.updated_at, "updated_by": item.updated_by, "rescore": job}
+
+
+def _public(model: ScoringModel) -> dict[str, Any]:
+    data = model.to_dict()
+    data.pop("version")
+    return data
+
+
+@router.get("/scoring-model")
+def get_scoring_model() -> dict[str, Any]:
+    current_caller().require("scoring_model", "read")
+    return _view(_current())
+
+
+@router.put("/scoring-model")
+def put_scoring_model() -> dict[str, Any]:
+    caller = current_caller()
+    caller.require("scoring_model", "write")
+    try:
+        body = json.loads(router.current_event.decoded_body or "")
+    except ValueError as exc:
+        raise ClientError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    current = _current()
+    current_version = int(current.version) if current else 1
+    expected = router.current_event.headers.get("if-match")
+    if expected is not None and expected.strip('"') != str(current_version):
+        raise ClientError(412, "version_mismatch", f"The model is at version {current_version}.")
+    version = current_version + 1
+    try:
+        model = ScoringModel.from_dict(body, version=version)
+    except InvalidScoringModel as exc:
+        raise ClientError(422, "invalid_scoring_model", "Some rules need attention.", exc.fields) from exc
+    job, first_page = new_rescore_job("model change", version)
+    model_json = json.dumps(_public(model), ensure_ascii=False, separators=(",", ":"))
+    now = iso_now()
+    saved = ScoringModelItem(*ScoringModelItem.key(), version=version, model_json=model_json, updated_at=now,
+                             updated_by=caller.user_id, latest_job_id=job.job_id)
+    record = ScoringModelItem(*ScoringModelItem.key(version), version=version, model_json=model_json,
+                              updated_at=now, updated_by=caller.user_id)
+    unchanged = (ScoringModelItem.PK.does_not_exist() if current is None
+                 else ScoringModelItem.version == current_version)
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.save(saved, condition=unchanged)
+            tx.save(record, condition=ScoringModelItem.PK.does_not_exist())
+            tx.save(job)
+            tx.save(first_page)
+            tx.save(outbox_event("Scoring Model Changed", {"model_version": version, "job_id": job.job_id}))
+    except TransactWriteError as exc:
+        raise ClientError(412, "version_mismatch", "Someone saved the model meanwhile; read it and try again.") from exc
+    return _view(saved) | {"rescore": job_view(job)}

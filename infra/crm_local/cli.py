@@ -1,0 +1,125 @@
+"""`crm`: the project's command line. `crm local run` starts the whole CRM on this machine;
+`crm local token --role sales` prints a token for a demo user. Each command group adds its own
+subparsers in `build_parser`, so later features plug in beside `local`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from crm_local import log
+from crm_local.clients import local_client
+from crm_local.stack import LocalStack, StackError, StackSettings, is_healthy, read_state
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = StackSettings.from_environ()
+    if args.http_port:
+        settings = replace(settings, http_port=args.http_port)
+    if args.aws_port:
+        settings = replace(settings, aws_port=args.aws_port)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # moto's web server logs every AWS call; the gateway's own access log is the useful one.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    stack = LocalStack(settings)
+    try:
+        state = stack.start()
+    except Exception:
+        log.exception("the local stack did not start")
+        stack.stop()
+        return 1
+    print(_summary(state, settings), flush=True)
+    for function_id, events in state["unsupported_events"].items():
+        print(f"warning: {function_id}: these events do not run locally: {', '.join(events)}", flush=True)
+    if is_healthy(state["http_url"]):
+        print(f"ready: {state['http_url']}/health answers 200. Ctrl-C stops.", flush=True)
+    else:
+        print(f"warning: {state['http_url']}/health does not answer 200 yet; the API function may be missing.",
+              flush=True)
+    while not stop.wait(1):
+        pass
+    print("stopping the local stack", flush=True)
+    stack.stop()
+    return 0
+
+
+def _summary(state: dict[str, Any], settings: StackSettings) -> str:
+    users = "\n".join(f"  {user['role']:<10} {user['email']:<28} {user['password']}" for user in state["demo_users"])
+    secrets = "\n".join(f"  {name}={value}" for name, value in state["development_secrets"].items())
+    form = state["demo_form"]
+    return f"""
+Serverless CRM, local stack
+  API (HTTP API gateway)  {state['http_url']}
+  embedded AWS (moto)     {state['aws_endpoint']}  region {state['region']}
+  Cognito user pool       {state['user_pool_id']}  app client {state['user_pool_client_id']}
+  table                   {state['table_name']}
+  state file              {settings.state_file}
+
+Demo users (role, email, password):
+{users}
+  A token for the API:    crm local token --role sales
+
+Demo form "{form['form_id']}":
+  <script src="{form['embed_url']}"></script>
+  allowed origins: {', '.join(form['allowed_origins'])} (add more with CRM_DEMO_FORM_ORIGINS)
+
+Development defaults of secrets (local use only):
+{secrets}
+"""
+
+
+def token(args: argparse.Namespace) -> int:
+    try:
+        state = read_state(StackSettings.from_environ())
+    except StackError as error:
+        print(error, file=sys.stderr)
+        return 1
+    user = next((u for u in state["demo_users"] if u["role"] == args.role), None)
+    if user is None:
+        roles = ", ".join(u["role"] for u in state["demo_users"])
+        print(f"no demo user for role {args.role!r}; roles: {roles}", file=sys.stderr)
+        return 2
+    cognito = local_client("cognito-idp", state["aws_endpoint"])
+    result = cognito.initiate_auth(ClientId=state["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": user["email"], "PASSWORD": user["password"]})
+    tokens = result["AuthenticationResult"]
+    print(tokens["AccessToken"] if args.kind == "access" else tokens["IdToken"])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm", description="Serverless CRM tools.")
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    local = groups.add_parser("local", help="the whole CRM on this machine, without AWS or Docker")
+    local_commands = local.add_subparsers(dest="command", required=True)
+    run_parser = local_commands.add_parser("run", help="start the local stack in the foreground")
+    run_parser.add_argument("--http-port", type=int, help="gateway port (default $CRM_HTTP_PORT or 3000)")
+    run_parser.add_argument("--aws-port", type=int, help="moto port (default $CRM_AWS_PORT or 4566)")
+    run_parser.set_defaults(handler=run)
+    token_parser = local_commands.add_parser(
+        "token", help="print a Cognito token of a demo user of the running local stack")
+    token_parser.add_argument("--role", required=True, help="admin, sales, marketing or support")
+    token_parser.add_argument("--kind", choices=("access", "id"), default="access",
+                              help="the access token (default) or the id token; the gateway accepts both")
+    token_parser.set_defaults(handler=token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
