@@ -39,9 +39,10 @@ ASSUMPTIONS = (
     "DynamoDB: item sizes by DynamoDB's sizing rules; a transaction costs 2 WRU per item per KB (Put items "
     "sized, Update and ConditionCheck items taken as 1 KB), a plain write 1 WRU per KB; a Put carrying every "
     "key of a global secondary index adds 1 WRU per KB for the index (an Update's index write is not "
-    "counted); a cancelled transaction is charged as if it completed (an upper bound); reads are eventually "
-    "consistent, 0.5 RRU per 4 KB read.",
-    "The table stream and Lambda's polling of it are free; each PutEvents entry (under 64 KB) is one event.",
+    "counted); a cancelled transaction is charged as if it completed (an upper bound); a read costs 0.5 RRU "
+    "per 4 KB, or 1 RRU when strongly consistent.",
+    "The table stream and Lambda's polling of it are free; each PutEvents entry (under 64 KB) is one event; "
+    "a rule's delivery of it to a Lambda function is free (the scored events were paid for when published).",
 )
 
 
@@ -111,8 +112,9 @@ def _read_units(call: Call) -> float:
     if call.name not in ("dynamodb:GetItem", "dynamodb:Query") or call.status >= 300:
         return 0.0
     items = call.response.get("Items") or ([call.response["Item"]] if "Item" in call.response else [])
+    per_4kb = 1.0 if call.params.get("ConsistentRead") else 0.5
     # A Query is charged on the total size it read; each GetItem on its own item. Never less than 4 KB.
-    return 0.5 * max(1, math.ceil(sum(item_size(item) for item in items) / 4096))
+    return per_4kb * max(1, math.ceil(sum(item_size(item) for item in items) / 4096))
 
 
 def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:

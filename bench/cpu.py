@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bench.aws_calls import replaying
 from bench.harness import quiet
-from bench.requests_count import Operation
+from bench.requests_count import Operation, outcome
 
 WARM_UP_INVOCATIONS = 20
 
@@ -35,13 +35,9 @@ def _measure(operation: Operation, invocations: int) -> CpuTime:
                 start = time.process_time()
                 response = operation.function(operation.event)
                 elapsed = time.process_time() - start
-            if _status(response) != _status(operation.response):
+            if outcome(response) != outcome(operation.response):
                 raise AssertionError(f"{operation.name}: replay answered {response!r}, moto {operation.response!r}")
             if run >= WARM_UP_INVOCATIONS:
                 samples.append(elapsed * 1e6)
     deciles = statistics.quantiles(samples, n=10)
     return CpuTime(operation.name, invocations, statistics.median(samples), deciles[-1])
-
-
-def _status(response: dict) -> object:
-    return response.get("statusCode", response.get("batchItemFailures"))

@@ -1,5 +1,6 @@
 """What the parts of the bench share: the functions of template.yaml, the environment they read, an
-in-process AWS built from the template, the sample events of events/, and a way to invoke a handler."""
+in-process AWS built from the template, the sample events of events/ (and bus events), and a way to
+invoke a handler."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import contextlib
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from crm_local.template import FunctionSpec, StreamSource, Template, create_table_kwargs
+from crm.events import EVENT_SOURCE
+from crm_local.template import FunctionSpec, RuleSource, StreamSource, Template, create_table_kwargs
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -68,19 +73,30 @@ def function_config(function: FunctionSpec, name: str, default: Any) -> Any:
     return own.get(name, ((document.get("Globals") or {}).get("Function") or {}).get(name, default))
 
 
-def route_function(route_key: str) -> FunctionSpec:
-    found = [f for f in functions() if any(route.route_key == route_key for route in f.routes)]
+def _single_function(matches: Callable[[FunctionSpec], bool], description: str) -> FunctionSpec:
+    found = [f for f in functions() if matches(f)]
     if len(found) != 1:
-        raise LookupError(f"template.yaml has no single function for {route_key!r}")
+        raise LookupError(f"template.yaml has no single function {description}")
     return found[0]
+
+
+def route_function(route_key: str) -> FunctionSpec:
+    return _single_function(lambda f: any(route.route_key == route_key for route in f.routes), f"for {route_key!r}")
 
 
 def stream_function() -> FunctionSpec:
     """The function the table stream triggers (the outbox publisher)."""
-    found = [f for f in functions() if any(isinstance(source, StreamSource) for source in f.sources)]
-    if len(found) != 1:
-        raise LookupError("template.yaml has no single function on the table stream")
-    return found[0]
+    return _single_function(lambda f: any(isinstance(source, StreamSource) for source in f.sources),
+                            "on the table stream")
+
+
+def rule_function(detail_type: str) -> FunctionSpec:
+    """The function a bus rule sends the CRM's events of this type to."""
+    def matches(function: FunctionSpec) -> bool:
+        return any(isinstance(source, RuleSource) and EVENT_SOURCE in source.pattern.get("source", ())
+                   and detail_type in source.pattern.get("detail-type", ()) for source in function.sources)
+
+    return _single_function(matches, f"on a bus rule for {detail_type!r}")
 
 
 @contextlib.contextmanager
@@ -117,6 +133,18 @@ def submission_event(email: str, phone: str) -> dict[str, Any]:
     return event
 
 
+def api_event(route_key: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+    """A call to this route (one without path parameters), by a caller in the sales group."""
+    event = sample_event("api_list_contacts.json")
+    method, path = route_key.split(" ", 1)
+    event["routeKey"] = event["requestContext"]["routeKey"] = route_key
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["rawQueryString"] = urlencode(query or {})
+    event["queryStringParameters"] = query
+    return event
+
+
 def contact_event(contact_id: str) -> dict[str, Any]:
     """GET /v1/contacts/{id} for this contact, by a caller in the sales group."""
     event = sample_event("api_get_contact.json")
@@ -124,6 +152,14 @@ def contact_event(contact_id: str) -> dict[str, Any]:
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["pathParameters"] = {"id": contact_id}
     return event
+
+
+def bus_event(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """A CRM event as EventBridge delivers it to a rule's target. The publisher sets no time, so the bus
+    stamps it when published: now. Its resources are left out; no consumer reads them."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": EVENT_SOURCE,
+            "account": template().account_id, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": template().region, "resources": [], "detail": detail}
 
 
 @dataclass(frozen=True)

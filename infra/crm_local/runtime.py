@@ -72,8 +72,9 @@ def shared_environment(specs: Iterable[FunctionSpec], aws_endpoint: str,
         "CRM_AWS_ENDPOINT_URL": aws_endpoint,
         # No X-Ray daemon runs locally.
         "POWERTOOLS_TRACE_DISABLED": "true",
-        # The functions fall back to CRM_CURSOR_SECRET or its documented development default.
-        "CRM_CURSOR_SECRET_ARN": "",
     })
+    # Secrets are named by ARN in AWS; locally each function falls back to the variable without the
+    # _ARN suffix (CRM_CURSOR_SECRET, CRM_STRIPE_WEBHOOK_SECRET, ...) or its development default.
+    environment.update({name: "" for name in environment if name.startswith("CRM_") and name.endswith("_ARN")})
     environment.update(overrides or {})
     return environment

@@ -94,7 +94,7 @@ class LocalStack:
         redirect_url = f"{settings.http_url}/thank-you"
         seed_demo_form(environment, gateway_origins + settings.extra_form_origins, redirect_url)
 
-        from crm.config import DEV_CURSOR_SECRET  # noqa: PLC0415 - product code, loaded after the environment
+        from crm.config import Settings  # noqa: PLC0415 - product code, loaded after the environment
 
         state = {
             "pid": os.getpid(),
@@ -116,9 +116,7 @@ class LocalStack:
                 "allowed_origins": list(gateway_origins + settings.extra_form_origins),
                 "redirect_url": redirect_url,
             },
-            "development_secrets": {
-                "CRM_CURSOR_SECRET": os.environ.get("CRM_CURSOR_SECRET") or DEV_CURSOR_SECRET,
-            },
+            "development_secrets": development_secrets(Settings.from_environ()),
             "unsupported_events": {spec.logical_id: list(spec.unsupported_events)
                                    for spec in specs if spec.unsupported_events},
         }
@@ -147,6 +145,16 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
         self.settings.state_file.unlink(missing_ok=True)
+
+
+def development_secrets(settings: Any) -> dict[str, str]:
+    """What the functions use locally in place of the secrets AWS would hold, for `make run` to print."""
+    return {
+        "CRM_CURSOR_SECRET": settings.cursor_secret or "",
+        "CRM_STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret or "",
+        "CRM_AUTHORIZENET_SIGNATURE_KEY": settings.authorizenet_signature_key or "",
+        "CRM_PAYPAL_WEBHOOK_ID": settings.paypal_webhook_id or "",
+    }
 
 
 def is_healthy(http_url: str, timeout: float = 2.0) -> bool:

@@ -498,6 +498,11 @@ class Template:
             return pseudo[logical_id]
         if logical_id in self._bound_refs:
             return self._bound_refs[logical_id]
+        parameter = (self.document.get("Parameters") or {}).get(logical_id)
+        if parameter is not None:
+            if "Default" not in parameter:
+                raise TemplateError(f"parameter {logical_id} needs a Default to run locally")
+            return str(parameter["Default"])
         resource_type = (self.resources.get(logical_id) or {}).get("Type")
         if resource_type in ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient"):
             raise TemplateError(f"{logical_id} has an id only once it is provisioned")

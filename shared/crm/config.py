@@ -7,8 +7,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# Development default for the local stack only; in AWS the key comes from Secrets Manager.
+# Development defaults for the local stack only; in AWS these come from Secrets Manager.
 DEV_CURSOR_SECRET = "local-development-cursor-secret-change-me"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_local_development_secret"
+DEV_AUTHORIZENET_SIGNATURE_KEY = "LOCALDEVELOPMENTSIGNATUREKEY0123456789ABCDEF"
+DEV_PAYPAL_WEBHOOK_ID = "LOCAL-DEV-WEBHOOK-ID"
 
 
 class ConfigError(RuntimeError):
@@ -26,6 +29,12 @@ class Settings:
     cursor_secret_arn: str | None = None
     cursor_secret: str | None = None
     form_cache_seconds: int = 60
+    # Payment providers: a Secrets Manager ARN in AWS, or the value itself on the local stack.
+    stripe_webhook_secret_arn: str | None = None
+    stripe_webhook_secret: str | None = None
+    authorizenet_signature_key_arn: str | None = None
+    authorizenet_signature_key: str | None = None
+    paypal_webhook_id: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,7 +62,17 @@ class Settings:
             cursor_secret_arn=secret_arn,
             cursor_secret=secret,
             form_cache_seconds=int(cache_seconds),
+            stripe_webhook_secret_arn=_optional(env, "CRM_STRIPE_WEBHOOK_SECRET_ARN"),
+            stripe_webhook_secret=_optional(env, "CRM_STRIPE_WEBHOOK_SECRET") or DEV_STRIPE_WEBHOOK_SECRET,
+            authorizenet_signature_key_arn=_optional(env, "CRM_AUTHORIZENET_SIGNATURE_KEY_ARN"),
+            authorizenet_signature_key=(_optional(env, "CRM_AUTHORIZENET_SIGNATURE_KEY")
+                                        or DEV_AUTHORIZENET_SIGNATURE_KEY),
+            paypal_webhook_id=_optional(env, "CRM_PAYPAL_WEBHOOK_ID") or DEV_PAYPAL_WEBHOOK_ID,
         )
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name, "").strip() or None
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from crm.normalize import fold_text
+from crm.text import fold_text
 
 FIT_OPERATORS = ("equals", "in", "contains", "regex", "exists", "range", "free_mail", "disposable_email",
                  "country")

@@ -7,9 +7,14 @@ from crm.config import Settings
 SECRET_MAX_AGE_SECONDS = 300
 
 
-def cursor_secret(settings: Settings) -> str:
-    if settings.cursor_secret_arn is None:
-        return settings.cursor_secret or ""
+def secret_value(arn: str | None, local_value: str | None) -> str:
+    """The secret behind `arn` (cached for five minutes), or the local stack's value when there is none."""
+    if arn is None:
+        return local_value or ""
     from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - only where the secret lives in AWS
 
-    return str(parameters.get_secret(settings.cursor_secret_arn, max_age=SECRET_MAX_AGE_SECONDS))
+    return str(parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS))
+
+
+def cursor_secret(settings: Settings) -> str:
+    return secret_value(settings.cursor_secret_arn, settings.cursor_secret)

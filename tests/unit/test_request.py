@@ -9,7 +9,8 @@ import pytest
 from crm.errors import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lead_capture.request import HttpEvent, parse_form_request
+from crm.http_event import HttpEvent
+from lead_capture.request import parse_form_request
 
 
 def http_event(body: bytes | str, content_type: str, b64: bool = False, accept: str = "") -> HttpEvent:

@@ -15,6 +15,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "read": frozenset({"admin", "sales", "marketing", "support"}),
         "write": frozenset({"admin", "sales", "marketing"}),
     },
+    "payments": {
+        "read": frozenset({"admin", "sales"}),
+        "write": frozenset(),
+    },
     "scoring_model": {
         "read": frozenset({"admin", "sales", "marketing"}),
         "write": frozenset({"admin", "marketing"}),

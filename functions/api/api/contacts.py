@@ -6,16 +6,15 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.config import get_settings
-from crm.cursor import InvalidCursor, decode_cursor, encode_cursor
+from crm.cursor import encode_cursor
 from crm.errors import ClientError
 from crm.models import ContactItem
 from crm.secret_store import cursor_secret
 
 from api.auth import Caller, caller_from_claims
+from api.paging import page_limit, start_key
 
 router = APIGatewayHttpRouter()
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 CUSTOMER_STAGE = "customer"
 
 
@@ -75,7 +74,7 @@ def list_contacts() -> dict[str, Any]:
     caller = current_caller()
     caller.require("contacts", "read")
     event = router.current_event
-    limit = _limit(event.get_query_string_value("limit"))
+    limit = page_limit(event.get_query_string_value("limit"))
     sort = event.get_query_string_value("sort")
     stage = event.get_query_string_value("lifecycle_stage")
     owner = event.get_query_string_value("owner")
@@ -88,7 +87,7 @@ def list_contacts() -> dict[str, Any]:
     by_score = sort is not None or stage is not None or owner is not None
     scope = f"contacts:{sort}:{stage}:{owner}"
     secret = cursor_secret(get_settings())
-    start = _start_key(event.get_query_string_value("cursor"), secret, scope)
+    start = start_key(event.get_query_string_value("cursor"), secret, scope)
     paging: dict[str, Any] = {"limit": limit, "page_size": limit, "last_evaluated_key": start,
                               "scan_index_forward": sort == "score"}
     if not by_score:
@@ -103,21 +102,3 @@ def list_contacts() -> dict[str, Any]:
     items = [contact_view(item) for item in results]
     last_key = results.last_evaluated_key
     return {"items": items, "next_cursor": encode_cursor(last_key, secret, scope) if last_key else None}
-
-
-def _start_key(raw_cursor: str | None, secret: str, scope: str) -> dict[str, Any] | None:
-    if not raw_cursor:
-        return None
-    try:
-        return decode_cursor(raw_cursor, secret, scope)
-    except InvalidCursor as exc:
-        raise ClientError(400, "invalid_cursor", str(exc), {"cursor": str(exc)}) from exc
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ClientError(400, "invalid_limit", f"limit is a whole number from 1 to {MAX_LIMIT}.",
-                          {"limit": f"A whole number from 1 to {MAX_LIMIT}."})
-    return int(raw)

@@ -1,0 +1,88 @@
+"""Lambda entry for payment webhooks: verify the raw body, parse, record exactly once, answer fast."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crm.config import get_settings
+from crm.errors import ClientError, error_response, json_response
+from crm.http_event import HttpEvent
+from crm.models import bind_table
+from crm.observability import count, logger, metrics
+from crm.secret_store import secret_value
+
+from payment_webhook import store
+from payment_webhook.certificates import cached_certificate
+from payment_webhook.providers import READERS, UnreadableEvent
+from payment_webhook.verify import SignatureError, verify_authorizenet, verify_paypal, verify_stripe
+
+MAX_BODY_BYTES = 256 * 1024
+KEPT_HEADERS = ("content-type", "user-agent", "stripe-signature", "x-anet-signature", "paypal-transmission-id",
+                "paypal-transmission-time", "paypal-transmission-sig", "paypal-cert-url", "paypal-auth-algo")
+ROUTES = {
+    "POST /webhooks/stripe": "stripe",
+    "POST /webhooks/paypal": "paypal",
+    "POST /webhooks/authorizenet": "authorizenet",
+}
+
+bind_table(get_settings())
+
+
+def verify(provider: str, http: HttpEvent) -> None:
+    settings = get_settings()
+    if provider == "stripe":
+        secrets = secret_value(settings.stripe_webhook_secret_arn, settings.stripe_webhook_secret).split(",")
+        verify_stripe(http.body, http.headers.get("stripe-signature"), [s.strip() for s in secrets])
+    elif provider == "authorizenet":
+        key = secret_value(settings.authorizenet_signature_key_arn, settings.authorizenet_signature_key)
+        verify_authorizenet(http.body, http.headers.get("x-anet-signature"), key)
+    else:
+        verify_paypal(http.body, http.headers, settings.paypal_webhook_id or "", cached_certificate)
+
+
+def receive(provider: str, http: HttpEvent) -> dict[str, Any]:
+    if len(http.body) > MAX_BODY_BYTES:
+        raise ClientError(413, "body_too_large", f"Webhook bodies are at most {MAX_BODY_BYTES} bytes.")
+    try:
+        verify(provider, http)
+    except SignatureError as error:
+        count("WebhookSignatureRejected")
+        raise ClientError(400, error.code, error.message) from error
+    try:
+        data = json.loads(http.body)
+    except ValueError as exc:
+        raise ClientError(400, "invalid_json", "The body is not JSON.") from exc
+    if not isinstance(data, dict):
+        raise ClientError(400, "invalid_event", "The body is not an event object.")
+    try:
+        event = READERS[provider](data)
+    except UnreadableEvent as exc:
+        raise ClientError(400, "invalid_event", str(exc)) from exc
+    headers = {name: http.headers[name][:2048] for name in KEPT_HEADERS if name in http.headers}
+    try:
+        outcome = store.record(event, http.body.decode("utf-8", "replace"), headers)
+    except store.Duplicate:
+        count("WebhookDuplicate")
+        return json_response(200, {"status": "duplicate", "event_id": event.event_id})
+    count(f"Webhook_{outcome.status}")
+    return json_response(200, {"status": outcome.status, "event_id": event.event_id,
+                               "payment_key": outcome.payment_key, "contact_id": outcome.contact_id})
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    try:
+        http = HttpEvent.from_event(event)
+        provider = ROUTES.get(http.route_key)
+        if provider is None:
+            raise ClientError(404, "not_found", "No such webhook.")
+        return receive(provider, http)
+    except ClientError as error:
+        return error_response(error)
+    except Exception:
+        # An AWS fault or a bug: answer 503 so the provider delivers again; nothing was recorded.
+        logger.exception("webhook failed")
+        count("WebhookFailed")
+        return error_response(ClientError(503, "temporarily_unavailable", "Please deliver again later.",
+                                          headers={"retry-after": "30"}))

@@ -1,0 +1,319 @@
+"""Data access for payment webhooks: the provider's event id and all its effects in one transaction.
+
+A payment's facts are written so that any order of events ends in the same state: success and failure
+times are set once, each refund is its own item, a subscription update older than the one on the
+contact is ignored. Effects that another event already caused (a second "paid" event for the same
+payment, a refund seen before) are detected by their conditions and dropped on the retry, so each
+effect, and the event announcing it, happens exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from crm.clock import iso_now
+from crm.events import outbox_event
+from crm.models import (
+    ContactItem,
+    CustomerLinkItem,
+    DealItem,
+    HistoryItem,
+    PaymentItem,
+    RefundItem,
+    UniqueItem,
+    WebhookEventItem,
+    transaction_connection,
+)
+from crm.normalize import InvalidValue, email_key, fold_text, normalize_email
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from payment_webhook.providers import PaymentEvent
+
+MAX_ATTEMPTS = 6
+CUSTOMER_STAGE = "customer"
+
+
+class Duplicate(Exception):
+    """This provider event was recorded before: nothing more to do."""
+
+
+@dataclass
+class Plan:
+    """What the next attempt writes; each failed condition switches one effect off."""
+
+    contact_id: str | None
+    create_contact: bool
+    apply_success: bool = True
+    apply_deal: bool = True
+    apply_subscription: bool = True
+    known_refunds: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    contact_id: str | None
+    payment_key: str | None
+
+
+def resolve_payer(event: PaymentEvent) -> tuple[str | None, str | None]:
+    """(contact id, normalized email): the explicit id first, else one read by email or by the
+    provider's customer id. No contact and an email means the payer becomes a new contact."""
+    email = _email(event.payer_email)
+    if event.contact_id:
+        return event.contact_id, email
+    if email:
+        try:
+            return UniqueItem.get(*UniqueItem.key("email", email_key(email))).contact_id, email
+        except UniqueItem.DoesNotExist:
+            return None, email
+    if event.customer_id:
+        try:
+            return CustomerLinkItem.get(*CustomerLinkItem.key(event.provider, event.customer_id)).contact_id, None
+        except CustomerLinkItem.DoesNotExist:
+            return None, None
+    return None, None
+
+
+def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outcome:
+    """Records the event and its effects once; raises Duplicate for an event already recorded."""
+    contact_id, email = resolve_payer(event)
+    plan = Plan(contact_id=contact_id,
+                create_contact=contact_id is None and email is not None and event.effect != "ignored")
+    if plan.create_contact:
+        plan.contact_id = uuid.uuid4().hex
+    for _ in range(MAX_ATTEMPTS):
+        transaction = _Transaction()
+        status = _build(transaction, event, plan, email, raw_body, headers)
+        try:
+            transaction.commit()
+            return Outcome(status, plan.contact_id, _payment_key(event))
+        except TransactWriteError as exc:
+            failed = transaction.failed_labels(exc)
+            if "webhook" in failed:
+                raise Duplicate from exc
+            if not failed and any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons):
+                continue
+            if not failed:
+                raise
+            if "contact" in failed:
+                event = replace(event, contact_id=None)  # the named contact does not exist: map by email
+            _adjust(plan, failed, event)
+    raise RuntimeError("payment event could not be recorded after repeated conflicts")
+
+
+def _adjust(plan: Plan, failed: set[str], event: PaymentEvent) -> None:
+    if {"new_contact", "email_sentinel", "contact"} & failed:
+        # Someone created this payer meanwhile: find them by email on the next attempt.
+        plan.contact_id, _ = resolve_payer(event)
+        plan.create_contact = plan.contact_id is None
+        if plan.create_contact:
+            plan.contact_id = uuid.uuid4().hex
+    if "payment_success" in failed:
+        plan.apply_success = False
+    if "deal" in failed:
+        plan.apply_deal = False
+    if "subscription" in failed:
+        plan.apply_subscription = False
+    plan.known_refunds |= {label.removeprefix("refund:") for label in failed if label.startswith("refund:")}
+
+
+def _build(tx: _Transaction, event: PaymentEvent, plan: Plan, email: str | None, raw_body: str,
+           headers: dict[str, str]) -> str:
+    now = iso_now()
+    contact_id = plan.contact_id
+    payment_key = _payment_key(event)
+    timeline: list[tuple[str, str, dict[str, Any]]] = []
+    status = "processed"
+    if event.effect == "ignored":
+        status = "ignored"
+    elif contact_id is None:
+        status = "unmapped"
+    if plan.create_contact and contact_id and event.effect != "ignored":
+        tx.put("new_contact", _new_contact(contact_id, email or "", event, now), ContactItem.PK.does_not_exist())
+        tx.put("email_sentinel", UniqueItem(*UniqueItem.key("email", email_key(email or "")), kind="email",
+                                            contact_id=contact_id), UniqueItem.PK.does_not_exist())
+    contact_actions: list[Any] = []
+    if event.effect in ("succeeded", "failed", "refunded") and payment_key:
+        _payment(tx, event, plan, payment_key, contact_id, now)
+        if event.effect == "succeeded" and plan.apply_success:
+            contact_actions += [ContactItem.lifecycle_stage.set(CUSTOMER_STAGE),
+                                ContactItem.GSI3PK.set(ContactItem.stage_key(CUSTOMER_STAGE))]
+            timeline.append(("payment_succeeded", _money_summary("Paid", event), _payment_data(event, payment_key)))
+            tx.event("Payment Succeeded", _payment_detail(event, payment_key, contact_id))
+            if event.deal_id and plan.apply_deal:
+                deal = DealItem(*DealItem.key(event.deal_id))
+                tx.update("deal", deal, [DealItem.stage.set("won"), DealItem.status.set("won"),
+                                         DealItem.closed_at.set(now), DealItem.close_reason.set("paid"),
+                                         DealItem.version.add(1)],
+                          DealItem.PK.exists() & (DealItem.status.does_not_exist() | (DealItem.status != "won")))
+                tx.event("Deal Won", {"deal_id": event.deal_id, "contact_id": contact_id, "payment_key": payment_key})
+        elif event.effect == "failed":
+            timeline.append(("payment_failed", _money_summary("Payment failed", event),
+                             _payment_data(event, payment_key) | {"reason": event.failure_reason}))
+            tx.event("Payment Failed", _payment_detail(event, payment_key, contact_id)
+                     | {"reason": event.failure_reason})
+        elif event.effect == "refunded":
+            for refund_id, amount in sorted(event.refunds.items()):
+                if refund_id in plan.known_refunds:
+                    continue
+                tx.put(f"refund:{refund_id}", RefundItem(*RefundItem.key(payment_key, refund_id),
+                                                         payment_key=payment_key, refund_id=refund_id,
+                                                         amount_minor=amount, refunded_at=now),
+                       RefundItem.PK.does_not_exist())
+                timeline.append(("payment_refunded", f"Refunded {amount} {event.currency or ''}".strip(),
+                                 _payment_data(event, payment_key) | {"refund_id": refund_id, "amount_minor": amount}))
+                tx.event("Payment Refunded", _payment_detail(event, payment_key, contact_id)
+                         | {"refund_id": refund_id, "amount_minor": amount})
+    if event.effect == "subscription" and event.subscription:
+        if plan.apply_subscription and contact_id:
+            contact_actions += [ContactItem.subscription.set(event.subscription),
+                                ContactItem.subscription_event_at.set(event.created)]
+            timeline.append(("subscription_changed", f"Subscription {event.subscription.get('status')}",
+                             dict(event.subscription)))
+        elif contact_id:
+            status = "stale"
+    if contact_id and event.customer_id and event.effect != "ignored":
+        tx.put("customer_link", CustomerLinkItem(*CustomerLinkItem.key(event.provider, event.customer_id),
+                                                 contact_id=contact_id), None)
+    if contact_id and contact_actions and not plan.create_contact:
+        condition: Condition = ContactItem.PK.exists()
+        if event.effect == "subscription":
+            condition &= (ContactItem.subscription_event_at.does_not_exist()
+                          | (ContactItem.subscription_event_at < event.created))
+            tx.update("subscription", ContactItem(*ContactItem.key(contact_id)),
+                      contact_actions + [ContactItem.updated_at.set(now)], condition)
+        else:
+            tx.update("contact", ContactItem(*ContactItem.key(contact_id)),
+                      contact_actions + [ContactItem.updated_at.set(now), ContactItem.version.add(1)], condition)
+    elif contact_id and event.effect == "refunded" and not plan.create_contact:
+        tx.check("contact", ContactItem, ContactItem.key(contact_id), ContactItem.PK.exists())
+    for entry_type, summary, data in timeline:
+        if contact_id:
+            tx.put(f"history:{entry_type}", HistoryItem(*HistoryItem.key(contact_id, now, uuid.uuid4().hex),
+                                                            entry_type=entry_type, summary=summary, data=data,
+                                                            created_at=now), None)
+    pk, sk = WebhookEventItem.key(event.provider, event.event_id)
+    tx.put("webhook", WebhookEventItem(pk, sk, provider=event.provider, event_id=event.event_id,
+                                       event_type=event.event_type, status=status, raw_body=raw_body,
+                                       headers=headers, payment_key=payment_key, contact_id=contact_id,
+                                       received_at=now), WebhookEventItem.PK.does_not_exist())
+    return status
+
+
+def _payment(tx: _Transaction, event: PaymentEvent, plan: Plan, payment_key: str, contact_id: str | None,
+             now: str) -> None:
+    item = PaymentItem(*PaymentItem.key(payment_key))
+    actions: list[Any] = [
+        PaymentItem.payment_key.set(payment_key), PaymentItem.provider.set(event.provider),
+        PaymentItem.provider_payment_id.set(event.payment_id or ""),
+        PaymentItem.first_seen_at.set(PaymentItem.first_seen_at | now),
+    ]
+    if contact_id:
+        actions += [PaymentItem.contact_id.set(PaymentItem.contact_id | contact_id),
+                    PaymentItem.GSI1PK.set(PaymentItem.GSI1PK | PaymentItem.contact_list_key(contact_id)),
+                    PaymentItem.GSI1SK.set(PaymentItem.GSI1SK | f"{now}#{payment_key}")]
+    if event.amount_minor is not None:
+        actions.append(PaymentItem.amount_minor.set(PaymentItem.amount_minor | event.amount_minor))
+    if event.currency:
+        actions.append(PaymentItem.currency.set(PaymentItem.currency | event.currency))
+    if event.deal_id:
+        actions.append(PaymentItem.deal_id.set(PaymentItem.deal_id | event.deal_id))
+    condition = None
+    label = "payment"
+    if event.effect == "succeeded" and plan.apply_success:
+        actions.append(PaymentItem.succeeded_at.set(now))
+        condition, label = PaymentItem.succeeded_at.does_not_exist(), "payment_success"
+    elif event.effect == "failed":
+        actions += [PaymentItem.failed_at.set(PaymentItem.failed_at | now),
+                    PaymentItem.failure_reason.set(event.failure_reason or event.event_type)]
+    tx.update(label, item, actions, condition)
+
+
+def _new_contact(contact_id: str, email: str, event: PaymentEvent, now: str) -> ContactItem:
+    first, _, last = (event.payer_name or "").partition(" ")
+    stage = CUSTOMER_STAGE if event.effect == "succeeded" else "lead"
+    return ContactItem(
+        *ContactItem.key(contact_id), contact_id=contact_id, email=email, email_key=email_key(email),
+        emails={email_key(email)}, first_name=first or None, last_name=last or None, lifecycle_stage=stage,
+        lead_status="new", source=f"payment:{event.provider}", custom_fields={},
+        search_name=fold_text(event.payer_name) if event.payer_name else None, created_at=now, updated_at=now,
+        version=1, GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{contact_id}",
+        score_key=ContactItem.score_sort_key(0, contact_id), GSI2PK=ContactItem.list_key(),
+        GSI3PK=ContactItem.stage_key(stage),
+        subscription=event.subscription if event.effect == "subscription" else None,
+        subscription_event_at=event.created if event.effect == "subscription" else None,
+    )
+
+
+def _payment_key(event: PaymentEvent) -> str | None:
+    return f"{event.provider}:{event.payment_id}" if event.payment_id else None
+
+
+def _payment_detail(event: PaymentEvent, payment_key: str, contact_id: str | None) -> dict[str, Any]:
+    return {"payment_key": payment_key, "contact_id": contact_id, "provider": event.provider,
+            "amount_minor": event.amount_minor, "currency": event.currency, "provider_event_id": event.event_id}
+
+
+def _payment_data(event: PaymentEvent, payment_key: str) -> dict[str, Any]:
+    return {"payment_key": payment_key, "provider": event.provider, "amount_minor": event.amount_minor,
+            "currency": event.currency, "provider_event_id": event.event_id}
+
+
+def _money_summary(verb: str, event: PaymentEvent) -> str:
+    if event.amount_minor is None:
+        return verb
+    return f"{verb} {event.amount_minor} {event.currency or ''} (minor units) via {event.provider}".strip()
+
+
+def _email(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalize_email(raw)
+    except InvalidValue:
+        return None
+
+
+class _Transaction:
+    """A TransactWrite that remembers a label per item, so a cancellation says which effect failed.
+
+    PynamoDB sends condition checks, then puts, then updates; the labels follow the same order.
+    """
+
+    def __init__(self) -> None:
+        self._checks: list[tuple[str, Any]] = []
+        self._puts: list[tuple[str, Any, Any]] = []
+        self._updates: list[tuple[str, Any, list[Any], Any]] = []
+        self.labels: list[str] = []
+
+    def put(self, label: str, item: Any, condition: Any) -> None:
+        self._puts.append((label, item, condition))
+
+    def update(self, label: str, item: Any, actions: list[Any], condition: Any) -> None:
+        self._updates.append((label, item, actions, condition))
+
+    def check(self, label: str, model: Any, key: tuple[str, str], condition: Any) -> None:
+        self._checks.append((label, (model, key, condition)))
+
+    def event(self, detail_type: str, detail: dict[str, Any]) -> None:
+        self._puts.append((f"event:{detail_type}", outbox_event(detail_type, detail), None))
+
+    def commit(self) -> None:
+        self.labels = ([label for label, _ in self._checks] + [label for label, _, _ in self._puts]
+                       + [label for label, _, _, _ in self._updates])
+        with TransactWrite(connection=transaction_connection()) as tx:
+            for _, (model, key, condition) in self._checks:
+                tx.condition_check(model, *key, condition=condition)
+            for _, item, condition in self._puts:
+                tx.save(item, condition=condition)
+            for _, item, actions, condition in self._updates:
+                tx.update(item, actions, condition=condition, add_version_condition=False)
+
+    def failed_labels(self, exc: TransactWriteError) -> set[str]:
+        return {label for label, reason in zip(self.labels, exc.cancellation_reasons, strict=False)
+                if reason is not None and reason.code == "ConditionalCheckFailed"}
