@@ -1,0 +1,52 @@
+"""A payment provider calls the running stack over HTTP; staff read the payment through the API."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+
+from tests.e2e.conftest import RunningStack
+from tests.support.signing import stripe_header
+
+pytestmark = pytest.mark.e2e
+
+
+def post_stripe(stack: RunningStack, body: str, secret: str) -> requests.Response:
+    return requests.post(f"{stack.http_url}/webhooks/stripe", data=body.encode(), timeout=10,
+                         headers={"content-type": "application/json", "stripe-signature": stripe_header(body, secret)})
+
+
+def test_a_signed_stripe_payment_makes_a_customer_and_is_readable_by_sales(stack: RunningStack) -> None:
+    # Given the development signing secret `make run` printed, and a payment from a new payer
+    secret = stack.state["development_secrets"]["CRM_STRIPE_WEBHOOK_SECRET"]
+    event_id = f"evt_e2e_{time.time_ns()}"
+    body = json.dumps({"id": event_id, "type": "payment_intent.succeeded", "created": int(time.time()),
+                       "data": {"object": {"id": f"pi_{event_id}", "amount_received": 12900, "currency": "myr",
+                                           "receipt_email": f"{event_id}@example.com.my"}}})
+    # When Stripe delivers it twice
+    first, again = post_stripe(stack, body, secret), post_stripe(stack, body, secret)
+    # Then the first is processed, the second acknowledged as a duplicate
+    assert (first.status_code, first.json()["status"]) == (200, "processed")
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    contact_id, payment_key = first.json()["contact_id"], first.json()["payment_key"]
+    # And sales sees the customer and one payment; marketing may not
+    sales = stack.auth("sales")
+    contact = requests.get(f"{stack.http_url}/v1/contacts/{contact_id}", headers=sales, timeout=10).json()
+    assert contact["lifecycle_stage"] == "customer"
+    payments = requests.get(f"{stack.http_url}/v1/payments", params={"contact_id": contact_id}, headers=sales,
+                            timeout=10).json()["items"]
+    assert [(p["id"], p["amount_minor"], p["currency"], p["status"]) for p in payments] == [
+        (payment_key, 12900, "MYR", "succeeded")]
+    forbidden = requests.get(f"{stack.http_url}/v1/payments/{payment_key}", headers=stack.auth("marketing"),
+                             timeout=10)
+    assert forbidden.status_code == 403
+
+
+def test_a_forged_delivery_is_refused_with_a_code(stack: RunningStack) -> None:
+    body = json.dumps({"id": "evt_forged", "type": "payment_intent.succeeded", "data": {"object": {}}})
+    response = post_stripe(stack, body, "whsec_not_ours")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "signature_mismatch"
