@@ -21,15 +21,25 @@ from urllib.parse import urlencode
 from crm.events import EVENT_SOURCE
 from crm_local.template import FunctionSpec, RuleSource, StreamSource, Template, create_table_kwargs
 
+from tests.support.signing import authorizenet_header, stripe_header
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
 # The cursor key comes from the environment, not Secrets Manager: in AWS it is fetched once per five
 # minutes per container, which rounds to no request per operation. The form configuration is cached
-# for the whole run, as a warm container holds it for its cache time (60 s by default).
+# for the whole run, as a warm container holds it for its cache time (60 s by default). The webhook
+# signing secrets come from the environment for the same reason (cached five minutes in AWS), and the
+# bench signs its webhooks with them.
+STRIPE_WEBHOOK_SECRET = "whsec_bench"
+AUTHORIZENET_SIGNATURE_KEY = "BENCHSIGNATUREKEY"
 _BENCH_OVERRIDES = {
     "CRM_CURSOR_SECRET_ARN": "",
     "CRM_CURSOR_SECRET": "bench-cursor-secret",
+    "CRM_STRIPE_WEBHOOK_SECRET_ARN": "",
+    "CRM_STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+    "CRM_AUTHORIZENET_SIGNATURE_KEY_ARN": "",
+    "CRM_AUTHORIZENET_SIGNATURE_KEY": AUTHORIZENET_SIGNATURE_KEY,
     "CRM_AWS_ENDPOINT_URL": "",
     "CRM_FORM_CACHE_SECONDS": "3600",
     "AWS_ACCESS_KEY_ID": "bench",
@@ -151,6 +161,25 @@ def contact_event(contact_id: str) -> dict[str, Any]:
     path = event["rawPath"].replace("CONTACT_ID", contact_id)
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["pathParameters"] = {"id": contact_id}
+    return event
+
+
+def stripe_webhook_event(event_id: str, payment_id: str, payer_email: str) -> dict[str, Any]:
+    """The sample Stripe payment_intent.succeeded, as this event about this payer's payment, signed now
+    with the official library (Stripe accepts a signature for five minutes)."""
+    event = sample_event("payment_webhook_stripe.json")
+    body = json.loads(event["body"])
+    body["id"] = event_id
+    body["data"]["object"] |= {"id": payment_id, "receipt_email": payer_email}
+    event["body"] = json.dumps(body)
+    event["headers"]["stripe-signature"] = stripe_header(event["body"], STRIPE_WEBHOOK_SECRET)
+    return event
+
+
+def authorizenet_webhook_event() -> dict[str, Any]:
+    """The sample Authorize.Net capture notification (no payer email), signed."""
+    event = sample_event("payment_webhook_authorizenet.json")
+    event["headers"]["x-anet-signature"] = authorizenet_header(event["body"].encode(), AUTHORIZENET_SIGNATURE_KEY)
     return event
 
 

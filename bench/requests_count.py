@@ -1,6 +1,7 @@
 """(b) AWS requests per operation: each operation invoked once in a warm container against moto, with
 every call counted (and its response recorded, which the CPU bench replays). Bus events are the ones the
-new submission put in the outbox, as EventBridge would deliver them."""
+new submission put in the outbox, as EventBridge would deliver them; payment webhooks come signed as
+each provider signs them, from a payer the submission made a contact, a new payer and no payer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bench.aws_calls import Call, counts, observing
 from bench.harness import (
     Invocable,
     api_event,
+    authorizenet_webhook_event,
     bus_event,
     contact_event,
     embedded_aws,
@@ -24,14 +26,18 @@ from bench.harness import (
     rule_function,
     sample_event,
     stream_function,
+    stripe_webhook_event,
     submission_event,
 )
 
 SUBMIT_ROUTE = "POST /forms/{form_id}/submissions"
 LIST_ROUTE = "GET /v1/contacts"
 SCORING_MODEL_ROUTE = "GET /v1/scoring-model"
+STRIPE_ROUTE = "POST /webhooks/stripe"
+EMAIL = "ali@example.com"
 PHONE = "+1 415 555 0100"
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "TransactGetItems"})
 # A scoring container refetches the model once a minute (lead_scoring.store); that rounds to no request
 # per event, and a refetch in the middle of the CPU bench would not match the recording. So the warm
 # container here keeps it for the whole run, as the form configuration is kept (bench/harness.py).
@@ -42,13 +48,36 @@ def _writes(calls: list[Call]) -> int:
     return sum(call.service == "dynamodb" and call.operation in DYNAMODB_WRITES for call in calls)
 
 
+def _reads(calls: list[Call]) -> int:
+    return sum(call.service == "dynamodb" and call.operation in DYNAMODB_READS for call in calls)
+
+
+def _one_write_at_most_one_read(calls: list[Call]) -> bool:
+    """A webhook's floor: its one transaction, after at most one read to map the payer, and no other call."""
+    return _writes(calls) == 1 and _reads(calls) <= 1 and len(calls) == _writes(calls) + _reads(calls)
+
+
+def _read_and_write(calls: list[Call]) -> bool:
+    return counts(calls) == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}
+
+
+def _cancelled_write(calls: list[Call]) -> bool:
+    return [call.status >= 400 for call in calls if call.name == "dynamodb:TransactWriteItems"] == [True]
+
+
+Target = tuple[str, Callable[[list[Call]], bool]]
+READ_AND_WRITE: Target = ("GetItem 1 + TransactWriteItems 1", _read_and_write)
+WEBHOOK: Target = ("1 DynamoDB write, at most 1 read", _one_write_at_most_one_read)
 # Request targets by operation, beyond the "no Scan" that all share: (target, whether the calls meet it).
-TARGETS: dict[str, tuple[str, Callable[[list[Call]], bool]]] = {
-    "new submission": ("1 DynamoDB write, no other call", lambda calls: _writes(calls) == 1 and len(calls) == 1),
-    "repeat submission": ("<= 2 requests", lambda calls: len(calls) <= 2),
-    "score new engagement event": ("1 read + 1 write", lambda calls: counts(calls) == {
-        "dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}),
-    "score re-delivered event": ("1 read, no write", lambda calls: counts(calls) == {"dynamodb:GetItem": 1}),
+TARGETS: dict[str, tuple[Target, ...]] = {
+    "new submission": (("1 DynamoDB write, no other call", lambda calls: _writes(calls) == 1 and len(calls) == 1),),
+    "repeat submission": (("<= 2 requests", lambda calls: len(calls) <= 2),),
+    "score new engagement event": (("1 read + 1 write", _read_and_write),),
+    "score re-delivered event": (("1 read, no write", lambda calls: counts(calls) == {"dynamodb:GetItem": 1}),),
+    "webhook from a contact": (WEBHOOK, READ_AND_WRITE),
+    "webhook from a new payer": (WEBHOOK, READ_AND_WRITE),
+    "webhook re-delivered": (WEBHOOK, ("write cancelled", _cancelled_write)),
+    "webhook without email": (WEBHOOK, ("no read", lambda calls: _reads(calls) == 0)),
 }
 
 
@@ -75,19 +104,27 @@ class Operation:
     def targets(self) -> list[tuple[str, bool]]:
         """(target, met) for the request targets that apply to this operation."""
         found = [("no Scan", all(call.operation != "Scan" for call in self.calls))]
-        if self.name in TARGETS:
-            target, met = TARGETS[self.name]
-            found.append((target, met(self.calls)))
+        found.extend((target, met(self.calls)) for target, met in TARGETS.get(self.name, ()))
         return found
 
 
 def outcome(response: dict[str, Any]) -> str:
-    """The HTTP status; for a stream batch, how many records it reported as failed; else what it returned."""
+    """The HTTP status (with the status the body reports, as webhooks' do); for a stream batch, how many
+    records it reported as failed; else what it returned."""
     if "statusCode" in response:
-        return str(response["statusCode"])
+        reported = _json_object(response.get("body")).get("status")
+        return f"{response['statusCode']} {reported}" if isinstance(reported, str) else str(response["statusCode"])
     if "batchItemFailures" in response:
         return f"{len(response['batchItemFailures'])} failed"
     return str(response.get("status", response))
+
+
+def _json_object(body: Any) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body) if isinstance(body, str) else None
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def measure_requests() -> list[Operation]:
@@ -95,7 +132,7 @@ def measure_requests() -> list[Operation]:
     operations: list[Operation] = []
     with embedded_aws(), quiet():
         lead_capture = _warm(route_function(SUBMIT_ROUTE), submission_event("warm.up@example.com", "+1 415 555 0199"))
-        new = _measure(operations, "new submission", lead_capture, submission_event("ali@example.com", PHONE))
+        new = _measure(operations, "new submission", lead_capture, submission_event(EMAIL, PHONE))
         _measure(operations, "repeat submission", lead_capture, submission_event("Ali@Example.COM", PHONE))
         _measure_scoring(operations, new)
         api = _warm(route_function(LIST_ROUTE), sample_event("api_list_contacts.json"))
@@ -105,7 +142,22 @@ def measure_requests() -> list[Operation]:
         _measure(operations, "get scoring model", api, api_event(SCORING_MODEL_ROUTE))
         publisher = _warm(stream_function(), sample_event("event_publisher_stream.json"))
         _measure(operations, "publish outbox batch", publisher, sample_event("event_publisher_stream.json"))
+        _measure_webhooks(operations)
     return operations
+
+
+def _measure_webhooks(operations: list[Operation]) -> None:
+    """A Stripe payment by the new submission's contact (its email in other case), then by a payer the CRM
+    does not know, that one delivered again, and an Authorize.Net capture, which names no payer. One
+    function takes every provider's route (template.yaml), so one warm container serves them all."""
+    webhook = _warm(route_function(STRIPE_ROUTE), stripe_webhook_event("evt_warm_up", "pi_warm_up",
+                                                                       "warm.up@example.com"))
+    _measure(operations, "webhook from a contact", webhook,
+             stripe_webhook_event("evt_bench_contact", "pi_bench_contact", EMAIL.title()))
+    new_payer = stripe_webhook_event("evt_bench_new_payer", "pi_bench_new_payer", "maria@example.gr")
+    _measure(operations, "webhook from a new payer", webhook, new_payer)
+    _measure(operations, "webhook re-delivered", webhook, new_payer)
+    _measure(operations, "webhook without email", webhook, authorizenet_webhook_event())
 
 
 def _measure_scoring(operations: list[Operation], new: Operation) -> None:

@@ -1,13 +1,12 @@
-"""One person, one record: normalized emails, E.164 phones and Unicode-folded search keys."""
+"""One person, one record: normalized email addresses (phones are in crm.phone, text folding in crm.text)."""
 
 from __future__ import annotations
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from crm.text import InvalidValue, clean_text, fold_text
 
-__all__ = ["InvalidValue", "clean_text", "email_key", "fold_text", "normalize_email", "normalize_phone"]
+__all__ = ["InvalidValue", "clean_text", "email_key", "fold_text", "normalize_email"]
 
 
 def normalize_email(raw: str) -> str:
@@ -21,14 +20,3 @@ def normalize_email(raw: str) -> str:
 def email_key(normalized_email: str) -> str:
     """The matching key: addresses match case-insensitively, whatever the local part's case."""
     return normalized_email.casefold()
-
-
-def normalize_phone(raw: str, default_region: str | None) -> str:
-    """E.164 from any local format: Persian and Arabic-Indic digits, brackets, trunk prefixes."""
-    try:
-        number = phonenumbers.parse(raw.strip(), (default_region or "").upper() or None)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidValue("This is not a phone number.") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidValue("This phone number is not valid for its country.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

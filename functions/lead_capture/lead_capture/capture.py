@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from crm.errors import ClientError
 from crm.forms import FormConfig
-from crm.normalize import InvalidValue, clean_text, email_key, fold_text, normalize_email, normalize_phone
+from crm.normalize import InvalidValue, clean_text, email_key, fold_text, normalize_email
+from crm.phone import normalize_phone
 
 from lead_capture.request import FormRequest, UploadedFile
 
