@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Shared, noisy machines: a slow example is not a failure; timings belong to `make bench`.
+hypothesis_settings.register_profile("crm", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("crm")
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
