@@ -5,6 +5,7 @@ subparsers in `build_parser`, so later features plug in beside `local`."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -69,6 +70,9 @@ Demo users (role, email, password):
 {users}
   A token for the API:    crm local token --role sales
 
+Mail: SMTP {state['smtp']['host']}:{state['smtp']['port']} receives for {', '.join(state['smtp']['recipients'])}
+  What the CRM sent:      crm local outbox
+
 Demo form "{form['form_id']}":
   <script src="{form['embed_url']}"></script>
   allowed origins: {', '.join(form['allowed_origins'])} (add more with CRM_DEMO_FORM_ORIGINS)
@@ -78,11 +82,18 @@ Development defaults of secrets (local use only):
 """
 
 
-def token(args: argparse.Namespace) -> int:
+def _running_state() -> dict[str, Any] | None:
+    """The running local stack's state file, or None (and why, on stderr) when none runs."""
     try:
-        state = read_state(StackSettings.from_environ())
+        return read_state(StackSettings.from_environ())
     except StackError as error:
         print(error, file=sys.stderr)
+        return None
+
+
+def token(args: argparse.Namespace) -> int:
+    state = _running_state()
+    if state is None:
         return 1
     user = next((u for u in state["demo_users"] if u["role"] == args.role), None)
     if user is None:
@@ -94,6 +105,25 @@ def token(args: argparse.Namespace) -> int:
                                    AuthParameters={"USERNAME": user["email"], "PASSWORD": user["password"]})
     tokens = result["AuthenticationResult"]
     print(tokens["AccessToken"] if args.kind == "access" else tokens["IdToken"])
+    return 0
+
+
+def outbox(args: argparse.Namespace) -> int:
+    """Mail the CRM sent through the embedded SES (auto-replies, ...), oldest first."""
+    from crm_local.smtp import sent_messages  # noqa: PLC0415
+
+    state = _running_state()
+    if state is None:
+        return 1
+    messages = sent_messages(state["aws_endpoint"])
+    if args.json:
+        print(json.dumps(messages, ensure_ascii=False, indent=2))
+        return 0
+    if not messages:
+        print("nothing sent yet")
+    for message in messages:
+        print(f"From: {message['source']}\nTo: {', '.join(message['destinations'] or [])}\n"
+              f"Subject: {message['subject']}\n\n{message['body']}\n{'-' * 72}")
     return 0
 
 
@@ -113,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     token_parser.add_argument("--kind", choices=("access", "id"), default="access",
                               help="the access token (default) or the id token; the gateway accepts both")
     token_parser.set_defaults(handler=token)
+    outbox_parser = local_commands.add_parser("outbox", help="mail the running local stack sent through SES")
+    outbox_parser.add_argument("--json", action="store_true", help="every message with its headers, as JSON")
+    outbox_parser.set_defaults(handler=outbox)
     return parser
 
 

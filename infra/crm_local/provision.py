@@ -53,6 +53,8 @@ def provision(template: Template, client: ClientFactory) -> Provisioned:
                                                SecretString=_secret_value(secret))
     _create_rules(template, events)
     _create_bucket_notifications(template, s3)
+    for identity in template.mail_identities():
+        _verify_identity(client("ses"), identity.identity)
     return Provisioned(pool_id, client_id, demo_users)
 
 
@@ -134,9 +136,20 @@ def _create_rules(template: Template, events: Any) -> None:
             {"Id": rule.function_id[:64], "Arn": _queue_arn(template, rule.target_queue)}])
 
 
+def _verify_identity(ses: Any, identity: str) -> None:
+    """Locally an identity is verified at once; in AWS its DNS records verify it."""
+    if "@" in identity:
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        ses.verify_domain_identity(Domain=identity)
+
+
 def _create_bucket_notifications(template: Template, s3: Any) -> None:
-    """One notification configuration per bucket, holding a queue for each function's S3 event."""
+    """One notification configuration per bucket: the bucket's own queue notifications, and a queue for
+    each function's S3 event."""
     by_bucket: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for bucket in (b for b in template.buckets() if b.queue_notifications):
+        by_bucket[bucket.name].extend(dict(notification) for notification in bucket.queue_notifications)
     for source in (s for s in template.event_sources() if isinstance(s, BucketSource)):
         configuration: dict[str, Any] = {"QueueArn": _queue_arn(template, source.notification_queue),
                                          "Events": list(source.events)}

@@ -36,6 +36,7 @@ class StackError(RuntimeError):
 class StackSettings:
     http_port: int = 3000
     aws_port: int = 4566
+    smtp_port: int = 2525
     state_dir: Path = DEFAULT_TEMPLATE_PATH.parent / ".crm-local"
     template_path: Path = DEFAULT_TEMPLATE_PATH
     # Sites besides the gateway itself whose pages may post the demo form, e.g. a developer's own site.
@@ -47,6 +48,7 @@ class StackSettings:
         return cls(
             http_port=int(os.environ.get("CRM_HTTP_PORT") or defaults.http_port),
             aws_port=int(os.environ.get("CRM_AWS_PORT") or defaults.aws_port),
+            smtp_port=int(os.environ.get("CRM_SMTP_PORT") or defaults.smtp_port),
             state_dir=Path(os.environ.get("CRM_LOCAL_STATE_DIR") or defaults.state_dir),
             template_path=Path(os.environ.get("CRM_TEMPLATE") or defaults.template_path),
             extra_form_origins=tuple(o.strip() for o in os.environ.get("CRM_DEMO_FORM_ORIGINS", "").split(",")
@@ -72,11 +74,12 @@ class LocalStack:
         self._moto: Any = None
         self._gateway: GatewayServer | None = None
         self._dispatcher: Dispatcher | None = None
+        self._smtp: Any = None
 
     def start(self) -> dict[str, Any]:
         """Starts everything and writes the state file; returns what the state file holds."""
         settings = self.settings
-        for port in (settings.aws_port, settings.http_port):
+        for port in (settings.aws_port, settings.http_port, settings.smtp_port):
             _require_free_port(port)
         from crm_local.embedded_aws import EmbeddedAws  # noqa: PLC0415 - moto is heavy, and only `run` needs it
 
@@ -108,6 +111,8 @@ class LocalStack:
             "event_buses": [bus.name for bus in template.event_buses()],
             "buckets": [bucket.name for bucket in template.buckets()],
             "queues": [queue.name for queue in template.queues()],
+            "smtp": {"host": HOST, "port": settings.smtp_port,
+                     "recipients": [r for receipt in template.mail_receipts() for r in receipt.recipients]},
             "demo_users": [asdict(user) for user in provisioned.demo_users],
             "demo_form": {
                 "form_id": DEMO_FORM_ID,
@@ -134,10 +139,23 @@ class LocalStack:
         self._gateway = GatewayServer(Gateway(RouteTable(template.routes()), functions.invoke, verifier),
                                       HOST, settings.http_port)
         self._gateway.start()
+        self._start_smtp(template, client)
         return state
+
+    def _start_smtp(self, template: Template, client: Any) -> None:
+        """The SES receipt rule's stand-in: SMTP on loopback, storing raw mail where the rule would."""
+        receipts = template.mail_receipts()
+        if not receipts:
+            return
+        from crm_local.smtp import SmtpReceiver  # noqa: PLC0415 - aiosmtpd only when the template receives mail
+
+        self._smtp = SmtpReceiver(receipts[0], client("s3"), HOST, self.settings.smtp_port)
+        self._smtp.start()
 
     def stop(self) -> None:
         """Stops what was started, in reverse order; safe after a failed start."""
+        if self._smtp is not None:
+            self._smtp.stop()
         if self._gateway is not None:
             self._gateway.stop()
         if self._dispatcher is not None:

@@ -72,6 +72,24 @@ class TableSpec:
 class BucketSpec:
     logical_id: str
     name: str
+    # The bucket's own NotificationConfiguration.QueueConfigurations, as boto3 takes them.
+    queue_notifications: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class MailReceiptSpec:
+    """An SES receipt rule's S3 action: mail to these recipients (domains or addresses) lands here."""
+
+    bucket: str
+    prefix: str
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MailIdentitySpec:
+    """A domain (or address) SES sends from; moto refuses to send from one it has not verified."""
+
+    identity: str
 
 
 @dataclass(frozen=True)
@@ -264,7 +282,35 @@ class Template:
         return tables[0]
 
     def buckets(self) -> list[BucketSpec]:
-        return [BucketSpec(lid, self.physical_name(lid)) for lid, _ in self._of_type("AWS::S3::Bucket")]
+        return [BucketSpec(lid, self.physical_name(lid), self._queue_notifications(props))
+                for lid, props in self._of_type("AWS::S3::Bucket")]
+
+    def _queue_notifications(self, props: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+        queues = (props.get("NotificationConfiguration") or {}).get("QueueConfigurations") or ()
+        notifications = []
+        for queue in queues:
+            notification: dict[str, Any] = {"QueueArn": self.resolve(queue["Queue"]), "Events": [queue["Event"]]}
+            rules = ((queue.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+            if rules:
+                notification["Filter"] = {"Key": {"FilterRules": self.resolve(rules)}}
+            notifications.append(notification)
+        return tuple(notifications)
+
+    def mail_receipts(self) -> list[MailReceiptSpec]:
+        receipts = []
+        for _, props in self._of_type("AWS::SES::ReceiptRule"):
+            rule = props.get("Rule") or {}
+            for action in rule.get("Actions") or ():
+                if "S3Action" in action:
+                    s3 = action["S3Action"]
+                    receipts.append(MailReceiptSpec(self.resolve(s3["BucketName"]),
+                                                    self.resolve(s3.get("ObjectKeyPrefix", "")),
+                                                    tuple(self.resolve(rule.get("Recipients") or []))))
+        return receipts
+
+    def mail_identities(self) -> list[MailIdentitySpec]:
+        return [MailIdentitySpec(self.resolve(props["EmailIdentity"]))
+                for _, props in self._of_type("AWS::SES::EmailIdentity")]
 
     def event_buses(self) -> list[EventBusSpec]:
         return [EventBusSpec(lid, self.physical_name(lid)) for lid, _ in self._of_type("AWS::Events::EventBus")]

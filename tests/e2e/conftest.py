@@ -83,6 +83,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     state_dir = tmp_path_factory.mktemp("crm-local")
     http_port, aws_port, page_port = free_port(), free_port(), free_port()
     environment = _stack_environment(state_dir, http_port, aws_port, page_port)
+    environment["CRM_SMTP_PORT"] = str(free_port())
     logs = state_dir / "stack.log"
     with logs.open("wb") as log_file:
         process = subprocess.Popen([sys.executable, "-m", "crm_local.cli", "local", "run"], env=environment,

@@ -23,6 +23,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "read": frozenset({"admin", "sales", "marketing"}),
         "write": frozenset({"admin", "marketing"}),
     },
+    "emails": {
+        "read": frozenset({"admin", "sales", "support"}),
+        "write": frozenset({"admin", "support"}),
+    },
+    "cases": {
+        "read": frozenset({"admin", "sales", "support"}),
+        "write": frozenset({"admin", "support"}),
+    },
 }
 
 
@@ -30,6 +38,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 class Caller:
     user_id: str
     roles: frozenset[str]
+
+    @property
+    def customers_only(self) -> bool:
+        """Support alone reads contacts, and their timelines, of customers only."""
+        return self.roles == frozenset({"support"})
 
     def can(self, resource: str, action: str) -> bool:
         return bool(self.roles & PERMISSIONS[resource][action])

@@ -50,10 +50,6 @@ def contact_view(item: ContactItem) -> dict[str, Any]:
     }
 
 
-def _support_only_customers(caller: Caller) -> bool:
-    return caller.roles == frozenset({"support"})
-
-
 @router.get("/contacts/<contact_id>")
 def get_contact(contact_id: str) -> dict[str, Any]:
     caller = current_caller()
@@ -62,7 +58,7 @@ def get_contact(contact_id: str) -> dict[str, Any]:
         item = ContactItem.get(*ContactItem.key(contact_id))
     except ContactItem.DoesNotExist:
         item = None
-    if item is None or (_support_only_customers(caller) and item.lifecycle_stage != CUSTOMER_STAGE):
+    if item is None or (caller.customers_only and item.lifecycle_stage != CUSTOMER_STAGE):
         raise ClientError(404, "not_found", "There is no contact with this id.")
     return contact_view(item)
 
@@ -80,7 +76,7 @@ def list_contacts() -> dict[str, Any]:
     owner = event.get_query_string_value("owner")
     if sort not in (None, "score", "-score"):
         raise ClientError(400, "invalid_sort", "sort is score or -score.", {"sort": "score or -score"})
-    if _support_only_customers(caller):
+    if caller.customers_only:
         if stage not in (None, CUSTOMER_STAGE):
             return {"items": [], "next_cursor": None}
         stage = CUSTOMER_STAGE

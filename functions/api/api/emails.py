@@ -1,0 +1,172 @@
+"""Mail as the clients see it: a contact's timeline, one email with its thread, a case and its status,
+and short-lived download links for attachments. Emails and cases: admin and support read and write, sales reads,
+marketing sees neither (its timeline omits the email entries)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm import aws
+from crm.clock import iso_now
+from crm.config import get_settings
+from crm.cursor import encode_cursor
+from crm.errors import ClientError
+from crm.events import outbox_event
+from crm.models import (
+    AttachmentItem,
+    CaseItem,
+    ContactItem,
+    CrmItem,
+    EmailItem,
+    HistoryItem,
+    transaction_connection,
+)
+from crm.secret_store import cursor_secret
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from api.contacts import CUSTOMER_STAGE, current_caller
+from api.paging import page_limit, start_key
+
+router = APIGatewayHttpRouter()
+DOWNLOAD_SECONDS = 300
+THREAD_LIMIT = 100
+_EMAIL_ENTRIES = ("email_received", "email_bounced")
+CASE_STATUSES = ("open", "pending", "closed")
+
+
+def _not_found(what: str) -> ClientError:
+    return ClientError(404, "not_found", f"There is no {what} with this id.")
+
+
+@router.get("/contacts/<contact_id>/timeline")
+def contact_timeline(contact_id: str) -> dict[str, Any]:
+    """Newest first, one Query per page: the profile's sort key follows the history's, so the first page
+    brings the profile too, which says whether the contact exists and whether the caller may see it."""
+    caller = current_caller()
+    caller.require("contacts", "read")
+    event = router.current_event
+    limit = page_limit(event.get_query_string_value("limit"))
+    # The cursor is bound to the contact and to the caller's roles, whose check it skips on later pages.
+    scope = f"timeline:{contact_id}:{','.join(sorted(caller.roles))}"
+    secret = cursor_secret(get_settings())
+    start = start_key(event.get_query_string_value("cursor"), secret, scope)
+    pk, profile_sk = ContactItem.key(contact_id)
+    page = CrmItem._get_connection().query(pk, range_key_condition=CrmItem.SK >= "HISTORY#",
+                                           scan_index_forward=False, exclusive_start_key=start,
+                                           limit=limit + (start is None))
+    raw = page.get("Items", [])
+    if start is None:
+        profile = next((i for i in raw if i["SK"]["S"] == profile_sk), None)
+        stage = (profile or {}).get("lifecycle_stage", {}).get("S")
+        if profile is None or (caller.customers_only and stage != CUSTOMER_STAGE):
+            raise _not_found("contact")
+    shows_email = caller.can("emails", "read")
+    entries = [HistoryItem.from_raw_data(i) for i in raw if i["SK"]["S"].startswith("HISTORY#")]
+    items = [_entry_view(e) for e in entries if shows_email or e.entry_type not in _EMAIL_ENTRIES]
+    last = page.get("LastEvaluatedKey")
+    return {"items": items, "next_cursor": encode_cursor(last, secret, scope) if last else None}
+
+
+@router.get("/emails/<email_id>")
+def get_email(email_id: str) -> dict[str, Any]:
+    current_caller().require("emails", "read")
+    email = _get(EmailItem, EmailItem.key(email_id), "email")
+    thread = EmailItem.by_thread.query(EmailItem.thread_key(email.thread_id), limit=THREAD_LIMIT,
+                                       attributes_to_get=["email_id", "subject", "from_address", "received_at",
+                                                          "preview"])
+    return {**email_view(email), "thread": [
+        {"id": e.email_id, "subject": e.subject, "from": e.from_address, "received_at": e.received_at,
+         "preview": e.preview} for e in thread]}
+
+
+@router.get("/cases/<case_id>")
+def get_case(case_id: str) -> dict[str, Any]:
+    current_caller().require("cases", "read")
+    return case_view(_get(CaseItem, CaseItem.key(case_id), "case"))
+
+
+@router.patch("/cases/<case_id>")
+def update_case(case_id: str) -> dict[str, Any]:
+    """Moves a case between open, pending (waiting for the customer) and closed; a customer's reply on
+    its thread opens it again. The change and its `Case Updated` event are one transaction."""
+    caller = current_caller()
+    caller.require("cases", "write")
+    status = _requested_status(router.current_event.decoded_body)
+    now = iso_now()
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.update(CaseItem(*CaseItem.key(case_id)), [CaseItem.status.set(status), CaseItem.updated_at.set(now)],
+                      condition=CaseItem.PK.exists(), add_version_condition=False)
+            tx.save(outbox_event("Case Updated", {"case_id": case_id, "status": status, "by": caller.user_id}))
+    except TransactWriteError as exc:
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            raise _not_found("case") from None
+        raise
+    return case_view(_get(CaseItem, CaseItem.key(case_id), "case"))
+
+
+def _requested_status(body: str | None) -> str:
+    """The `status` of a JSON body such as {"status": "pending"}; anything else is a 400."""
+    try:
+        requested = json.loads(body or "null")
+    except ValueError:
+        requested = None
+    status = requested.get("status") if isinstance(requested, dict) else None
+    if status not in CASE_STATUSES:
+        raise ClientError(400, "invalid_status", 'The body is {"status": "open" | "pending" | "closed"}.',
+                          {"status": "open, pending or closed"})
+    return status
+
+
+def case_view(case: CaseItem) -> dict[str, Any]:
+    thread = EmailItem.by_thread.query(EmailItem.thread_key(case.thread_id), limit=THREAD_LIMIT)
+    return {"id": case.case_id, "status": case.status, "subject": case.subject, "contact_id": case.contact_id,
+            "thread_id": case.thread_id, "mailbox": case.mailbox, "queue": case.queue, "owner": case.owner,
+            "email_count": int(case.email_count), "created_at": case.created_at, "updated_at": case.updated_at,
+            "emails": [{"id": e.email_id, "subject": e.subject, "from": e.from_address,
+                        "received_at": e.received_at, "preview": e.preview} for e in thread]}
+
+
+@router.get("/attachments/<attachment_id>")
+def get_attachment(attachment_id: str) -> dict[str, Any]:
+    """A presigned GET that downloads the file (Content-Disposition: attachment) for five minutes."""
+    current_caller().require("emails", "read")
+    attachment = _get(AttachmentItem, AttachmentItem.key(attachment_id), "attachment")
+    filename = attachment.filename
+    url = aws.client("s3").generate_presigned_url("get_object", ExpiresIn=DOWNLOAD_SECONDS, Params={
+        "Bucket": get_settings().attachments_bucket, "Key": attachment.s3_key,
+        "ResponseContentType": attachment.content_type,
+        "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+    })
+    return {"id": attachment.attachment_id, "filename": filename, "content_type": attachment.content_type,
+            "size": int(attachment.size), "url": url, "expires_in": DOWNLOAD_SECONDS}
+
+
+def email_view(email: EmailItem) -> dict[str, Any]:
+    return {
+        "id": email.email_id, "status": email.status, "flags": list(email.flags or []),
+        "message_id": email.message_id, "thread_id": email.thread_id, "in_reply_to": email.in_reply_to,
+        "subject": email.subject, "from": {"address": email.from_address, "name": email.from_name},
+        "to": list(email.to or []), "cc": list(email.cc or []), "reply_to": list(email.reply_to or []),
+        "sent_at": email.sent_at, "received_at": email.received_at, "preview": email.preview,
+        "text_body": email.text_body, "html_body": email.html_body,
+        "attachments": [dict(a) for a in email.attachments or []], "contact_ids": list(email.contact_ids or []),
+        "mailbox": email.mailbox, "routed_to": email.routed_to.as_dict() if email.routed_to else None,
+        "case_id": email.case_id, "size": int(email.size),
+    }
+
+
+def _entry_view(entry: HistoryItem) -> dict[str, Any]:
+    return {"type": entry.entry_type, "summary": entry.summary, "at": entry.created_at,
+            "data": entry.data.as_dict() if entry.data else {}}
+
+
+def _get(model: type[CrmItem], key: tuple[str, str], what: str) -> Any:
+    try:
+        return model.get(*key)
+    except model.DoesNotExist:
+        raise _not_found(what) from None

@@ -1,0 +1,230 @@
+"""Data access for email ingestion: raw MIME from the inbound bucket, attachments content-addressed in
+the attachments bucket, and one DynamoDB transaction per message with its outbox events."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from crm import aws
+from crm.clock import epoch_seconds, iso_now
+from crm.config import Settings
+from crm.events import outbox_event
+from crm.models import (
+    AttachmentItem,
+    AutoReplyItem,
+    CaseItem,
+    ContactItem,
+    EmailItem,
+    HistoryItem,
+    UniqueItem,
+    transaction_connection,
+)
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from email_ingest.ingest import AUTO_REPLY_WINDOW_SECONDS, EmailRecord, RawMessage, ThreadRef
+from email_ingest.parse import Attachment
+
+MAX_ATTEMPTS = 6
+# Bodies are cut to keep the item well under DynamoDB's 400 KB; the raw MIME stays whole in S3.
+MAX_TEXT_BYTES = 96 * 1024
+MAX_HTML_BYTES = 160 * 1024
+ATTACHMENT_PREFIX = "email/"
+
+
+class DynamoMailStore:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def load_raw(self, bucket: str, key: str, max_bytes: int) -> RawMessage:
+        """The raw message; one over `max_bytes` is not read (it is kept and flagged)."""
+        response = aws.client("s3").get_object(Bucket=bucket, Key=key)
+        size = int(response["ContentLength"])
+        body = response["Body"]
+        try:
+            data = body.read() if size <= max_bytes else b""
+        finally:
+            body.close()
+        return RawMessage(bucket=bucket, key=key, data=data, size=size)
+
+    def find_threads(self, email_ids: list[str]) -> dict[str, ThreadRef]:
+        keys = [EmailItem.key(i) for i in email_ids]
+        return {item.email_id: ThreadRef(item.thread_id, item.case_id)
+                for item in EmailItem.batch_get(keys, attributes_to_get=["PK", "SK", "email_id", "thread_id",
+                                                                         "case_id"])}
+
+    def contacts_by_email(self, keys: list[str]) -> dict[str, str]:
+        sentinels = UniqueItem.batch_get([UniqueItem.key("email", k) for k in keys])
+        return {item.PK.removeprefix("UNIQUE#EMAIL#"): item.contact_id for item in sentinels}
+
+    def store_attachment(self, attachment: Attachment, email_id: str) -> str:
+        """Content-addressed: a file already held (by any email) is not uploaded again."""
+        sha256 = attachment.sha256
+        pk, sk = AttachmentItem.key(sha256)
+        try:
+            AttachmentItem.get(pk, sk, attributes_to_get=["PK"])
+            return sha256
+        except AttachmentItem.DoesNotExist:
+            pass
+        key = f"{ATTACHMENT_PREFIX}{sha256}"
+        aws.client("s3").put_object(Bucket=self._settings.attachments_bucket, Key=key, Body=attachment.data,
+                                    ContentType=attachment.content_type,
+                                    Metadata={"filename": quote(attachment.filename)})
+        AttachmentItem(pk, sk, attachment_id=sha256, s3_key=key, filename=attachment.filename or sha256,
+                       content_type=attachment.content_type, size=len(attachment.data), first_email_id=email_id,
+                       created_at=iso_now()).save()
+        return sha256
+
+    def send_raw(self, source: str, destination: str, message: bytes) -> None:
+        aws.client("ses").send_raw_email(Source=source, Destinations=[destination], RawMessage={"Data": message})
+
+    def save(self, record: EmailRecord) -> EmailRecord | None:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                self._write(record)
+                return record
+            except TransactWriteError as exc:
+                failed = _failed_items(exc)
+                if any(item["PK"]["S"].startswith("EMAIL#") for item in failed):
+                    return None
+                owner = next((item["contact_id"]["S"] for item in failed if item["PK"]["S"].startswith("UNIQUE#")),
+                             None)
+                claimed = any(item["PK"]["S"].startswith("AUTOREPLY#") for item in failed)
+                if owner is not None and record.new_contact is not None:
+                    record = _with_existing_sender(record, owner)
+                elif claimed:
+                    record = replace(record, auto_reply_key=None)
+                elif _conflicted(exc):
+                    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+                else:
+                    raise
+        raise RuntimeError("email could not be saved after repeated transaction conflicts")
+
+    def _write(self, record: EmailRecord) -> None:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.save(_email_item(record), condition=EmailItem.PK.does_not_exist(), return_values="ALL_OLD")
+            if record.new_contact is not None:
+                _create_contact(tx, record)
+            for contact_id in record.contact_ids:
+                tx.save(_history(record, contact_id))
+            for contact_id in record.bouncing_contact_ids:
+                tx.update(ContactItem(*ContactItem.key(contact_id)),
+                          [ContactItem.email_status.set("bouncing"), ContactItem.updated_at.set(record.received_at),
+                           ContactItem.version.add(1)],
+                          condition=ContactItem.PK.exists(), add_version_condition=False)
+                tx.save(outbox_event("Contact Updated", {"contact_id": contact_id}))
+            if record.case is not None:
+                _write_case(tx, record)
+            if record.auto_reply_key is not None and record.mailbox is not None:
+                now = epoch_seconds()
+                claim = AutoReplyItem(*AutoReplyItem.key(record.mailbox, record.auto_reply_key), sent_at=now,
+                                      expires_at=now + AUTO_REPLY_WINDOW_SECONDS)
+                # TTL deletes late, so an expired claim is as good as none.
+                tx.save(claim, condition=AutoReplyItem.PK.does_not_exist() | (AutoReplyItem.expires_at < now),
+                        return_values="ALL_OLD")
+            if record.status == "received" and record.sender_contact_id is not None:
+                tx.save(outbox_event("Email Received", {"contact_id": record.sender_contact_id,
+                                                        "email_id": record.email_id,
+                                                        "thread_id": record.thread_id}))
+
+
+def _create_contact(tx: TransactWrite, record: EmailRecord) -> None:
+    new = record.new_contact
+    assert new is not None
+    now = record.received_at
+    pk, sk = ContactItem.key(new.contact_id)
+    contact = ContactItem(
+        pk, sk, contact_id=new.contact_id, email=new.email, email_key=new.email_key, emails={new.email_key},
+        first_name=new.first_name, last_name=new.last_name, owner=new.owner, lifecycle_stage="lead",
+        lead_status="new", source=new.source, custom_fields={}, created_at=now, updated_at=now, version=1,
+        GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{new.contact_id}",
+        score_key=ContactItem.score_sort_key(0, new.contact_id), GSI2PK=ContactItem.list_key(),
+        GSI3PK=ContactItem.stage_key("lead"), GSI4PK=ContactItem.owner_key(new.owner) if new.owner else None,
+    )
+    tx.save(contact, condition=ContactItem.PK.does_not_exist())
+    tx.save(UniqueItem(*UniqueItem.key("email", new.email_key), kind="email", contact_id=new.contact_id),
+            condition=UniqueItem.PK.does_not_exist(), return_values="ALL_OLD")
+    tx.save(outbox_event("Contact Created", {"contact_id": new.contact_id, "source": new.source}))
+
+
+def _write_case(tx: TransactWrite, record: EmailRecord) -> None:
+    case = record.case
+    assert case is not None
+    pk, sk = CaseItem.key(case.case_id)
+    if case.opened:
+        tx.save(CaseItem(pk, sk, case_id=case.case_id, status="open", subject=record.parsed.subject[:500] or None,
+                         contact_id=record.sender_contact_id, thread_id=record.thread_id, mailbox=case.mailbox,
+                         queue=case.queue, owner=case.owner, email_count=1, created_at=record.received_at,
+                         updated_at=record.received_at), condition=CaseItem.PK.does_not_exist())
+        return
+    # A reply on the case's thread: attached, and the case is open again for whoever handles it.
+    tx.update(CaseItem(pk, sk), [CaseItem.email_count.add(1), CaseItem.updated_at.set(record.received_at),
+                                 CaseItem.status.set("open")],
+              condition=CaseItem.PK.exists(), add_version_condition=False)
+
+
+def _email_item(record: EmailRecord) -> EmailItem:
+    parsed = record.parsed
+    pk, sk = EmailItem.key(record.email_id)
+    return EmailItem(
+        pk, sk,
+        email_id=record.email_id, status=record.status, flags=record.flags or None,
+        message_id=parsed.message_id, thread_id=record.thread_id, in_reply_to=parsed.in_reply_to,
+        references=list(parsed.references) or None, subject=parsed.subject or None,
+        from_address=parsed.sender.address if parsed.sender else None,
+        from_name=(parsed.sender.name or None) if parsed.sender else None,
+        to=[a.address for a in parsed.to] or None, cc=[a.address for a in parsed.cc] or None,
+        reply_to=[a.address for a in parsed.reply_to] or None, sent_at=parsed.sent_at,
+        text_body=_cut(parsed.text_body, MAX_TEXT_BYTES), html_body=_cut(parsed.html_body, MAX_HTML_BYTES),
+        preview=parsed.preview or None,
+        attachments=[_without_none(vars(a)) for a in record.attachments] or None,
+        contact_ids=record.contact_ids or None, mailbox=record.mailbox, routed_to=record.routed_to or None,
+        case_id=record.case.case_id if record.case else None, raw_bucket=record.raw.bucket, raw_key=record.raw.key,
+        size=record.raw.size, received_at=record.received_at,
+        GSI1PK=EmailItem.thread_key(record.thread_id), GSI1SK=f"{record.received_at}#{record.email_id}",
+    )
+
+
+def _history(record: EmailRecord, contact_id: str) -> HistoryItem:
+    parsed = record.parsed
+    bounced = contact_id in record.bouncing_contact_ids
+    pk, sk = HistoryItem.key(contact_id, record.received_at, record.email_id)
+    data = {"email_id": record.email_id, "thread_id": record.thread_id, "direction": "inbound",
+            "from": parsed.sender.address if parsed.sender else None, "subject": parsed.subject,
+            "preview": parsed.preview, "attachments": len(record.attachments),
+            "case_id": record.case.case_id if record.case else None}
+    return HistoryItem(pk, sk, entry_type="email_bounced" if bounced else "email_received",
+                       summary=(f"Mail to this address bounced: {parsed.subject}" if bounced
+                                else parsed.subject or "(no subject)")[:500],
+                       data=_without_none(data), created_at=record.received_at)
+
+
+def _with_existing_sender(record: EmailRecord, owner: str) -> EmailRecord:
+    """Someone created the sender's contact meanwhile: link to theirs instead of creating one."""
+    assert record.new_contact is not None
+    created = record.new_contact.contact_id
+    ids = list(dict.fromkeys(owner if i == created else i for i in record.contact_ids))
+    return replace(record, new_contact=None, sender_contact_id=owner, contact_ids=ids)
+
+
+def _cut(text: str, max_bytes: int) -> str | None:
+    if not text:
+        return None
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _failed_items(exc: TransactWriteError) -> list[dict[str, Any]]:
+    return [r.raw_item for r in exc.cancellation_reasons or []
+            if r is not None and r.code == "ConditionalCheckFailed" and r.raw_item]
+
+
+def _conflicted(exc: TransactWriteError) -> bool:
+    return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])
