@@ -128,19 +128,19 @@ def test_many_concurrent_deliveries_of_one_event_make_one_payment(serialized_aws
     aws = serialized_aws
     body = stripe_event("payment_intent.succeeded", paid("pi_race", "race@example.com"), "evt_race")
     results: list[dict[str, Any]] = []
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(100)
 
     def post() -> None:
         barrier.wait()
         results.append(deliver_stripe(body))
 
-    threads = [threading.Thread(target=post) for _ in range(20)]
+    threads = [threading.Thread(target=post) for _ in range(100)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert [r["status"] for r in results] == [200] * 20
-    assert sorted(r["body"]["status"] for r in results) == ["duplicate"] * 19 + ["processed"]
+    assert [r["status"] for r in results] == [200] * 100
+    assert sorted(r["body"]["status"] for r in results) == ["duplicate"] * 99 + ["processed"]
     assert len(items(aws, "PAYMENT#")) == 1 and outbox_types(aws) == ["Payment Succeeded"]
     assert len([i for i in items(aws, "CONTACT#") if i["SK"]["S"] == "PROFILE"]) == 1
 
