@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS
+from botocore.response import StreamingBody
 
 _CALL_KEY = "bench_call"
 
@@ -98,11 +99,17 @@ def _before_call(model: Any, params: dict[str, Any], context: dict[str, Any], **
         calls.append(call)
 
 
-def _after_call(http_response: AWSResponse, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+def _after_call(http_response: AWSResponse, parsed: dict[str, Any], model: Any, context: dict[str, Any],
+                **_: Any) -> None:
     call = context.get(_CALL_KEY)
     if call is not None:
         call.status, call.headers = http_response.status_code, dict(http_response.headers)
         call.body, call.response = http_response.content, parsed
+        # Recording read the stream a streaming body (S3 GetObject's) would have read: the caller gets a
+        # fresh one over the recorded bytes.
+        payload = model.output_shape.serialization.get("payload") if model.has_streaming_output else None
+        if payload in parsed:
+            parsed[payload] = StreamingBody(io.BytesIO(call.body), len(call.body))
 
 
 def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:

@@ -5,6 +5,7 @@ invoke a handler."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import time
@@ -92,6 +93,11 @@ def _single_function(matches: Callable[[FunctionSpec], bool], description: str) 
 
 def route_function(route_key: str) -> FunctionSpec:
     return _single_function(lambda f: any(route.route_key == route_key for route in f.routes), f"for {route_key!r}")
+
+
+def handler_function(handler: str) -> FunctionSpec:
+    """The function whose handler this is (for a source the template's routes and rules do not name)."""
+    return _single_function(lambda f: f.handler == handler, f"with handler {handler!r}")
 
 
 def stream_function() -> FunctionSpec:
@@ -225,6 +231,12 @@ class Invocable:
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
     """Handlers print their metrics and logs to stdout as Lambda wants; here they would bury the table.
-    They still write (to /dev/null), so the cost of writing is measured."""
-    with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
+    They still write (to /dev/null), so the cost of writing is measured. The sink stays open: a logger
+    made inside the block (Powertools' keeps the stdout it was made with) writes to it for the whole run."""
+    with contextlib.redirect_stdout(_null_sink()):
         yield
+
+
+@cache
+def _null_sink() -> io.TextIOWrapper:
+    return open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - open for the life of the process

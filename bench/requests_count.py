@@ -6,6 +6,7 @@ each provider signs them, from a payer the submission made a contact, a new paye
 from __future__ import annotations
 
 import json
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 from crm_local.template import FunctionSpec
 
 from bench.aws_calls import Call, counts, observing
+from bench.inbound_mail import PDF, stored_message_event
 from bench.harness import (
     Invocable,
     api_event,
@@ -21,6 +23,7 @@ from bench.harness import (
     bus_event,
     contact_event,
     embedded_aws,
+    handler_function,
     quiet,
     route_function,
     rule_function,
@@ -35,6 +38,7 @@ LIST_ROUTE = "GET /v1/contacts"
 SCORING_MODEL_ROUTE = "GET /v1/scoring-model"
 STRIPE_ROUTE = "POST /webhooks/stripe"
 EMAIL = "ali@example.com"
+EMAIL_HANDLER = "email_ingest.handler.handler"
 PHONE = "+1 415 555 0100"
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "TransactGetItems"})
@@ -78,6 +82,7 @@ TARGETS: dict[str, tuple[Target, ...]] = {
     "webhook from a new payer": (WEBHOOK, READ_AND_WRITE),
     "webhook re-delivered": (WEBHOOK, ("write cancelled", _cancelled_write)),
     "webhook without email": (WEBHOOK, ("no read", lambda calls: _reads(calls) == 0)),
+    "email re-delivered": (("write cancelled", _cancelled_write),),
 }
 
 
@@ -143,7 +148,28 @@ def measure_requests() -> list[Operation]:
         publisher = _warm(stream_function(), sample_event("event_publisher_stream.json"))
         _measure(operations, "publish outbox batch", publisher, sample_event("event_publisher_stream.json"))
         _measure_webhooks(operations)
+        _measure_email(operations)
     return operations
+
+
+def _measure_email(operations: list[Operation]) -> None:
+    """Mail to sales from the new submission's contact, as SES stores it and the queue delivers the bucket's
+    notification: without attachment, with a PDF, and that one delivered again (another copy, another key)."""
+    import boto3  # noqa: PLC0415 - the test helpers' messages, stored in moto's inbound bucket
+    from tests.support.mail import SALES, message, with_attachment  # noqa: PLC0415
+
+    s3, bucket = boto3.client("s3"), os.environ["CRM_INBOUND_BUCKET"]
+    sender = f"Ali <{EMAIL}>"
+    function = _warm(handler_function(EMAIL_HANDLER),
+                     stored_message_event(s3, bucket, "inbound/warm-up", message(sender="Warm <warm.up@example.com>",
+                                                                                 to=SALES)))
+    _measure(operations, "email from a contact", function,
+             stored_message_event(s3, bucket, "inbound/plain", message(sender=sender, to=SALES)))
+    with_pdf = with_attachment(message(sender=sender, to=SALES, subject="Invoice", body="Invoice attached."), PDF)
+    _measure(operations, "email with an attachment", function,
+             stored_message_event(s3, bucket, "inbound/attachment", with_pdf))
+    _measure(operations, "email re-delivered", function,
+             stored_message_event(s3, bucket, "inbound/attachment-again", with_pdf))
 
 
 def _measure_webhooks(operations: list[Operation]) -> None:

@@ -20,6 +20,7 @@ from bench.coldstart import BASELINE, ColdStart, measure_cold_starts  # noqa: E4
 from bench.cost import ASSUMPTIONS, Cost, cost_per_million  # noqa: E402
 from bench.cpu import CpuTime, measure_cpu  # noqa: E402
 from bench.harness import apply_environment, functions  # noqa: E402
+from bench.inbound_mail import PASSES, REPEATS, ParseRate, measure_parsing  # noqa: E402
 from bench.requests_count import Operation, measure_requests  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -39,11 +40,13 @@ def main() -> None:
     cpu = measure_cpu(operations, args.invocations)
     by_name = {op.name: op for op in operations}
     costs = [cost_per_million(by_name[c.operation], c) for c in cpu]
+    parsing, parsing_by_kind = measure_parsing()
 
     print_cold_starts(baseline_ms, cold_starts, args.rounds)
     print_requests(operations)
     print_cpu(cpu)
     print_costs(costs)
+    print_parsing(parsing, parsing_by_kind)
     elapsed = time.monotonic() - started
     print(f"\n{len(operations)} operations, {len(cold_starts)} functions, {elapsed:.0f} s; results in {RESULTS}")
     RESULTS.write_text(json.dumps({
@@ -56,6 +59,8 @@ def main() -> None:
         "cpu": [dataclasses.asdict(c) for c in cpu],
         "cost_per_million_usd": [dataclasses.asdict(c) | {"total_usd": c.total_usd} for c in costs],
         "assumptions": ASSUMPTIONS,
+        "email_parsing": {"passes": PASSES, "repeats": REPEATS,
+                          "rates": [dataclasses.asdict(r) for r in (parsing, *parsing_by_kind)]},
         "seconds": elapsed,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -121,6 +126,14 @@ def print_costs(costs: list[Cost]) -> None:
     print("Assumptions:")
     for assumption in ASSUMPTIONS:
         print(f"  - {assumption}")
+
+
+def print_parsing(whole: ParseRate, by_kind: list[ParseRate]) -> None:
+    _table(f"Email parsing: email_ingest.parse.parse_email, CPU time (median of {PASSES} passes of "
+           f"{REPEATS} x each message)", ("corpus", "messages", "KB", "median us/msg", "messages/s", "MB/s",
+                                          "parsed as"),
+           [(r.kind, r.messages, f"{r.kilobytes:.1f}", f"{r.median_us:.0f}", f"{r.messages_per_s:.0f}",
+             f"{r.mb_per_s:.2f}", r.found) for r in (whole, *by_kind)])
 
 
 if __name__ == "__main__":
