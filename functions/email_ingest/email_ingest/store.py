@@ -12,6 +12,7 @@ from urllib.parse import quote
 from crm import aws
 from crm.clock import epoch_seconds, iso_now
 from crm.config import Settings
+from crm.contacts import new_contact_item
 from crm.events import outbox_event
 from crm.models import (
     AttachmentItem,
@@ -136,15 +137,8 @@ def _create_contact(tx: TransactWrite, record: EmailRecord) -> None:
     new = record.new_contact
     assert new is not None
     now = record.received_at
-    pk, sk = ContactItem.key(new.contact_id)
-    contact = ContactItem(
-        pk, sk, contact_id=new.contact_id, email=new.email, email_key=new.email_key, emails={new.email_key},
-        first_name=new.first_name, last_name=new.last_name, owner=new.owner, lifecycle_stage="lead",
-        lead_status="new", source=new.source, custom_fields={}, created_at=now, updated_at=now, version=1,
-        GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{new.contact_id}",
-        score_key=ContactItem.score_sort_key(0, new.contact_id), GSI2PK=ContactItem.list_key(),
-        GSI3PK=ContactItem.stage_key("lead"), GSI4PK=ContactItem.owner_key(new.owner) if new.owner else None,
-    )
+    contact = new_contact_item(new.contact_id, now=now, lifecycle_stage="lead", source=new.source, email=new.email,
+                               owner=new.owner, first_name=new.first_name, last_name=new.last_name)
     tx.save(contact, condition=ContactItem.PK.does_not_exist())
     tx.save(UniqueItem(*UniqueItem.key("email", new.email_key), kind="email", contact_id=new.contact_id),
             condition=UniqueItem.PK.does_not_exist(), return_values="ALL_OLD")

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from crm import aws
 from crm.clock import epoch_seconds
 from crm.config import Settings
+from crm.contacts import new_contact_item
 from crm.events import outbox_event
 from crm.models import ContactItem, HistoryItem, RateCounterItem, SubmissionItem, UniqueItem, transaction_connection
 from pynamodb.exceptions import TransactWriteError
@@ -79,19 +80,10 @@ class DynamoLeadStore:
     def _create(self, submission: Submission, lead: Lead, limit: int) -> str:
         contact_id = uuid.uuid4().hex
         now = submission.received_at
-        pk, sk = ContactItem.key(contact_id)
-        contact = ContactItem(
-            pk, sk,
-            contact_id=contact_id,
-            email=lead.email, email_key=lead.email_key, emails={lead.email_key} if lead.email_key else None,
-            phone=lead.phone, phones={lead.phone} if lead.phone else None,
-            owner=lead.owner, lifecycle_stage="lead", lead_status="new", source=lead.source,
-            custom_fields=lead.custom_fields, first_touch=submission.touch, last_touch=submission.touch,
-            search_name=lead.search_name, created_at=now, updated_at=now, version=1,
-            GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{contact_id}",
-            score_key=ContactItem.score_sort_key(0, contact_id), GSI2PK=ContactItem.list_key(),
-            GSI3PK=ContactItem.stage_key("lead"), GSI4PK=ContactItem.owner_key(lead.owner) if lead.owner else None,
-            **lead.properties,
+        contact = new_contact_item(
+            contact_id, now=now, lifecycle_stage="lead", source=lead.source, email=lead.email, phone=lead.phone,
+            owner=lead.owner, custom_fields=lead.custom_fields, first_touch=submission.touch,
+            last_touch=submission.touch, **lead.properties,
         )
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(contact, condition=ContactItem.PK.does_not_exist())

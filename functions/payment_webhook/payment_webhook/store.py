@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crm.clock import iso_now
+from crm.contacts import new_contact_item
 from crm.events import outbox_event
 from crm.models import (
     ContactItem,
@@ -26,7 +27,7 @@ from crm.models import (
     WebhookEventItem,
     transaction_connection,
 )
-from crm.normalize import InvalidValue, email_key, fold_text, normalize_email
+from crm.normalize import InvalidValue, email_key, normalize_email
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
@@ -135,6 +136,7 @@ def _build(tx: _Transaction, event: PaymentEvent, plan: Plan, email: str | None,
         status = "unmapped"
     if plan.create_contact and contact_id and event.effect != "ignored":
         tx.put("new_contact", _new_contact(contact_id, email or "", event, now), ContactItem.PK.does_not_exist())
+        tx.event("Contact Created", {"contact_id": contact_id, "source": f"payment:{event.provider}"})
         tx.put("email_sentinel", UniqueItem(*UniqueItem.key("email", email_key(email or "")), kind="email",
                                             contact_id=contact_id), UniqueItem.PK.does_not_exist())
     contact_actions: list[Any] = []
@@ -236,17 +238,12 @@ def _payment(tx: _Transaction, event: PaymentEvent, plan: Plan, payment_key: str
 
 def _new_contact(contact_id: str, email: str, event: PaymentEvent, now: str) -> ContactItem:
     first, _, last = (event.payer_name or "").partition(" ")
-    stage = CUSTOMER_STAGE if event.effect == "succeeded" else "lead"
-    return ContactItem(
-        *ContactItem.key(contact_id), contact_id=contact_id, email=email, email_key=email_key(email),
-        emails={email_key(email)}, first_name=first or None, last_name=last or None, lifecycle_stage=stage,
-        lead_status="new", source=f"payment:{event.provider}", custom_fields={},
-        search_name=fold_text(event.payer_name) if event.payer_name else None, created_at=now, updated_at=now,
-        version=1, GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{contact_id}",
-        score_key=ContactItem.score_sort_key(0, contact_id), GSI2PK=ContactItem.list_key(),
-        GSI3PK=ContactItem.stage_key(stage),
-        subscription=event.subscription if event.effect == "subscription" else None,
-        subscription_event_at=event.created if event.effect == "subscription" else None,
+    subscribed = event.effect == "subscription"
+    return new_contact_item(
+        contact_id, now=now, lifecycle_stage=CUSTOMER_STAGE if event.effect == "succeeded" else "lead",
+        source=f"payment:{event.provider}", email=email, first_name=first or None, last_name=last or None,
+        subscription=event.subscription if subscribed else None,
+        subscription_event_at=event.created if subscribed else None,
     )
 
 
