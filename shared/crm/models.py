@@ -345,6 +345,19 @@ class DealItem(CrmItem):
         return f"DEAL#{deal_id}", "PROFILE"
 
 
+class MailboxesItem(CrmItem):
+    """Inbound addresses and their routing, as edited through the API (validated by crm.mailboxes)."""
+
+    definitions_json = UnicodeAttribute()
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "MAILBOXES", "CONFIG"
+
+
 class RateCounterItem(CrmItem):
     """Hits from one address on one form in one minute; expires by TTL."""
 

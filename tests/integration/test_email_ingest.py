@@ -28,8 +28,11 @@ def mail(aws: dict[str, Any]) -> dict[str, Any]:
     """The inbound bucket SES writes to, and the mail domain verified for sending."""
     import boto3
 
+    from email_ingest.handler import forget_mail_settings
+
     boto3.client("s3").create_bucket(Bucket=INBOUND_BUCKET)
     boto3.client("ses").verify_domain_identity(Domain=DOMAIN)
+    forget_mail_settings()
     return aws
 
 
@@ -396,3 +399,45 @@ def test_a_message_with_thousands_of_parts_is_stored_with_the_first_hundred_and_
     [email] = emails(mail)
     assert len(email["attachments"]["L"]) == 100
     assert "attachments_truncated" in [f["S"] for f in email["flags"]["L"]]
+
+
+def put_mailboxes(definitions: Any, groups: str = "[admin]", version: str | None = None) -> dict[str, Any]:
+    from api.handler import handler
+
+    event = sample_event("api_list_contacts.json", routeKey="PUT /v1/mailboxes", rawPath="/v1/mailboxes",
+                         queryStringParameters=None, body=json.dumps(definitions),
+                         headers={"content-type": "application/json", **({"if-match": version} if version else {})})
+    event["requestContext"]["http"].update(method="PUT", path="/v1/mailboxes")
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = groups
+    response = handler(event, None)
+    return {"status": response["statusCode"], "body": json.loads(response["body"])}
+
+
+def test_mailboxes_saved_through_the_api_route_the_next_message(mail):
+    # Given an admin who adds a partners@ mailbox that routes "contract" mail to an owner
+    from email_ingest.handler import forget_mail_settings
+
+    definitions = {f"partners@{DOMAIN}": {"queue": "partners", "contact_source": "partner_email",
+                                          "rules": [{"keywords": ["Contract", "قرارداد"], "owner": "lawyer@acme"}]}}
+    saved = put_mailboxes(definitions, version="0")
+    assert (saved["status"], saved["body"]["version"]) == (200, 1)
+    forget_mail_settings()  # what a minute does in a real container
+    # When an outside sender writes to it about a contract, in Persian
+    receive(message("new.partner@example.ir", f"partners@{DOMAIN}", "قرارداد همکاری", "سلام"))
+    # Then the mail is routed to the owner and the new contact carries the mailbox's source
+    [email] = emails(mail)
+    assert email["routed_to"]["M"]["owner"]["S"] == "lawyer@acme"
+    [new_contact] = [i for i in items(mail, "CONTACT#") if i["SK"]["S"] == "PROFILE"]
+    assert new_contact["source"]["S"] == "partner_email"
+
+
+@pytest.mark.parametrize(("definitions", "groups", "version", "status"), [
+    ({"not-an-address": {}}, "[admin]", None, 422),
+    ({f"x@{DOMAIN}": {"rules": [{"keywords": ["a"]}]}}, "[admin]", None, 422),  # a rule routes nowhere
+    ([], "[admin]", None, 422),
+    ({f"x@{DOMAIN}": {}}, "[support]", None, 403),
+    ({f"x@{DOMAIN}": {}}, "[admin]", "7", 412),
+])
+def test_bad_mailbox_definitions_are_refused_and_change_nothing(mail, definitions, groups, version, status):
+    assert put_mailboxes(definitions, groups, version)["status"] == status
+    assert items(mail, "MAILBOXES") == []

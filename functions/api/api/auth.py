@@ -19,6 +19,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "read": frozenset({"admin", "sales"}),
         "write": frozenset(),
     },
+    "mailboxes": {
+        "read": frozenset({"admin", "sales", "support"}),
+        "write": frozenset({"admin"}),
+    },
     "scoring_model": {
         "read": frozenset({"admin", "sales", "marketing"}),
         "write": frozenset({"admin", "marketing"}),

@@ -10,13 +10,14 @@ from crm.errors import ClientError
 from crm.models import bind_table
 from crm.observability import logger, metrics
 
-from api import contacts, emails, payments, scoring_model
+from api import contacts, emails, mailboxes, payments, scoring_model
 
 app = APIGatewayHttpResolver()
 app.include_router(contacts.router, prefix="/v1")
 app.include_router(scoring_model.router, prefix="/v1")
 app.include_router(payments.router, prefix="/v1")
 app.include_router(emails.router, prefix="/v1")
+app.include_router(mailboxes.router, prefix="/v1")
 bind_table(get_settings())
 
 

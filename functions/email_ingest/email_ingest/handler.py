@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -18,7 +19,7 @@ from crm.models import bind_table
 from crm.observability import count, logger, metrics
 
 from email_ingest.ingest import MAX_MESSAGE_BYTES, ingest
-from email_ingest.mailboxes import get_mail_settings
+from crm.mailboxes import MailSettings, parse_mailboxes
 from email_ingest.store import DynamoMailStore
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -32,6 +33,33 @@ def _mail_store() -> DynamoMailStore:
     return DynamoMailStore(settings)
 
 
+MAILBOX_CACHE_SECONDS = 60
+_mail_settings: tuple[float, MailSettings] | None = None
+
+
+@functools.cache
+def _environment_mail_settings() -> MailSettings:
+    return MailSettings.from_environ()
+
+
+def forget_mail_settings() -> None:
+    """Drops the cached mailboxes, so the next message reads the saved ones at once."""
+    global _mail_settings
+    _mail_settings = None
+
+
+def mail_settings() -> MailSettings:
+    """The domain from the environment with the mailboxes saved through the API, re-read each minute."""
+    global _mail_settings
+    if _mail_settings is None or _mail_settings[0] < time.monotonic():
+        settings = _environment_mail_settings()
+        saved = _mail_store().saved_mailboxes()
+        if saved is not None:
+            settings = settings.with_mailboxes(parse_mailboxes(saved))
+        _mail_settings = (time.monotonic() + MAILBOX_CACHE_SECONDS, settings)
+    return _mail_settings[1]
+
+
 def s3_objects(body: str) -> list[tuple[str, str]]:
     """(bucket, key) of each object an S3 notification announces; S3's test event announces none."""
     notification = json.loads(body)
@@ -43,7 +71,7 @@ def handle_record(record: SQSRecord) -> None:
     store = _mail_store()
     for bucket, key in s3_objects(record.body):
         raw = store.load_raw(bucket, key, MAX_MESSAGE_BYTES)
-        outcome = ingest(raw, get_mail_settings(), store, iso_now())
+        outcome = ingest(raw, mail_settings(), store, iso_now())
         count("EmailDuplicate" if outcome.duplicate else f"Email{outcome.status.capitalize()}")
         count("ContactCreated", int(outcome.created_contact))
         count("EmailAutoReplied", int(outcome.auto_replied))

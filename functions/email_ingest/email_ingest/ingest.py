@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from crm.normalize import InvalidValue, email_key, normalize_email
 
-from email_ingest.mailboxes import Mailbox, MailSettings
+from crm.mailboxes import Mailbox, MailSettings
 from email_ingest.parse import Attachment, ParsedEmail, parse_email
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024

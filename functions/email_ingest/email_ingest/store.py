@@ -3,6 +3,7 @@ the attachments bucket, and one DynamoDB transaction per message with its outbox
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import replace
@@ -15,6 +16,7 @@ from crm.config import Settings
 from crm.contacts import new_contact_item
 from crm.events import outbox_event
 from crm.models import (
+    MailboxesItem,
     AttachmentItem,
     AutoReplyItem,
     CaseItem,
@@ -40,6 +42,13 @@ ATTACHMENT_PREFIX = "email/"
 class DynamoMailStore:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+
+    def saved_mailboxes(self) -> dict[str, Any] | None:
+        """The mailbox definitions saved through the API, or None when there are none."""
+        try:
+            return json.loads(MailboxesItem.get(*MailboxesItem.key()).definitions_json)
+        except MailboxesItem.DoesNotExist:
+            return None
 
     def load_raw(self, bucket: str, key: str, max_bytes: int) -> RawMessage:
         """The raw message; one over `max_bytes` is not read (it is kept and flagged)."""

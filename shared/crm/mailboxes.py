@@ -1,10 +1,10 @@
 """Inbound addresses and what mail to each one does: its queue or owner, keyword routing, whether it
-opens support cases, the source given to contacts it creates, and its auto-reply. Read once from the
-environment: `CRM_MAIL_DOMAIN` (the business's domain) and optionally `CRM_MAILBOXES` (JSON)."""
+opens support cases, the source given to contacts it creates, and its auto-reply. The domain and the
+inbound bucket come from the environment (`CRM_MAIL_DOMAIN`, `CRM_INBOUND_BUCKET`); the mailboxes from
+the table as edited through `PUT /v1/mailboxes`, else `CRM_MAILBOXES` (JSON), else the defaults."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Mapping
@@ -86,11 +86,20 @@ class MailSettings:
             raise ConfigError("missing environment variable: CRM_INBOUND_BUCKET")
         raw = env.get("CRM_MAILBOXES", "").strip()
         try:
-            definitions = json.loads(raw) if raw else default_mailboxes(domain)
-            mailboxes = {address.casefold(): _mailbox(address.casefold(), spec) for address, spec in definitions.items()}
+            mailboxes = parse_mailboxes(json.loads(raw) if raw else default_mailboxes(domain))
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             raise ConfigError(f"CRM_MAILBOXES is not a valid mailbox definition: {exc}") from exc
         return cls(domain=domain, inbound_bucket=bucket, mailboxes=mailboxes)
+
+    def with_mailboxes(self, mailboxes: Mapping[str, Mailbox]) -> MailSettings:
+        return MailSettings(domain=self.domain, inbound_bucket=self.inbound_bucket, mailboxes=mailboxes)
+
+
+def parse_mailboxes(definitions: Any) -> dict[str, Mailbox]:
+    """Mailbox definitions ({address: settings}) validated; raises ValueError, TypeError or KeyError."""
+    if not isinstance(definitions, dict):
+        raise TypeError("mailboxes are an object keyed by address")
+    return {str(address).casefold(): _mailbox(str(address).casefold(), spec) for address, spec in definitions.items()}
 
 
 def default_mailboxes(domain: str) -> dict[str, Any]:
@@ -104,6 +113,8 @@ def default_mailboxes(domain: str) -> dict[str, Any]:
 
 
 def _mailbox(address: str, spec: Mapping[str, Any]) -> Mailbox:
+    if not isinstance(spec, dict):
+        raise TypeError(f"{address}: the settings are an object")
     if "@" not in address:
         raise ValueError(f"{address!r} is not an email address")
     reply = spec.get("auto_reply")
@@ -126,7 +137,3 @@ def _mailbox(address: str, spec: Mapping[str, Any]) -> Mailbox:
 def _text(value: Any) -> str | None:
     return str(value).strip() or None if value is not None else None
 
-
-@functools.cache
-def get_mail_settings() -> MailSettings:
-    return MailSettings.from_environ()

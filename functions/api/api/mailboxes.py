@@ -1,0 +1,66 @@
+"""Inbound addresses and their routing rules, cases and auto-replies: read, and replace (versioned)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.clock import iso_now
+from crm.errors import ClientError
+from crm.mailboxes import parse_mailboxes
+from crm.models import MailboxesItem
+from pynamodb.exceptions import PutError
+
+from api.contacts import current_caller
+
+router = APIGatewayHttpRouter()
+
+
+def _saved() -> MailboxesItem | None:
+    try:
+        return MailboxesItem.get(*MailboxesItem.key(), consistent_read=True)
+    except MailboxesItem.DoesNotExist:
+        return None
+
+
+def _view(item: MailboxesItem | None) -> dict[str, Any]:
+    if item is None:
+        return {"version": 0, "source": "environment", "mailboxes": None}
+    return {"version": int(item.version), "source": "saved", "mailboxes": json.loads(item.definitions_json),
+            "updated_at": item.updated_at, "updated_by": item.updated_by}
+
+
+@router.get("/mailboxes")
+def get_mailboxes() -> dict[str, Any]:
+    current_caller().require("mailboxes", "read")
+    return _view(_saved())
+
+
+@router.put("/mailboxes")
+def put_mailboxes() -> dict[str, Any]:
+    """Replaces every mailbox definition at once; email ingestion picks them up within a minute."""
+    caller = current_caller()
+    caller.require("mailboxes", "write")
+    try:
+        definitions = json.loads(router.current_event.decoded_body or "")
+    except ValueError as exc:
+        raise ClientError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    try:
+        parse_mailboxes(definitions)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ClientError(422, "invalid_mailboxes", "The mailbox definitions need attention.",
+                          {"mailboxes": str(exc)}) from exc
+    current = _saved()
+    version = int(current.version) if current else 0
+    expected = router.current_event.headers.get("if-match")
+    if expected is not None and expected.strip('"') != str(version):
+        raise ClientError(412, "version_mismatch", f"The mailboxes are at version {version}.")
+    item = MailboxesItem(*MailboxesItem.key(), definitions_json=json.dumps(definitions, ensure_ascii=False),
+                         version=version + 1, updated_at=iso_now(), updated_by=caller.user_id)
+    unchanged = MailboxesItem.PK.does_not_exist() if current is None else MailboxesItem.version == version
+    try:
+        item.save(condition=unchanged)
+    except PutError as exc:
+        raise ClientError(412, "version_mismatch", "Someone saved the mailboxes meanwhile; read and retry.") from exc
+    return _view(item)
