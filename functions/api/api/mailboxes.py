@@ -12,6 +12,7 @@ from crm.mailboxes import parse_mailboxes
 from crm.models import MailboxesItem
 from pynamodb.exceptions import PutError
 
+from api.bodies import json_body, require_version
 from api.contacts import current_caller
 
 router = APIGatewayHttpRouter()
@@ -42,10 +43,7 @@ def put_mailboxes() -> dict[str, Any]:
     """Replaces every mailbox definition at once; email ingestion picks them up within a minute."""
     caller = current_caller()
     caller.require("mailboxes", "write")
-    try:
-        definitions = json.loads(router.current_event.decoded_body or "")
-    except ValueError as exc:
-        raise ClientError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    definitions = json_body(router.current_event)
     try:
         parse_mailboxes(definitions)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -53,9 +51,7 @@ def put_mailboxes() -> dict[str, Any]:
                           {"mailboxes": str(exc)}) from exc
     current = _saved()
     version = int(current.version) if current else 0
-    expected = router.current_event.headers.get("if-match")
-    if expected is not None and expected.strip('"') != str(version):
-        raise ClientError(412, "version_mismatch", f"The mailboxes are at version {version}.")
+    require_version(router.current_event, version, "mailbox configuration")
     item = MailboxesItem(*MailboxesItem.key(), definitions_json=json.dumps(definitions, ensure_ascii=False),
                          version=version + 1, updated_at=iso_now(), updated_by=caller.user_id)
     unchanged = MailboxesItem.PK.does_not_exist() if current is None else MailboxesItem.version == version

@@ -15,6 +15,7 @@ from crm.scoring import InvalidScoringModel, ScoringModel, default_model
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from api.bodies import json_body, require_version
 from api.contacts import current_caller
 
 router = APIGatewayHttpRouter()
@@ -58,15 +59,10 @@ def get_scoring_model() -> dict[str, Any]:
 def put_scoring_model() -> dict[str, Any]:
     caller = current_caller()
     caller.require("scoring_model", "write")
-    try:
-        body = json.loads(router.current_event.decoded_body or "")
-    except ValueError as exc:
-        raise ClientError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    body = json_body(router.current_event)
     current = _current()
     current_version = int(current.version) if current else 1
-    expected = router.current_event.headers.get("if-match")
-    if expected is not None and expected.strip('"') != str(current_version):
-        raise ClientError(412, "version_mismatch", f"The model is at version {current_version}.")
+    require_version(router.current_event, current_version, "model")
     version = current_version + 1
     try:
         model = ScoringModel.from_dict(body, version=version)
