@@ -6,7 +6,8 @@ import uuid
 
 from crm.clock import iso_now
 from crm.events import outbox_event
-from crm.models import OutboxItem, RescoreJobItem
+from crm.models import OutboxItem
+from crm.scoring_models import RescoreJobItem
 
 RESCORE_BATCH_EVENT = "Rescore Batch Requested"
 

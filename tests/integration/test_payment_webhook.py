@@ -104,7 +104,7 @@ def test_a_known_lead_who_pays_becomes_a_customer(aws):
 
 
 def test_explicit_ids_win_and_a_linked_deal_is_won(aws):
-    from crm.models import DealItem
+    from crm.payment_models import DealItem
 
     first = deliver_stripe(stripe_event("payment_intent.succeeded", paid("pi_first", "first@example.com"), "evt_f"))
     contact_id = first["body"]["contact_id"]

@@ -15,15 +15,8 @@ from crm.config import get_settings
 from crm.cursor import encode_cursor
 from crm.errors import ClientError
 from crm.events import outbox_event
-from crm.models import (
-    AttachmentItem,
-    CaseItem,
-    ContactItem,
-    CrmItem,
-    EmailItem,
-    HistoryItem,
-    transaction_connection,
-)
+from crm.mail_models import AttachmentItem, CaseItem, EmailItem
+from crm.models import ContactItem, CrmItem, HistoryItem, transaction_connection
 from crm.secret_store import cursor_secret
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite

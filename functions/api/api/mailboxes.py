@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.clock import iso_now
 from crm.errors import ClientError
 from crm.mailboxes import parse_mailboxes
-from crm.models import MailboxesItem
+from crm.mail_models import MailboxesItem
 from pynamodb.exceptions import PutError
 
 from api.bodies import json_body, require_version

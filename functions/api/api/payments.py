@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.config import get_settings
 from crm.cursor import encode_cursor
 from crm.errors import ClientError
-from crm.models import CrmItem, PaymentItem, RefundItem
+from crm.models import CrmItem
+from crm.payment_models import PaymentItem, RefundItem
 from crm.secret_store import cursor_secret
 
 from api.contacts import current_caller

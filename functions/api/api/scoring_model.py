@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.clock import iso_now
 from crm.errors import ClientError
 from crm.events import outbox_event
-from crm.models import RescoreJobItem, ScoringModelItem, transaction_connection
+from crm.models import transaction_connection
+from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import job_view, new_rescore_job
 from crm.scoring import InvalidScoringModel, ScoringModel, default_model
 from pynamodb.exceptions import TransactWriteError

@@ -15,17 +15,8 @@ from crm.clock import epoch_seconds, iso_now
 from crm.config import Settings
 from crm.contacts import new_contact_item
 from crm.events import outbox_event
-from crm.models import (
-    MailboxesItem,
-    AttachmentItem,
-    AutoReplyItem,
-    CaseItem,
-    ContactItem,
-    EmailItem,
-    HistoryItem,
-    UniqueItem,
-    transaction_connection,
-)
+from crm.mail_models import AttachmentItem, AutoReplyItem, CaseItem, EmailItem, MailboxesItem
+from crm.models import ContactItem, HistoryItem, UniqueItem, transaction_connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 

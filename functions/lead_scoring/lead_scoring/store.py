@@ -9,7 +9,8 @@ from typing import Any
 
 from crm.clock import iso_now
 from crm.events import outbox_event
-from crm.models import ContactItem, HistoryItem, RescoreJobItem, ScoringModelItem, transaction_connection
+from crm.models import ContactItem, HistoryItem, transaction_connection
+from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import next_page_event
 from crm.scoring import LedgerEntry, ScoringModel, default_model
 from pynamodb.exceptions import TransactWriteError

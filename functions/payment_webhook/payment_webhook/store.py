@@ -16,17 +16,8 @@ from typing import Any
 from crm.clock import iso_now
 from crm.contacts import new_contact_item
 from crm.events import outbox_event
-from crm.models import (
-    ContactItem,
-    CustomerLinkItem,
-    DealItem,
-    HistoryItem,
-    PaymentItem,
-    RefundItem,
-    UniqueItem,
-    WebhookEventItem,
-    transaction_connection,
-)
+from crm.models import ContactItem, HistoryItem, UniqueItem, transaction_connection
+from crm.payment_models import CustomerLinkItem, DealItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.normalize import InvalidValue, email_key, normalize_email
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
