@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crm.clock import iso_now
-from crm.models import FormItem
+from crm.models import FormItem, get_item
 
 # Contact properties a form field may fill; anything else goes to `custom:<key>`.
 CONTACT_PROPERTIES = ("email", "phone", "first_name", "last_name", "company", "job_title")
@@ -177,9 +177,5 @@ def save_form(config: FormConfig) -> None:
 
 
 def load_form(form_id: str) -> FormConfig | None:
-    pk, sk = FormItem.key(form_id)
-    try:
-        item = FormItem.get(pk, sk)
-    except FormItem.DoesNotExist:
-        return None
-    return FormConfig.from_dict(item.config.as_dict())
+    item = get_item(FormItem, FormItem.key(form_id))
+    return FormConfig.from_dict(item.config.as_dict()) if item else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -50,6 +52,17 @@ def _all_subclasses(cls: type) -> list[type]:
         found.append(sub)
         found.extend(_all_subclasses(sub))
     return found
+
+
+_Item = TypeVar("_Item", bound="CrmItem")
+
+
+def get_item(model: type[_Item], key: tuple[str, str], consistent: bool = False) -> _Item | None:
+    """One GetItem; None when there is no such item."""
+    try:
+        return model.get(*key, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
 
 
 def transaction_connection() -> Connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -9,8 +10,25 @@ import pytest
 
 from tests.conftest import LOCAL_ORIGIN, sample_event, table_items
 
-SCORED_TYPES = ("Contact Created", "Contact Updated", "Form Submitted", "Email Received", "Payment Succeeded",
-                "Activity Logged", "Rescore Batch Requested")
+@functools.cache
+def _scoring_rule_patterns() -> tuple[Any, ...]:
+    """The EventBridge patterns template.yaml wires to the scoring function, so the test delivers what
+    the deployed rule would, and no list of event types is declared twice."""
+    from crm_local.template import RuleSource, Template
+
+    template = Template.load()
+    # Routes name the Cognito pool, which has an id only once provisioned; any id serves here.
+    template.bind("CrmUserPool", "us-east-1_test")
+    template.bind("CrmUserPoolClient", "test-client")
+    return tuple(source.pattern for spec in template.functions()
+                 if spec.handler == "lead_scoring.handler.handler"
+                 for source in spec.sources if isinstance(source, RuleSource))
+
+
+def scored(event: dict[str, Any]) -> bool:
+    from crm_local.patterns import matches
+
+    return any(matches(pattern, event) for pattern in _scoring_rule_patterns())
 
 
 def outbox(aws: dict[str, Any]) -> list[dict[str, Any]]:
@@ -29,7 +47,7 @@ def score(event: dict[str, Any]) -> None:
 
 def deliver_new(aws: dict[str, Any], delivered: set[str]) -> int:
     """Delivers every outbox event the scoring rule matches that has not been delivered yet."""
-    fresh = [e for e in outbox(aws) if e["id"] not in delivered and e["detail-type"] in SCORED_TYPES]
+    fresh = [e for e in outbox(aws) if e["id"] not in delivered and scored(e)]
     for event in fresh:
         delivered.add(event["id"])
         score(event)
@@ -92,7 +110,7 @@ def test_redelivery_and_reordering_change_nothing(aws):
     # Given two people whose events arrive in opposite orders
     forward_id = submit({"email": "forward@acme.example"})
     backward_id = submit({"email": "backward@acme.example"}, ip="203.0.113.8")
-    events = [e for e in outbox(aws) if e["detail-type"] in SCORED_TYPES]
+    events = [e for e in outbox(aws) if scored(e)]
     for event in events:
         if event["detail"]["contact_id"] == forward_id:
             score(event)
@@ -125,7 +143,7 @@ def test_crossing_the_threshold_makes_an_mql_once(aws, qualifying_form):
     qualified = [e for e in outbox(aws) if e["detail-type"] == "Contact Qualified"]
     assert [e["detail"]["contact_id"] for e in qualified] == [contact_id]
     for event in outbox(aws):
-        if event["detail-type"] in SCORED_TYPES:
+        if scored(event):
             score(event)
     assert len([e for e in outbox(aws) if e["detail-type"] == "Contact Qualified"]) == 1
 
@@ -217,7 +235,6 @@ def test_the_daily_decay_starts_a_rescore_job(aws):
     jobs = [i for i in table_items(aws["dynamodb"], aws["settings"].table_name) if i["SK"]["S"].startswith("JOB#")]
     assert [j["reason"]["S"] for j in jobs] == ["daily decay"]
     deliver_all(aws)
-    assert table_items(aws["dynamodb"], aws["settings"].table_name)  # the job ran to the end without error
     jobs = [i for i in table_items(aws["dynamodb"], aws["settings"].table_name) if i["SK"]["S"].startswith("JOB#")]
     assert jobs[0]["status"]["S"] == "done" and jobs[0]["processed"]["N"] == "1"
 

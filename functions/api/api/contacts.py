@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.config import get_settings
 from crm.cursor import encode_cursor
 from crm.errors import ClientError
-from crm.models import ContactItem
+from crm.models import ContactItem, get_item
 from crm.secret_store import cursor_secret
 
 from api.auth import Caller, caller_from_claims
@@ -54,10 +54,7 @@ def contact_view(item: ContactItem) -> dict[str, Any]:
 def get_contact(contact_id: str) -> dict[str, Any]:
     caller = current_caller()
     caller.require("contacts", "read")
-    try:
-        item = ContactItem.get(*ContactItem.key(contact_id))
-    except ContactItem.DoesNotExist:
-        item = None
+    item = get_item(ContactItem, ContactItem.key(contact_id))
     if item is None or (caller.customers_only and item.lifecycle_stage != CUSTOMER_STAGE):
         raise ClientError(404, "not_found", "There is no contact with this id.")
     return contact_view(item)

@@ -16,7 +16,7 @@ from crm.cursor import encode_cursor
 from crm.errors import ClientError
 from crm.events import outbox_event
 from crm.mail_models import AttachmentItem, CaseItem, EmailItem
-from crm.models import ContactItem, CrmItem, HistoryItem, transaction_connection
+from crm.models import ContactItem, CrmItem, HistoryItem, get_item, transaction_connection
 from crm.secret_store import cursor_secret
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -159,7 +159,7 @@ def _entry_view(entry: HistoryItem) -> dict[str, Any]:
 
 
 def _get(model: type[CrmItem], key: tuple[str, str], what: str) -> Any:
-    try:
-        return model.get(*key)
-    except model.DoesNotExist:
-        raise _not_found(what) from None
+    item = get_item(model, key)
+    if item is None:
+        raise _not_found(what)
+    return item

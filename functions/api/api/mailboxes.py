@@ -10,6 +10,7 @@ from crm.clock import iso_now
 from crm.errors import ClientError
 from crm.mailboxes import parse_mailboxes
 from crm.mail_models import MailboxesItem
+from crm.models import get_item
 from pynamodb.exceptions import PutError
 
 from api.bodies import json_body, require_version
@@ -19,10 +20,7 @@ router = APIGatewayHttpRouter()
 
 
 def _saved() -> MailboxesItem | None:
-    try:
-        return MailboxesItem.get(*MailboxesItem.key(), consistent_read=True)
-    except MailboxesItem.DoesNotExist:
-        return None
+    return get_item(MailboxesItem, MailboxesItem.key(), consistent=True)
 
 
 def _view(item: MailboxesItem | None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.clock import iso_now
 from crm.errors import ClientError
 from crm.events import outbox_event
-from crm.models import transaction_connection
+from crm.models import get_item, transaction_connection
 from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import job_view, new_rescore_job
 from crm.scoring import InvalidScoringModel, ScoringModel, default_model
@@ -23,25 +23,17 @@ router = APIGatewayHttpRouter()
 
 
 def _current() -> ScoringModelItem | None:
-    try:
-        return ScoringModelItem.get(*ScoringModelItem.key(), consistent_read=True)
-    except ScoringModelItem.DoesNotExist:
-        return None
+    return get_item(ScoringModelItem, ScoringModelItem.key(), consistent=True)
 
 
 def _view(item: ScoringModelItem | None) -> dict[str, Any]:
     if item is None:
         return {"version": 1, "source": "default", "model": _public(default_model()), "updated_at": None,
                 "updated_by": None, "rescore": None}
-    job = None
-    if item.latest_job_id:
-        try:
-            job = job_view(RescoreJobItem.get(*RescoreJobItem.key(item.latest_job_id)))
-        except RescoreJobItem.DoesNotExist:
-            job = None
+    job = get_item(RescoreJobItem, RescoreJobItem.key(item.latest_job_id)) if item.latest_job_id else None
     model = ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version))
     return {"version": int(item.version), "source": "saved", "model": _public(model),
-            "updated_at": item.updated_at, "updated_by": item.updated_by, "rescore": job}
+            "updated_at": item.updated_at, "updated_by": item.updated_by, "rescore": job_view(job) if job else None}
 
 
 def _public(model: ScoringModel) -> dict[str, Any]:

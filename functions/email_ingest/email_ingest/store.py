@@ -16,7 +16,7 @@ from crm.config import Settings
 from crm.contacts import new_contact_item
 from crm.events import outbox_event
 from crm.mail_models import AttachmentItem, AutoReplyItem, CaseItem, EmailItem, MailboxesItem
-from crm.models import ContactItem, HistoryItem, UniqueItem, transaction_connection
+from crm.models import ContactItem, HistoryItem, UniqueItem, get_item, transaction_connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -36,10 +36,8 @@ class DynamoMailStore:
 
     def saved_mailboxes(self) -> dict[str, Any] | None:
         """The mailbox definitions saved through the API, or None when there are none."""
-        try:
-            return json.loads(MailboxesItem.get(*MailboxesItem.key()).definitions_json)
-        except MailboxesItem.DoesNotExist:
-            return None
+        item = get_item(MailboxesItem, MailboxesItem.key())
+        return json.loads(item.definitions_json) if item else None
 
     def load_raw(self, bucket: str, key: str, max_bytes: int) -> RawMessage:
         """The raw message; one over `max_bytes` is not read (it is kept and flagged)."""

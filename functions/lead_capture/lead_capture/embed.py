@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 
 from crm.forms import FormConfig
 
 
 @functools.cache
 def _template() -> str:
+    from importlib import resources  # noqa: PLC0415 - only the embed route reads the template
+
     return resources.files("lead_capture").joinpath("embed.js").read_text(encoding="utf-8")
 
 

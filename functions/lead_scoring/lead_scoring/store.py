@@ -9,7 +9,7 @@ from typing import Any
 
 from crm.clock import iso_now
 from crm.events import outbox_event
-from crm.models import ContactItem, HistoryItem, transaction_connection
+from crm.models import ContactItem, HistoryItem, get_item, transaction_connection
 from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import next_page_event
 from crm.scoring import LedgerEntry, ScoringModel, default_model
@@ -30,11 +30,9 @@ def current_model(fresh: bool = False) -> ScoringModel:
     """The model in force, cached per container; the default until someone saves one."""
     global _model_cache
     if fresh or _model_cache is None or _model_cache[0] < time.monotonic():
-        try:
-            item = ScoringModelItem.get(*ScoringModelItem.key())
-            model = ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version))
-        except ScoringModelItem.DoesNotExist:
-            model = default_model()
+        item = get_item(ScoringModelItem, ScoringModelItem.key())
+        model = (ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version)) if item
+                 else default_model())
         _model_cache = (time.monotonic() + MODEL_CACHE_SECONDS, model)
     return _model_cache[1]
 
@@ -61,10 +59,8 @@ def snapshot_of(item: ContactItem) -> ContactSnapshot:
 
 
 def load_contact(contact_id: str) -> ContactSnapshot | None:
-    try:
-        return snapshot_of(ContactItem.get(*ContactItem.key(contact_id), consistent_read=True))
-    except ContactItem.DoesNotExist:
-        return None
+    item = get_item(ContactItem, ContactItem.key(contact_id), consistent=True)
+    return snapshot_of(item) if item else None
 
 
 def save_change(snapshot: ContactSnapshot, change: ScoreChange) -> None:
@@ -108,10 +104,7 @@ def save_change(snapshot: ContactSnapshot, change: ScoreChange) -> None:
 
 
 def load_job(job_id: str) -> RescoreJobItem | None:
-    try:
-        return RescoreJobItem.get(*RescoreJobItem.key(job_id), consistent_read=True)
-    except RescoreJobItem.DoesNotExist:
-        return None
+    return get_item(RescoreJobItem, RescoreJobItem.key(job_id), consistent=True)
 
 
 def contacts_page(cursor: str | None, page_size: int) -> tuple[list[ContactItem], str | None]:

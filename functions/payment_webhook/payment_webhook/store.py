@@ -16,7 +16,7 @@ from typing import Any
 from crm.clock import iso_now
 from crm.contacts import new_contact_item
 from crm.events import outbox_event
-from crm.models import ContactItem, HistoryItem, UniqueItem, transaction_connection
+from crm.models import ContactItem, HistoryItem, UniqueItem, get_item, transaction_connection
 from crm.payment_models import CustomerLinkItem, DealItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.normalize import InvalidValue, email_key, normalize_email
 from pynamodb.exceptions import TransactWriteError
@@ -59,15 +59,11 @@ def resolve_payer(event: PaymentEvent) -> tuple[str | None, str | None]:
     if event.contact_id:
         return event.contact_id, email
     if email:
-        try:
-            return UniqueItem.get(*UniqueItem.key("email", email_key(email))).contact_id, email
-        except UniqueItem.DoesNotExist:
-            return None, email
+        sentinel = get_item(UniqueItem, UniqueItem.key("email", email_key(email)))
+        return (sentinel.contact_id if sentinel else None), email
     if event.customer_id:
-        try:
-            return CustomerLinkItem.get(*CustomerLinkItem.key(event.provider, event.customer_id)).contact_id, None
-        except CustomerLinkItem.DoesNotExist:
-            return None, None
+        link = get_item(CustomerLinkItem, CustomerLinkItem.key(event.provider, event.customer_id))
+        return (link.contact_id if link else None), None
     return None, None
 
 
