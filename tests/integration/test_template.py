@@ -129,3 +129,43 @@ def test_every_handler_in_the_template_can_be_imported():
     for fn in functions(yaml_parse(TEMPLATE.read_text())).values():
         module, _, attribute = fn["Properties"]["Handler"].rpartition(".")
         assert callable(getattr(importlib.import_module(module), attribute))
+
+
+def http_routes(sam: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(handler, method, path) for every HttpApi route template.yaml declares."""
+    return [(fn["Properties"]["Handler"], event["Properties"]["Method"], event["Properties"]["Path"])
+            for fn in functions(sam).values() for event in fn["Properties"].get("Events", {}).values()
+            if event["Type"] == "HttpApi"]
+
+
+ROUTE_MISSING = ("No such route.", "No such webhook.")
+
+
+def test_every_route_in_the_template_reaches_code_that_serves_it(aws, sam):
+    # Given each route the gateway would send, with an admin's claims and path parameters filled in
+    import importlib
+    import re
+
+    for handler_path, method, path in http_routes(sam):
+        module, _, attribute = handler_path.rpartition(".")
+        handler = getattr(importlib.import_module(module), attribute)
+        params = {name: "x" for name in re.findall(r"{(\w+)}", path)}
+        raw_path = re.sub(r"{\w+}", "x", path)
+        event = {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": raw_path, "rawQueryString": "",
+                 "headers": {"content-type": "application/json"}, "pathParameters": params or None,
+                 "requestContext": {"http": {"method": method, "path": raw_path, "sourceIp": "192.0.2.1"},
+                                    "authorizer": {"jwt": {"claims": {"sub": "u", "cognito:groups": "[admin]"}}},
+                                    "stage": "$default"},
+                 "body": "{}", "isBase64Encoded": False}
+        # When it is invoked / Then the function answers it, rather than saying it has no such route
+        response = handler(event, None)
+        body = json.loads(response.get("body") or "{}") if response.get("body", "").startswith("{") else {}
+        assert body.get("error", {}).get("message") not in ROUTE_MISSING, f"{method} {path}: {response}"
+
+
+def test_functions_that_dispatch_by_route_key_serve_only_template_routes(sam):
+    import importlib
+
+    declared = {f"{method} {path}" for _, method, path in http_routes(sam)}
+    for module in ("lead_capture.handler", "payment_webhook.handler"):
+        assert set(importlib.import_module(module).ROUTES) <= declared, module
