@@ -35,6 +35,9 @@ class Settings:
     authorizenet_signature_key_arn: str | None = None
     authorizenet_signature_key: str | None = None
     paypal_webhook_id: str | None = None
+    # The country a phone typed without a country code belongs to (ISO 3166 alpha-2), for API writes
+    # and searches; forms carry their own.
+    default_phone_region: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,7 +71,15 @@ class Settings:
             authorizenet_signature_key=(_optional(env, "CRM_AUTHORIZENET_SIGNATURE_KEY")
                                         or DEV_AUTHORIZENET_SIGNATURE_KEY),
             paypal_webhook_id=_optional(env, "CRM_PAYPAL_WEBHOOK_ID") or DEV_PAYPAL_WEBHOOK_ID,
+            default_phone_region=_region(env),
         )
+
+
+def _region(env: Mapping[str, str]) -> str | None:
+    region = (_optional(env, "CRM_DEFAULT_PHONE_REGION") or "").upper()
+    if region and not (len(region) == 2 and region.isalpha()):
+        raise ConfigError("CRM_DEFAULT_PHONE_REGION is a two-letter country code such as IR or RU")
+    return region or None
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:

@@ -11,8 +11,8 @@ from crm.text import fold_text
 
 def new_contact_item(contact_id: str, *, now: str, lifecycle_stage: str, source: str, email: str | None = None,
                      phone: str | None = None, owner: str | None = None, first_name: str | None = None,
-                     last_name: str | None = None, custom_fields: dict[str, str] | None = None,
-                     **attributes: Any) -> ContactItem:
+                     last_name: str | None = None, custom_fields: dict[str, Any] | None = None,
+                     lead_status: str | None = None, **attributes: Any) -> ContactItem:
     """Every key and index key set alike, so a contact appears in the newest-first and score lists
     (score 0 until it is scored) whoever created it; `email` is already normalized."""
     key = email_key(email) if email else None
@@ -21,7 +21,7 @@ def new_contact_item(contact_id: str, *, now: str, lifecycle_stage: str, source:
         *ContactItem.key(contact_id),
         contact_id=contact_id, email=email, email_key=key, emails={key} if key else None,
         phone=phone, phones={phone} if phone else None, first_name=first_name, last_name=last_name,
-        owner=owner, lifecycle_stage=lifecycle_stage, lead_status="new", source=source,
+        owner=owner, lifecycle_stage=lifecycle_stage, lead_status=lead_status or "new", source=source,
         custom_fields=custom_fields or {}, search_name=fold_text(name) if name else None,
         created_at=now, updated_at=now, version=1,
         GSI1PK=ContactItem.list_key(), GSI1SK=f"{now}#{contact_id}",

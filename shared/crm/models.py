@@ -124,6 +124,7 @@ class ContactItem(CrmItem):
     first_name = UnicodeAttribute(null=True)
     last_name = UnicodeAttribute(null=True)
     company = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
     job_title = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
     lifecycle_stage = UnicodeAttribute()
@@ -136,6 +137,9 @@ class ContactItem(CrmItem):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+    # A merged-away contact keeps only its id and the winner's; an erased one only its tombstone.
+    merged_into = UnicodeAttribute(null=True)
+    erased_at = UnicodeAttribute(null=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
     by_created = ContactListIndex()
@@ -245,22 +249,6 @@ class OutboxItem(CrmItem):
     @staticmethod
     def key(event_id: str) -> tuple[str, str]:
         return f"{OUTBOX_PREFIX}{event_id}", "EVENT"
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 class RateCounterItem(CrmItem):

@@ -74,16 +74,3 @@ class CustomerLinkItem(CrmItem):
     @staticmethod
     def key(provider: str, customer_id: str) -> tuple[str, str]:
         return f"CUSTOMER#{provider}#{customer_id}", "LINK"
-
-
-class DealItem(CrmItem):
-    deal_id = UnicodeAttribute()
-    stage = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(null=True)
-    closed_at = UnicodeAttribute(null=True)
-    close_reason = UnicodeAttribute(null=True)
-    version = NumberAttribute(default=1)
-
-    @staticmethod
-    def key(deal_id: str) -> tuple[str, str]:
-        return f"DEAL#{deal_id}", "PROFILE"

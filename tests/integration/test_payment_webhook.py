@@ -104,11 +104,12 @@ def test_a_known_lead_who_pays_becomes_a_customer(aws):
 
 
 def test_explicit_ids_win_and_a_linked_deal_is_won(aws):
-    from crm.payment_models import DealItem
+    from crm.entity_models import DealItem
 
     first = deliver_stripe(stripe_event("payment_intent.succeeded", paid("pi_first", "first@example.com"), "evt_f"))
     contact_id = first["body"]["contact_id"]
-    DealItem(*DealItem.key("deal-1"), deal_id="deal-1", stage="proposal").save()
+    DealItem(*DealItem.key("deal-1"), deal_id="deal-1", stage="proposal", created_at="2026-01-01T00:00:00Z",
+             updated_at="2026-01-01T00:00:00Z").save()
     obj = paid("pi_2", "someone.else@example.com", metadata={"crm_contact_id": contact_id, "crm_deal_id": "deal-1"})
     second = deliver_stripe(stripe_event("payment_intent.succeeded", obj, "evt_2"))
     assert second["body"]["contact_id"] == contact_id

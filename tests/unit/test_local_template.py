@@ -45,12 +45,13 @@ def test_v1_routes_use_the_cognito_authorizer_and_public_routes_none(template: T
     routes = {route.route_key: route for route in template.routes()}
 
     # Then /v1 is guarded by the pool's issuer and client, the health check and forms are public
-    guarded = routes["GET /v1/contacts/{id}"].authorizer
+    guarded = routes["ANY /v1/{proxy+}"].authorizer
     assert guarded is not None
     assert guarded.issuer == f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
     assert guarded.audience == (CLIENT_ID,)
     assert guarded.header == "authorization"
     assert routes["GET /health"].authorizer is None
+    assert routes["GET /v1/openapi.json"].authorizer is None
     assert routes["POST /forms/{form_id}/submissions"].authorizer is None
 
 

@@ -5,36 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from crm.errors import ClientError
 
 ROLES = ("admin", "sales", "marketing", "support")
 
-# resource -> action -> roles allowed. Support reads contacts, but customers only (see `contacts`).
+# resource -> action -> roles allowed, as the product's role matrix says. Support reads contacts and
+# companies of customers only, and writes activities on customers only (see `Caller.customers_only`).
+_ALL = frozenset(ROLES)
+_SALES = frozenset({"admin", "sales"})
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    "contacts": {
-        "read": frozenset({"admin", "sales", "marketing", "support"}),
-        "write": frozenset({"admin", "sales", "marketing"}),
-    },
-    "payments": {
-        "read": frozenset({"admin", "sales"}),
-        "write": frozenset(),
-    },
-    "mailboxes": {
-        "read": frozenset({"admin", "sales", "support"}),
-        "write": frozenset({"admin"}),
-    },
-    "scoring_model": {
-        "read": frozenset({"admin", "sales", "marketing"}),
-        "write": frozenset({"admin", "marketing"}),
-    },
-    "emails": {
-        "read": frozenset({"admin", "sales", "support"}),
-        "write": frozenset({"admin", "support"}),
-    },
-    "cases": {
-        "read": frozenset({"admin", "sales", "support"}),
-        "write": frozenset({"admin", "support"}),
-    },
+    "contacts": {"read": _ALL, "write": frozenset({"admin", "sales", "marketing"})},
+    "companies": {"read": _ALL, "write": frozenset({"admin", "sales", "marketing"})},
+    "deals": {"read": _SALES, "write": _SALES},
+    "pipeline_data": {"read": _SALES, "write": _SALES},
+    "activities": {"read": _ALL, "write": frozenset({"admin", "sales", "support"})},
+    "payments": {"read": _SALES, "write": frozenset()},
+    "forms": {"read": frozenset({"admin", "sales", "marketing"}), "write": frozenset({"admin", "marketing"})},
+    "scoring_model": {"read": frozenset({"admin", "sales", "marketing"}), "write": frozenset({"admin", "marketing"})},
+    "emails": {"read": frozenset({"admin", "sales", "support"}), "write": frozenset({"admin", "support"})},
+    "cases": {"read": frozenset({"admin", "sales", "support"}), "write": frozenset({"admin", "support"})},
+    "definitions": {"read": _ALL, "write": frozenset({"admin"})},
+    # The issue's text says the audit log is for admins; its before/after values would otherwise show
+    # support the contacts that are not customers.
+    "audit": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
+    "mailboxes": {"read": frozenset({"admin", "sales", "support"}), "write": frozenset({"admin"})},
 }
 
 
@@ -45,7 +40,7 @@ class Caller:
 
     @property
     def customers_only(self) -> bool:
-        """Support alone reads contacts, and their timelines, of customers only."""
+        """Support alone sees contacts, companies, timelines and activities of customers only."""
         return self.roles == frozenset({"support"})
 
     def can(self, resource: str, action: str) -> bool:
@@ -54,6 +49,12 @@ class Caller:
     def require(self, resource: str, action: str) -> None:
         if not self.can(resource, action):
             raise ClientError(403, "forbidden", f"Your role may not {action} {resource}.")
+
+
+def current_caller() -> Caller:
+    """The caller of the request being handled (the resolver keeps the current event on its routers)."""
+    claims = BaseRouter.current_event.request_context.authorizer.jwt_claim or {}  # type: ignore[attr-defined]
+    return caller_from_claims(claims)
 
 
 def caller_from_claims(claims: dict[str, Any]) -> Caller:

@@ -21,7 +21,8 @@ from crm.secret_store import cursor_secret
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from api.contacts import CUSTOMER_STAGE, current_caller
+from api.auth import current_caller
+from api.contacts import CUSTOMER_STAGE
 from api.paging import page_limit, start_key
 
 router = APIGatewayHttpRouter()

@@ -14,7 +14,7 @@ from crm.models import get_item
 from pynamodb.exceptions import PutError
 
 from api.bodies import json_body, require_version
-from api.contacts import current_caller
+from api.auth import current_caller
 
 router = APIGatewayHttpRouter()
 

@@ -12,7 +12,7 @@ from crm.models import CrmItem
 from crm.payment_models import PaymentItem, RefundItem
 from crm.secret_store import cursor_secret
 
-from api.contacts import current_caller
+from api.auth import current_caller
 from api.paging import page_limit, start_key
 
 router = APIGatewayHttpRouter()

@@ -17,7 +17,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from api.bodies import json_body, require_version
-from api.contacts import current_caller
+from api.auth import current_caller
 
 router = APIGatewayHttpRouter()
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from crm.clock import iso_now
 from crm.contacts import new_contact_item
-from crm.events import outbox_event
-from crm.models import ContactItem, HistoryItem, UniqueItem, get_item, transaction_connection
-from crm.payment_models import CustomerLinkItem, DealItem, PaymentItem, RefundItem, WebhookEventItem
+from crm.entity_models import DealItem
+from crm.models import ContactItem, HistoryItem, UniqueItem, get_item
+from crm.payment_models import CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
+from crm.transaction import LabelledTransaction
 from crm.normalize import InvalidValue, email_key, normalize_email
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from payment_webhook.providers import PaymentEvent
 
@@ -75,7 +75,7 @@ def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outco
     if plan.create_contact:
         plan.contact_id = uuid.uuid4().hex
     for _ in range(MAX_ATTEMPTS):
-        transaction = _Transaction()
+        transaction = LabelledTransaction()
         status = _build(transaction, event, plan, email, raw_body, headers)
         try:
             transaction.commit()
@@ -110,7 +110,7 @@ def _adjust(plan: Plan, failed: set[str], event: PaymentEvent) -> None:
     plan.known_refunds |= {label.removeprefix("refund:") for label in failed if label.startswith("refund:")}
 
 
-def _build(tx: _Transaction, event: PaymentEvent, plan: Plan, email: str | None, raw_body: str,
+def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str | None, raw_body: str,
            headers: dict[str, str]) -> str:
     now = iso_now()
     contact_id = plan.contact_id
@@ -194,7 +194,7 @@ def _build(tx: _Transaction, event: PaymentEvent, plan: Plan, email: str | None,
     return status
 
 
-def _payment(tx: _Transaction, event: PaymentEvent, plan: Plan, payment_key: str, contact_id: str | None,
+def _payment(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, payment_key: str, contact_id: str | None,
              now: str) -> None:
     item = PaymentItem(*PaymentItem.key(payment_key))
     actions: list[Any] = [
@@ -261,43 +261,3 @@ def _email(raw: str | None) -> str | None:
         return normalize_email(raw)
     except InvalidValue:
         return None
-
-
-class _Transaction:
-    """A TransactWrite that remembers a label per item, so a cancellation says which effect failed.
-
-    PynamoDB sends condition checks, then puts, then updates; the labels follow the same order.
-    """
-
-    def __init__(self) -> None:
-        self._checks: list[tuple[str, Any]] = []
-        self._puts: list[tuple[str, Any, Any]] = []
-        self._updates: list[tuple[str, Any, list[Any], Any]] = []
-        self.labels: list[str] = []
-
-    def put(self, label: str, item: Any, condition: Any) -> None:
-        self._puts.append((label, item, condition))
-
-    def update(self, label: str, item: Any, actions: list[Any], condition: Any) -> None:
-        self._updates.append((label, item, actions, condition))
-
-    def check(self, label: str, model: Any, key: tuple[str, str], condition: Any) -> None:
-        self._checks.append((label, (model, key, condition)))
-
-    def event(self, detail_type: str, detail: dict[str, Any]) -> None:
-        self._puts.append((f"event:{detail_type}", outbox_event(detail_type, detail), None))
-
-    def commit(self) -> None:
-        self.labels = ([label for label, _ in self._checks] + [label for label, _, _ in self._puts]
-                       + [label for label, _, _, _ in self._updates])
-        with TransactWrite(connection=transaction_connection()) as tx:
-            for _, (model, key, condition) in self._checks:
-                tx.condition_check(model, *key, condition=condition)
-            for _, item, condition in self._puts:
-                tx.save(item, condition=condition)
-            for _, item, actions, condition in self._updates:
-                tx.update(item, actions, condition=condition, add_version_condition=False)
-
-    def failed_labels(self, exc: TransactWriteError) -> set[str]:
-        return {label for label, reason in zip(self.labels, exc.cancellation_reasons, strict=False)
-                if reason is not None and reason.code == "ConditionalCheckFailed"}

@@ -1,0 +1,147 @@
+"""Writing records the same way for every collection: one transaction holds the change (conditioned on
+the version the caller read), its uniqueness sentinels, its audit entry and its outbox event.
+
+A create is a Put that must not overwrite; an update is an UpdateItem of only the changed attributes, so
+fields others keep on the same item (a contact's score) are never overwritten by an edit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from crm.clock import iso_now
+from crm.cursor import encode_cursor
+from crm.entity_models import AuditItem
+from crm.errors import ClientError
+from crm.models import CrmItem, get_item
+from crm.transaction import LabelledTransaction
+from pynamodb.exceptions import TransactWriteError
+
+from api.paging import page_limit, start_key
+
+RECORD = "record"
+# Attributes that change on every write; the audit shows what the caller changed, not these.
+_BOOKKEEPING = frozenset({"version", "updated_at"})
+
+Item = TypeVar("Item", bound=CrmItem)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def load(model: type[Item], key: tuple[str, str], what: str, visible: Callable[[Item], bool] = lambda _: True) -> Item:
+    """The record, read consistently (a write decides on it), or 404 when it is absent or not for this caller."""
+    item = get_item(model, key, consistent=True)
+    if item is None or not visible(item):
+        raise ClientError(404, "not_found", f"There is no {what} with this id.")
+    return item
+
+
+def expect_version(if_match: str | None, item: Any, what: str) -> int:
+    """The version the write is conditioned on: the one in If-Match when the caller sent it."""
+    current = int(item.version)
+    if if_match is not None and if_match.strip().strip('"') != str(current):
+        raise ClientError(412, "version_mismatch", f"The {what} is at version {current}; read it again.")
+    return current
+
+
+def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Field-level before and after, for the audit log."""
+    before, after = before or {}, after or {}
+    return {name: {"before": before.get(name), "after": after.get(name)}
+            for name in sorted(set(before) | set(after))
+            if name not in _BOOKKEEPING and before.get(name) != after.get(name)}
+
+
+@dataclass
+class Change:
+    """One write to one record, and everything that must happen with it or not at all."""
+
+    entity: str
+    entity_id: str
+    action: str
+    actor: str
+    transaction: LabelledTransaction = field(default_factory=LabelledTransaction)
+    conflicts: dict[str, ClientError] = field(default_factory=dict)
+    at: str = field(default_factory=iso_now)
+
+    def audit(self, before: dict[str, Any] | None, after: dict[str, Any] | None,
+              entity: str | None = None, entity_id: str | None = None) -> None:
+        entity, entity_id = entity or self.entity, entity_id or self.entity_id
+        audit_id = new_id()
+        self.transaction.put(f"audit:{entity}:{entity_id}", AuditItem(
+            *AuditItem.key(entity, entity_id, self.at, audit_id), audit_id=audit_id, entity=entity,
+            entity_id=entity_id, action=self.action, actor=self.actor, at=self.at,
+            changes=field_changes(before, after), GSI1PK=AuditItem.list_key(), GSI1SK=f"{self.at}#{audit_id}"))
+
+    def unique(self, label: str, item: CrmItem, conflict: ClientError) -> None:
+        """A sentinel this record must own alone; taken by another record means `conflict` (409)."""
+        self.transaction.put(label, item, type(item).PK.does_not_exist())
+        self.conflicts[label] = conflict
+
+    def commit(self) -> None:
+        try:
+            self.transaction.commit()
+        except TransactWriteError as exc:
+            failed = self.transaction.failed_labels(exc)
+            for label in self.transaction.labels:
+                if label in failed and label in self.conflicts:
+                    raise self.conflicts[label] from exc
+            if RECORD in failed or _conflicted(exc):
+                raise ClientError(412, "version_mismatch",
+                                  f"The {self.entity} changed since it was read; read it again.") from exc
+            raise
+
+
+def _conflicted(exc: TransactWriteError) -> bool:
+    """Another transaction on the same items at the same moment: the caller lost the race."""
+    return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])
+
+
+def create(change: Change, item: CrmItem, view: dict[str, Any]) -> None:
+    change.transaction.put(RECORD, item, type(item).PK.does_not_exist())
+    change.audit(None, view)
+
+
+def update(change: Change, item: Any, version: int, values: dict[str, Any],
+           before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Sets (or, for None, removes) only the given attributes, if the record is still at `version`."""
+    model = type(item)
+    actions = [getattr(model, name).remove() if value is None else getattr(model, name).set(value)
+               for name, value in values.items()]
+    actions += [model.version.set(version + 1), model.updated_at.set(change.at)]
+    change.transaction.update(RECORD, item, actions, model.version == version)
+    change.audit(before, after)
+
+
+def delete(change: Change, item: Any, version: int, before: dict[str, Any]) -> None:
+    change.transaction.delete(RECORD, item, type(item).version == version)
+    change.audit(before, None)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "next_cursor": self.next_cursor}
+
+
+def list_page(query: Callable[..., Any], view: Callable[[Any], dict[str, Any]], *, scope: str, secret: str,
+              limit: str | None, cursor: str | None, ascending: bool = False) -> Page:
+    """One Query per page; the cursor is signed and bound to `scope` (the listing and its filters)."""
+    size = page_limit(limit)
+    results = query(limit=size, page_size=size, last_evaluated_key=start_key(cursor, secret, scope),
+                    scan_index_forward=ascending)
+    items = [view(item) for item in results]
+    last_key = results.last_evaluated_key
+    return Page(items, encode_cursor(last_key, secret, scope) if last_key else None)
+
+
+def present(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    return {name: value for name, value in values if value is not None}

@@ -1,0 +1,179 @@
+"""The records staff keep through the API: companies, deals, pipelines, activities, custom field
+definitions, search terms and the audit log.
+
+Apart from crm.models so that functions which do not use them do not build their classes at cold start.
+GSI1 lists each collection newest first (`<COLLECTION>` / `<created_at>#<id>`); GSI2..4 sort on
+`score_key`, which for these records is the collection's natural order (a company's folded name, a deal's
+expected close date, an activity's due date) rather than a score.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+
+from crm.models import AllByScore, ContactListIndex, CrmItem, OwnerByScore, StageByScore
+
+
+class VersionedItem(CrmItem):
+    """What every record edited through the API has: who owns it, when it changed, and its version."""
+
+    owner = UnicodeAttribute(null=True)
+    custom_fields = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    score_key = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    by_created = ContactListIndex()
+    by_order = AllByScore()
+    by_group_order = StageByScore()
+    by_owner_order = OwnerByScore()
+
+
+class CompanyItem(VersionedItem):
+    company_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    domain = UnicodeAttribute(null=True)
+    industry = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    website = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+    lifecycle_stage = UnicodeAttribute(null=True)
+    search_name = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(company_id: str) -> tuple[str, str]:
+        return f"COMPANY#{company_id}", "PROFILE"
+
+
+class DomainItem(CrmItem):
+    """The uniqueness sentinel of a company's web domain."""
+
+    company_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(domain: str) -> tuple[str, str]:
+        return f"UNIQUE#DOMAIN#{domain}", "UNIQUE"
+
+
+class DealItem(VersionedItem):
+    deal_id = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    pipeline_id = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    amount_minor = NumberAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    probability = NumberAttribute(null=True)
+    expected_close_date = UnicodeAttribute(null=True)
+    contact_id = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    close_reason = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(deal_id: str) -> tuple[str, str]:
+        return f"DEAL#{deal_id}", "PROFILE"
+
+
+class PipelineItem(VersionedItem):
+    """A sales pipeline: its stages in order, each with the probability a deal there closes won."""
+
+    pipeline_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    stages = ListAttribute(of=MapAttribute)
+    is_default = BooleanAttribute(default=False)
+
+    @staticmethod
+    def key(pipeline_id: str) -> tuple[str, str]:
+        return f"PIPELINE#{pipeline_id}", "PROFILE"
+
+
+class ActivityItem(VersionedItem):
+    activity_id = UnicodeAttribute()
+    activity_type = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    remind_at = UnicodeAttribute(null=True)
+    done = BooleanAttribute(default=False)
+    done_at = UnicodeAttribute(null=True)
+    contact_id = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
+    deal_id = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(activity_id: str) -> tuple[str, str]:
+        return f"ACTIVITY#{activity_id}", "PROFILE"
+
+
+class FieldDefinitionItem(VersionedItem):
+    """A custom field of one kind of record; all of a kind's definitions are one Query."""
+
+    entity = UnicodeAttribute()
+    field_key = UnicodeAttribute()
+    label = UnicodeAttribute()
+    field_type = UnicodeAttribute()
+    options = UnicodeSetAttribute(null=True)
+    required = BooleanAttribute(default=False)
+
+    @staticmethod
+    def key(entity: str, field_key: str) -> tuple[str, str]:
+        return f"FIELDS#{entity}", f"FIELD#{field_key}"
+
+
+class SearchTermItem(CrmItem):
+    """One folded term (name word, email, E.164 phone, company word) that finds a record, with a summary
+    of it, so a search is one Query on `SEARCH#<entity>` with `begins_with(SK, term)`."""
+
+    entity_id = UnicodeAttribute()
+    term = UnicodeAttribute()
+    summary = MapAttribute()
+
+    @staticmethod
+    def key(entity: str, term: str, entity_id: str) -> tuple[str, str]:
+        return f"SEARCH#{entity}", f"{term}#{entity_id}"
+
+
+class SearchTermsItem(CrmItem):
+    """The terms a record is findable by now, so the indexer knows which to remove when they change."""
+
+    terms = UnicodeSetAttribute(null=True)
+
+    @staticmethod
+    def key(entity: str, entity_id: str) -> tuple[str, str]:
+        return f"{entity.upper()}#{entity_id}", "SEARCH_TERMS"
+
+
+class AuditItem(CrmItem):
+    """Who changed what, when: field-level before and after. Kept per record, and newest first overall."""
+
+    audit_id = UnicodeAttribute()
+    entity = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    at = UnicodeAttribute()
+    changes = MapAttribute()
+    GSI1PK = UnicodeAttribute()
+    GSI1SK = UnicodeAttribute()
+    by_created = ContactListIndex()
+
+    @staticmethod
+    def key(entity: str, entity_id: str, at: str, audit_id: str) -> tuple[str, str]:
+        return f"AUDIT#{entity}#{entity_id}", f"{at}#{audit_id}"
+
+    @staticmethod
+    def list_key() -> str:
+        return "AUDIT"
