@@ -93,12 +93,18 @@ def test_form_submission_becomes_one_contact_readable_through_the_api(stack: Run
 
 def test_unknown_routes_are_not_found_like_api_gateway(stack: RunningStack) -> None:
     # When a client calls a path, or a method on a known path, that the template does not route
-    unknown_path = requests.get(f"{stack.http_url}/v1/nothing-here", timeout=10)
+    unknown_path = requests.get(f"{stack.http_url}/nothing-here", timeout=10)
     unknown_method = requests.delete(f"{stack.http_url}/health", timeout=10)
+    # And paths under /v1, which one route sends to the API function, without and with a token
+    anonymous = requests.get(f"{stack.http_url}/v1/nothing-here", timeout=10)
+    signed_in = requests.get(f"{stack.http_url}/v1/nothing-here", headers=stack.auth("sales"), timeout=10)
 
-    # Then both get API Gateway's own 404
+    # Then the first two get API Gateway's own 404, the authorizer turns the anonymous call away, and
+    # the API answers the signed-in one with its own 404
     assert (unknown_path.status_code, unknown_path.json()) == (404, {"message": "Not Found"})
     assert (unknown_method.status_code, unknown_method.json()) == (404, {"message": "Not Found"})
+    assert anonymous.status_code == 401
+    assert (signed_in.status_code, signed_in.json()["error"]["code"]) == (404, "not_found")
 
 
 def test_new_contact_event_reaches_the_event_bus(stack: RunningStack) -> None:
