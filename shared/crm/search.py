@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from crm.phone import normalize_phone
 from crm.text import InvalidValue, fold_text
 
 # Each term is one item in the record's TransactWriteItems (up to 100 items, old terms' deletes included).
@@ -82,6 +81,8 @@ def _looks_like_phone(folded: str) -> bool:
 
 def _e164_digits(query: str, default_region: str | None) -> str | None:
     """The number in the default region's format, or international without its `+` (`7912...`)."""
+    # Only queries parse phones: the indexer, which imports this module too, never loads phonenumbers.
+    from crm.phone import normalize_phone  # noqa: PLC0415
     candidates = [(query, default_region)]
     if query[:1].isdecimal():
         candidates.append(("+" + query, None))

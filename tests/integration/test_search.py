@@ -13,13 +13,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.aws_calls import counts, observing
-from tests.conftest import table_items
+from tests.conftest import sample_event, table_items
 from tests.integration.test_lead_capture import submit_json
 from tests.support.api_client import ApiClient
 
 admin = ApiClient("admin")
 sales = ApiClient("sales", user="sales-1")
 support = ApiClient("support", user="support-1")
+
+
+def indexer_source() -> Any:
+    """SearchIndexerFunction's stream source as template.yaml declares it."""
+    from crm_local.template import StreamSource, Template
+
+    template = Template.load()
+    template.bind("CrmUserPool", "pool")
+    template.bind("CrmUserPoolClient", "client")
+    return next(s for s in template.event_sources()
+                if isinstance(s, StreamSource) and s.function_id == "SearchIndexerFunction")
 
 
 class IndexerStream:
@@ -30,15 +41,9 @@ class IndexerStream:
         import boto3
         from botocore.config import Config
         from crm_local.dispatch import StreamPoller
-        from crm_local.template import StreamSource, Template
 
-        template = Template.load()
-        template.bind("CrmUserPool", "pool")
-        template.bind("CrmUserPoolClient", "client")
-        source = next(s for s in template.event_sources()
-                      if isinstance(s, StreamSource) and s.function_id == "SearchIndexerFunction")
         # A failure shows as a missing search result at once rather than after the retries' pauses.
-        source = dataclasses.replace(source, table_name=aws["settings"].table_name, maximum_retry_attempts=0,
+        source = dataclasses.replace(indexer_source(), table_name=aws["settings"].table_name, maximum_retry_attempts=0,
                                      on_failure_queue=None)
         # Botocore sends stream reads to an account endpoint that moto's in-process mock does not serve.
         config = Config(account_id_endpoint_mode="disabled")
@@ -280,3 +285,18 @@ def test_a_record_that_fails_is_reported_so_the_stream_retries_from_it(aws, stre
 
     assert handler({"Records": stream.records()[1:]}, None) == {"batchItemFailures": []}
     assert all(len(search(name)) == 1 for name in ("arash", "babak", "cyrus"))
+
+
+def test_the_sample_stream_batch_indexes_a_lead_and_removes_a_company(aws):
+    from crm_local.patterns import matches
+    from search_indexer.handler import handler
+
+    # Given the sample batch (a form lead's new profile, a deleted company's keys), which the filter passes
+    event = sample_event("search_indexer_stream.json")
+    assert all(matches(indexer_source().filter_patterns[0], record) for record in event["Records"])
+    # When the indexer gets it
+    assert handler(event, None) == {"batchItemFailures": []}
+    # Then the lead is found by its Persian name, and the company is marked removed
+    assert [r["name"] for r in search("علی رضا")] == ["علي رضائی"]
+    marker = [i for i in search_items(aws) if i["PK"]["S"].startswith("COMPANY#")]
+    assert [(i["removed"]["BOOL"], "terms" in i) for i in marker] == [(True, False)]
