@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from crm.events import EVENT_SOURCE
+from crm_local.patterns import matches as pattern_matches
 from crm_local.template import FunctionSpec, RuleSource, StreamSource, Template, create_table_kwargs
 
 from tests.support.signing import authorizenet_header, stripe_header
@@ -100,10 +101,20 @@ def handler_function(handler: str) -> FunctionSpec:
     return _single_function(lambda f: f.handler == handler, f"with handler {handler!r}")
 
 
-def stream_function() -> FunctionSpec:
-    """The function the table stream triggers (the outbox publisher)."""
-    return _single_function(lambda f: any(isinstance(source, StreamSource) for source in f.sources),
-                            "on the table stream")
+def stream_function(record: Mapping[str, Any]) -> FunctionSpec:
+    """The function the table stream sends this record to, by each stream source's FilterCriteria."""
+    def matches(function: FunctionSpec) -> bool:
+        return any(isinstance(source, StreamSource) and any(pattern_matches(p, record) for p in source.filter_patterns)
+                   for source in function.sources)
+
+    return _single_function(matches, f"on the table stream for {record['dynamodb']['Keys']}")
+
+
+def stream_record(event_name: str, item: Mapping[str, Any], sequence_number: str) -> dict[str, Any]:
+    """A table stream record of this item (NEW_IMAGE), as Lambda delivers it."""
+    return {"eventID": uuid.uuid4().hex, "eventName": event_name, "eventSource": "aws:dynamodb",
+            "dynamodb": {"Keys": {"PK": item["PK"], "SK": item["SK"]}, "NewImage": dict(item),
+                         "SequenceNumber": sequence_number, "StreamViewType": "NEW_IMAGE"}}
 
 
 def rule_function(detail_type: str) -> FunctionSpec:

@@ -29,6 +29,7 @@ from bench.harness import (
     rule_function,
     sample_event,
     stream_function,
+    stream_record,
     stripe_webhook_event,
     submission_event,
 )
@@ -36,6 +37,7 @@ from bench.harness import (
 SUBMIT_ROUTE = "POST /forms/{form_id}/submissions"
 LIST_ROUTE = "GET /v1/contacts"
 SCORING_MODEL_ROUTE = "GET /v1/scoring-model"
+SEARCH_ROUTE = "GET /v1/search"
 STRIPE_ROUTE = "POST /webhooks/stripe"
 EMAIL = "ali@example.com"
 EMAIL_HANDLER = "email_ingest.handler.handler"
@@ -84,6 +86,9 @@ TARGETS: dict[str, tuple[Target, ...]] = {
     "webhook re-delivered": (WEBHOOK, ("write cancelled", _cancelled_write)),
     "webhook without email": (WEBHOOK, ("no read", lambda calls: _reads(calls) == 0)),
     "email re-delivered": (("write cancelled", _cancelled_write),),
+    "index new contact": (READ_AND_WRITE,),
+    "index re-delivered contact": (("1 read, no write", lambda calls: counts(calls) == {"dynamodb:GetItem": 1}),),
+    "search contacts": (("1 Query", lambda calls: counts(calls) == {"dynamodb:Query": 1}),),
 }
 
 
@@ -146,8 +151,10 @@ def measure_requests() -> list[Operation]:
         _measure(operations, "list contacts by score", api, api_event(LIST_ROUTE, {"limit": "2", "sort": "-score"}))
         _measure(operations, "get contact", api, contact_event(_created_contact_id(new)))
         _measure(operations, "get scoring model", api, api_event(SCORING_MODEL_ROUTE))
-        publisher = _warm(stream_function(), sample_event("event_publisher_stream.json"))
-        _measure(operations, "publish outbox batch", publisher, sample_event("event_publisher_stream.json"))
+        outbox_batch = sample_event("event_publisher_stream.json")
+        publisher = _warm(stream_function(outbox_batch["Records"][0]), outbox_batch)
+        _measure(operations, "publish outbox batch", publisher, outbox_batch)
+        _measure_search(operations, api, new)
         _measure_webhooks(operations)
         _measure_email(operations)
     return operations
@@ -174,6 +181,23 @@ def _measure_email(operations: list[Operation]) -> None:
              stored_message_event(s3, bucket, "inbound/attachment", with_pdf))
     _measure(operations, "email re-delivered", function,
              stored_message_event(s3, bucket, "inbound/attachment-again", with_pdf))
+
+
+def _measure_search(operations: list[Operation], api: Invocable | Exception, new: Operation) -> None:
+    """The new submission's contact as the table stream brings it to the search indexer, that record
+    delivered again, and a search that finds it."""
+    import boto3  # noqa: PLC0415 - the contact's item as moto holds it, read outside the counted calls
+    from crm.config import get_settings  # noqa: PLC0415
+    from crm.models import ContactItem  # noqa: PLC0415
+
+    pk, sk = ContactItem.key(_created_contact_id(new))
+    key = {"PK": {"S": pk}, "SK": {"S": sk}}
+    item = boto3.client("dynamodb").get_item(TableName=get_settings().table_name, Key=key).get("Item") or key
+    record = stream_record("INSERT", item, "100")
+    indexer = _warm(stream_function(record), {"Records": []})
+    _measure(operations, "index new contact", indexer, {"Records": [record]})
+    _measure(operations, "index re-delivered contact", indexer, {"Records": [record]})
+    _measure(operations, "search contacts", api, api_event(SEARCH_ROUTE, {"q": EMAIL.split("@")[0]}))
 
 
 def _measure_webhooks(operations: list[Operation]) -> None:

@@ -143,13 +143,25 @@ class SearchTermItem(CrmItem):
 
     @staticmethod
     def key(entity: str, term: str, entity_id: str) -> tuple[str, str]:
-        return f"SEARCH#{entity}", f"{term}#{entity_id}"
+        return SearchTermItem.partition(entity), f"{term}#{entity_id}"
+
+    @staticmethod
+    def partition(entity: str) -> str:
+        return f"SEARCH#{entity}"
 
 
 class SearchTermsItem(CrmItem):
-    """The terms a record is findable by now, so the indexer knows which to remove when they change."""
+    """The terms a record is findable by now, so the indexer knows which to remove when they change,
+    and the version and summary they were made from, so an older or repeated stream record is ignored.
+    A record deleted, merged away or erased keeps a `removed` marker (expiring once no stream record of
+    it can still arrive) so that a late image cannot bring its terms back."""
 
     terms = UnicodeSetAttribute(null=True)
+    summary = MapAttribute(null=True)
+    version = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    removed = BooleanAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
 
     @staticmethod
     def key(entity: str, entity_id: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from api import (
     mailboxes,
     payments,
     scoring_model,
+    search,
 )
 
 TITLE = "Serverless CRM API"
@@ -34,7 +35,7 @@ VERSION = "1"
 SECURITY = {"cognito": HTTPBearer(bearerFormat="JWT", description="A Cognito ID or access token.")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for module in (contacts, companies, custom_fields, audit, scoring_model, payments, emails, mailboxes):
+for module in (contacts, companies, custom_fields, audit, scoring_model, payments, emails, mailboxes, search):
     app.include_router(module.router, prefix="/v1")
 bind_table(get_settings())
 

@@ -1,0 +1,45 @@
+"""The search items of one record: read what is remembered, write a change in one transaction."""
+
+from __future__ import annotations
+
+from crm.clock import epoch_seconds
+from crm.entity_models import SearchTermItem, SearchTermsItem
+from crm.models import get_item
+from crm.transaction import LabelledTransaction
+
+from search_indexer.index import Entry, Remembered, Writes
+
+# DynamoDB streams keep records for 24 hours; after two days no late image of a removed record can come.
+REMOVED_MARKER_SECONDS = 2 * 24 * 3600
+
+
+def remembered(entity: str, entity_id: str) -> Remembered | None:
+    item = get_item(SearchTermsItem, SearchTermsItem.key(entity, entity_id), consistent=True)
+    if item is None:
+        return None
+    if item.removed:
+        return Remembered(None, removed=True)
+    return Remembered(Entry(frozenset(item.terms or ()), item.summary.as_dict() if item.summary else {},
+                            int(item.version or 0), item.updated_at or ""))
+
+
+def save(entity: str, entity_id: str, writes: Writes, before: Remembered | None) -> None:
+    """Terms, their summaries and what is remembered, together; conditioned on what was read, so two
+    invocations racing on one record cannot interleave (the loser fails and its batch is retried)."""
+    transaction = LabelledTransaction()
+    for term in sorted(writes.delete):
+        transaction.delete(f"delete:{term}", SearchTermItem(*SearchTermItem.key(entity, term, entity_id)))
+    new = writes.entry
+    summary = new.summary if new is not None else {}
+    for term in sorted(writes.put):
+        transaction.put(f"put:{term}", SearchTermItem(*SearchTermItem.key(entity, term, entity_id),
+                                                      entity_id=entity_id, term=term, summary=summary))
+    key = SearchTermsItem.key(entity, entity_id)
+    record = (SearchTermsItem(*key, terms=set(new.terms) or None, summary=summary, version=new.version,
+                              updated_at=new.updated_at) if new is not None
+              else SearchTermsItem(*key, removed=True, expires_at=epoch_seconds() + REMOVED_MARKER_SECONDS))
+    read = before.entry if before is not None else None
+    condition = (SearchTermsItem.PK.does_not_exist() if read is None
+                 else (SearchTermsItem.version == read.version) & (SearchTermsItem.updated_at == read.updated_at))
+    transaction.put("remember", record, condition)
+    transaction.commit()
