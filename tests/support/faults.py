@@ -47,6 +47,8 @@ class Rule:
     kind: str
     calls: frozenset[int] = frozenset()
     probability: float = 0.0
+    # Only inside this function (a template logical id given to `armed`); None: in any.
+    function: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -90,18 +92,19 @@ class FaultInjector:
         _active = None
 
     @contextmanager
-    def armed(self) -> Iterator[None]:
-        self._armed.on = True
+    def armed(self, function: str | None = None) -> Iterator[None]:
+        self._armed.on, self._armed.function = True, function
         try:
             yield
         finally:
-            self._armed.on = False
+            self._armed.on, self._armed.function = False, None
 
-    def arm(self, invoke: Callable[..., Any]) -> Callable[..., Any]:
-        """`invoke` with faults armed while it runs: what a function does, not what the harness does."""
-        def armed_invoke(*args: Any, **kwargs: Any) -> Any:
-            with self.armed():
-                return invoke(*args, **kwargs)
+    def arm(self, invoke: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+        """The local stack's `invoke(function_id, event)` with faults armed while a function runs: what a
+        function does, not what the harness playing AWS around it does."""
+        def armed_invoke(function_id: str, event: Any) -> Any:
+            with self.armed(function_id):
+                return invoke(function_id, event)
         return armed_invoke
 
     def count(self, kind: str | None = None, operation: str | None = None) -> int:
@@ -114,10 +117,12 @@ class FaultInjector:
             return None
         service = model.service_model.service_name
         operation = f"{service}.{model.name}"
+        function = self._armed.function
         with self._lock:
             self.calls[operation] += 1
             call = self.calls[operation]
-            rule = next((r for r in self.plan.rules if r.operation == operation and self._fires(r, call)), None)
+            rule = next((r for r in self.plan.rules if r.operation == operation
+                         and r.function in (None, function) and self._fires(r, call)), None)
             if rule is None:
                 return None
             self.injected.append(Injected(operation, call, rule.kind))
