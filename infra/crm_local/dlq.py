@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 ClientFactory = Callable[[str], Any]
 
 # Long enough for one replay; a message whose replay fails is made visible again at once.
@@ -124,7 +126,7 @@ class DeadLetterOffice:
             for letter in list(self._receive(queue, _REPLAY_VISIBILITY_SECONDS)):
                 try:
                     self._redrive(letter)
-                except ReplayError as error:
+                except (ReplayError, BotoCoreError, ClientError) as error:
                     self._release(letter)
                     kept.append((letter, str(error)))
                     continue

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -35,8 +37,6 @@ class InProcessStack:
         return client
 
     def pollers(self, invoke: Callable[[str, Any], Any]) -> list[Any]:
-        from functools import partial
-
         from crm_local.dispatch import build_pollers
 
         return build_pollers(self.template.event_sources(), invoke, self.client,
@@ -85,10 +85,14 @@ def in_process_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessStack
     port = free_port()
     aws = EmbeddedAws("127.0.0.1", port)
     aws.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    # moto's backends are global to the process: each test starts from an empty AWS.
+    reset = partial(urlopen, Request(f"{endpoint}/moto-api/reset", method="POST"))
+    reset().close()
     try:
-        template = Template.load(aws_endpoint=f"http://127.0.0.1:{port}")
+        template = Template.load(aws_endpoint=endpoint)
         template.document["Resources"]["InboundMailQueue"]["Properties"]["VisibilityTimeout"] = TEST_VISIBILITY_TIMEOUT
-        stack = InProcessStack(template, f"http://127.0.0.1:{port}")
+        stack = InProcessStack(template, endpoint)
         provision(template, stack.client)  # first: the functions' environment names the pool it creates
         environment = shared_environment(template.functions(), stack.aws_endpoint)
         for name, value in environment.items():
@@ -98,6 +102,7 @@ def in_process_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessStack
         stack.functions = LocalFunctions(template.functions())
         yield stack
     finally:
+        reset().close()
         aws.stop()
     monkeypatch.undo()
     _forget_product_caches()
