@@ -64,16 +64,18 @@ class DeadLetter:
             from email_ingest.handler import s3_objects  # noqa: PLC0415 - read as the function reads it
 
             objects = ", ".join(f"s3://{bucket}/{key}" for bucket, key in s3_objects(self.body)) or "(no object)"
-            return f"mail {objects}; received {self.attributes.get('ApproximateReceiveCount', '?')} times"
+            # The count carries over from the source queue and includes this listing's own receive.
+            return f"mail {objects}; SQS receives {self.attributes.get('ApproximateReceiveCount', '?')}"
         if self.queue == queues.scoring_dlq:
             event = json.loads(self.body)
             detail = event.get("detail") or {}
             ids = " ".join(f"{name}={detail[name]}" for name in ("contact_id", "event_id", "job_id") if name in detail)
             return f"{event.get('detail-type')} {ids}; {self.error or 'error not recorded'}"
-        batch = json.loads(self.body).get("DDBStreamBatchInfo") or {}
+        record = json.loads(self.body)
+        batch = record.get("DDBStreamBatchInfo") or {}
         return (f"{batch.get('batchSize')} stream records {batch.get('startSequenceNumber')}.."
                 f"{batch.get('endSequenceNumber')} of shard {batch.get('shardId')}; "
-                f"{json.loads(self.body).get('requestContext', {}).get('condition', 'failed')}")
+                f"{(record.get('requestContext') or {}).get('condition', 'failed')}")
 
     @property
     def error(self) -> str | None:
