@@ -1,5 +1,6 @@
 """`crm`: the project's command line. `crm local run` starts the whole CRM on this machine;
-`crm local token --role sales` prints a token for a demo user. Each command group adds its own
+`crm local token --role sales` prints a token for a demo user; `crm dlq list` and `crm dlq replay`
+show and re-drive what ended in a dead-letter queue. Each command group adds its own
 subparsers in `build_parser`, so later features plug in beside `local`."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from crm_local import log
@@ -127,6 +129,50 @@ def outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dead_letter_office(state: dict[str, Any]) -> Any:
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues  # noqa: PLC0415
+    from crm_local.template import Template  # noqa: PLC0415
+
+    template = Template.load(StackSettings.from_environ().template_path, aws_endpoint=state["aws_endpoint"])
+    return DeadLetterOffice(partial(local_client, aws_endpoint=state["aws_endpoint"]),
+                            DeadLetterQueues.from_template(template))
+
+
+def dlq_list(args: argparse.Namespace) -> int:
+    """Per dead-letter queue, how many messages, and a line on each: what input, why it failed."""
+    state = _running_state()
+    if state is None:
+        return 1
+    office = _dead_letter_office(state)
+    found = office.list()
+    if args.json:
+        print(json.dumps({queue: [{"message_id": letter.message_id, "summary": letter.summary(office.queues),
+                                   "body": letter.body, "attributes": letter.attributes} for letter in letters]
+                          for queue, letters in found.items()}, ensure_ascii=False, indent=2))
+        return 0
+    for queue, letters in found.items():
+        print(f"{queue}: {len(letters)} message{'s' * (len(letters) != 1)}")
+        for letter in letters:
+            print(f"  {letter.message_id}  {letter.summary(office.queues)}")
+    return 0
+
+
+def dlq_replay(args: argparse.Namespace) -> int:
+    """Re-drives dead letters to where they came from; each leaves its queue only once re-driven."""
+    state = _running_state()
+    if state is None:
+        return 1
+    office = _dead_letter_office(state)
+    if args.queue is not None and args.queue not in office.queues.names():
+        print(f"no dead-letter queue {args.queue!r}; queues: {', '.join(office.queues.names())}", file=sys.stderr)
+        return 2
+    replayed, kept = office.replay(args.queue)
+    print(f"replayed {replayed}")
+    for letter, reason in kept:
+        print(f"kept {letter.queue} {letter.message_id}: {reason}")
+    return 3 if kept else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm", description="Serverless CRM tools.")
     groups = parser.add_subparsers(dest="group", required=True)
@@ -146,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_parser = local_commands.add_parser("outbox", help="mail the running local stack sent through SES")
     outbox_parser.add_argument("--json", action="store_true", help="every message with its headers, as JSON")
     outbox_parser.set_defaults(handler=outbox)
+
+    dlq = groups.add_parser("dlq", help="dead-letter queues of the running local stack")
+    dlq_commands = dlq.add_subparsers(dest="command", required=True)
+    list_parser = dlq_commands.add_parser("list", help="how many messages each DLQ holds, one line on each")
+    list_parser.add_argument("--json", action="store_true", help="every message with its body and attributes")
+    list_parser.set_defaults(handler=dlq_list)
+    replay_parser = dlq_commands.add_parser("replay", help="re-drive dead letters to where they came from")
+    replay_parser.add_argument("--queue", help="only this DLQ (its name as `crm dlq list` shows it)")
+    replay_parser.set_defaults(handler=dlq_replay)
     return parser
 
 

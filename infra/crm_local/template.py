@@ -363,9 +363,11 @@ class Template:
             variables = {**((globals_function.get("Environment") or {}).get("Variables") or {}),
                          **((props.get("Environment") or {}).get("Variables") or {})}
             retries = (merged.get("EventInvokeConfig") or {}).get("MaximumRetryAttempts", DEFAULT_ASYNC_RETRIES)
+            function_dlq = (merged.get("DeadLetterQueue") or {}).get("TargetArn")
             routes, sources, unsupported = [], [], []
             for event_id, event in (props.get("Events") or {}).items():
-                wired = self._event(logical_id, event_id, event, int(retries))
+                wired = self._event(logical_id, event_id, event, int(retries),
+                                    _arn_name(self.resolve(function_dlq)) if function_dlq else None)
                 if isinstance(wired, HttpRoute):
                     routes.append(wired)
                 elif wired is None:
@@ -394,7 +396,7 @@ class Template:
     # Events --------------------------------------------------------------------------------
 
     def _event(self, function_id: str, event_id: str, event: Mapping[str, Any],
-               async_retries: int) -> HttpRoute | EventSource | None:
+               async_retries: int, function_dlq: str | None = None) -> HttpRoute | EventSource | None:
         props = event.get("Properties") or {}
         kind = event.get("Type")
         local_name = f"{self.stack_name}-{function_id}-{event_id}"
@@ -421,7 +423,9 @@ class Template:
                 bus_name=self.resolve(props.get("EventBusName", "default")),
                 pattern=self.resolve(props["Pattern"]),
                 target_queue=f"{local_name[:73]}-target",
-                dead_letter_queue=self._rule_dead_letter_queue(function_id, event_id, props),
+                # Locally the function's errors are all there is to dead-letter: they go where Lambda
+                # sends them (the function's DeadLetterQueue), else to the rule's.
+                dead_letter_queue=function_dlq or self._rule_dead_letter_queue(function_id, event_id, props),
                 max_retries=async_retries,
             )
         if kind == "SQS":

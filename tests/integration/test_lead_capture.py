@@ -142,7 +142,11 @@ def test_one_address_is_rate_limited_and_the_refusal_changes_nothing(aws, monkey
     assert submit_json({"email": "someone@example.com"}, ip="198.51.100.10")["statusCode"] == 201
 
 
-def test_multipart_files_go_to_the_attachments_bucket_content_addressed(aws):
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 10
+
+
+def file_submission() -> dict[str, Any]:
+    """The demo form given a file field, and a multipart post of a PDF to it."""
     from crm.forms import FormConfig, load_form, save_form
     from lead_capture.handler import forget_cached_forms
 
@@ -150,12 +154,17 @@ def test_multipart_files_go_to_the_attachments_bucket_content_addressed(aws):
     config["fields"].append({"name": "brief", "label": "Brief", "type": "file"})
     save_form(FormConfig.from_dict(config))
     forget_cached_forms()
-    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 10
     raw = (b"--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nfiles@example.com\r\n"
            b"--b\r\nContent-Disposition: form-data; name=\"brief\"; filename=\"brief.pdf\"\r\n"
-           b"Content-Type: application/pdf\r\n\r\n" + pdf + b"\r\n--b--\r\n")
+           b"Content-Type: application/pdf\r\n\r\n" + PDF + b"\r\n--b--\r\n")
     event = sample_event("lead_capture_submit_multipart.json", body=base64.b64encode(raw).decode())
     event["headers"]["content-type"] = "multipart/form-data; boundary=b"
+    return event
+
+
+def test_multipart_files_go_to_the_attachments_bucket_content_addressed(aws):
+    event = file_submission()
+    pdf = PDF
     first = invoke(event)
     second = invoke(event)
     assert (first["statusCode"], second["statusCode"]) == (201, 200)

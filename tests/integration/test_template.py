@@ -104,6 +104,8 @@ def test_every_asynchronous_target_has_a_dead_letter_queue(sam):
             props = event["Properties"]
             if event["Type"] in ("EventBridgeRule", "Schedule", "ScheduleV2"):
                 assert "DeadLetterConfig" in props, f"{name}.{event_name}"
+                # The rule's DLQ holds undeliverable events; the function's holds those it failed on.
+                assert fn["Properties"]["DeadLetterQueue"]["Type"] == "SQS", name
             if event["Type"] in ("DynamoDB", "Kinesis"):
                 assert props["DestinationConfig"]["OnFailure"]["Destination"], f"{name}.{event_name}"
 

@@ -123,3 +123,22 @@ def test_every_event_source_kind_is_read_from_a_template() -> None:
     names = [queue.name for queue in Template(document).queues()]
     assert names.index("crm-local-InboxDLQ") < names.index("crm-local-Inbox")
     assert {rule.target_queue, rule.dead_letter_queue, sources[BucketSource].notification_queue} <= set(names)
+
+
+
+def test_a_functions_own_dead_letter_queue_receives_its_failed_asynchronous_events() -> None:
+    # Given a function with a DLQ of its own besides its rule's
+    document = {"Resources": {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "bus"}},
+        "WorkerDLQ": {"Type": "AWS::SQS::Queue"},
+        "Worker": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Handler": "worker.handler",
+            "DeadLetterQueue": {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["WorkerDLQ", "Arn"]}},
+            "Events": {"OnEvent": {"Type": "EventBridgeRule", "Properties": {
+                "EventBusName": {"Ref": "Bus"}, "Pattern": {"source": ["crm"]}, "DeadLetterConfig": {"Type": "SQS"}}}}}},
+    }}
+    # When its rule source is read
+    rule = Template(document).functions()[0].sources[0]
+    # Then what the function fails on goes where Lambda sends it, not to the rule's delivery DLQ
+    assert isinstance(rule, RuleSource)
+    assert rule.dead_letter_queue == "crm-local-WorkerDLQ"

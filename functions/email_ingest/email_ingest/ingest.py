@@ -120,7 +120,8 @@ class MailStore(Protocol):
         """Writes the record; None when this email is already stored. May drop the auto-reply claim
         (one was sent within the window) or swap the new contact for one created meanwhile."""
 
-    def send_raw(self, source: str, destination: str, message: bytes) -> None: ...
+    def send_raw(self, source: str, destination: str, message: bytes) -> bool:
+        """True when the message was sent."""
 
 
 def email_id_for(message_id: str | None, raw: bytes) -> str:
@@ -155,8 +156,8 @@ def ingest(raw: RawMessage, settings: MailSettings, store: MailStore, received_a
     if saved.auto_reply_key is not None and saved.mailbox is not None and parsed.sender is not None:
         mailbox = settings.mailbox_for([saved.mailbox])
         if mailbox.auto_reply is not None:
-            store.send_raw(mailbox.address, parsed.sender.address, auto_reply(parsed, mailbox, settings.domain))
-            replied = True
+            replied = store.send_raw(mailbox.address, parsed.sender.address,
+                                     auto_reply(parsed, mailbox, settings.domain))
     return Outcome(email_id, saved.status, created_contact=saved.new_contact is not None, auto_replied=replied)
 
 

@@ -17,6 +17,7 @@ from crm.contacts import new_contact_item
 from crm.events import outbox_event
 from crm.mail_models import AttachmentItem, AutoReplyItem, CaseItem, EmailItem, MailboxesItem
 from crm.models import ContactItem, HistoryItem, UniqueItem, get_item, transaction_connection
+from crm.observability import logger
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -78,8 +79,17 @@ class DynamoMailStore:
                        created_at=iso_now()).save()
         return sha256
 
-    def send_raw(self, source: str, destination: str, message: bytes) -> None:
-        aws.client("ses").send_raw_email(Source=source, Destinations=[destination], RawMessage={"Data": message})
+    def send_raw(self, source: str, destination: str, message: bytes) -> bool:
+        """False when SES failed. The email is saved by then, so a redelivery would find it stored and
+        send nothing either: failing the message would only dead-letter mail that was kept."""
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - with the client it serves
+
+        try:
+            aws.client("ses").send_raw_email(Source=source, Destinations=[destination], RawMessage={"Data": message})
+        except (BotoCoreError, ClientError):
+            logger.exception("the auto-reply could not be sent", extra={"destination": destination})
+            return False
+        return True
 
     def save(self, record: EmailRecord) -> EmailRecord | None:
         for attempt in range(MAX_ATTEMPTS):

@@ -1,0 +1,194 @@
+"""`crm dlq list` and `crm dlq replay`: what ended in a dead-letter queue, and re-driving it to where it
+came from. Only boto3 and queue names: the same code works against a deployed stack given its endpoint
+and the physical names of the template's queues.
+
+- InboundMailDLQ holds S3 notifications (SQS redrive after 5 receives); replay sends each back to
+  InboundMailQueue. The raw mail is still in the inbound bucket, and ingestion dedupes on Message-ID.
+- LeadScoringDLQ holds the EventBridge events the scoring function failed on; replay puts each back on
+  the CRM bus with its original time (consumers dedupe on detail.event_id).
+- EventPublisherDLQ holds Lambda's on-failure records, which name only a stream range; replay reads the
+  outbox items of that range from the stream and publishes them as the publisher would.
+
+A message leaves its DLQ only after its replay succeeded, so replay can be run again at any time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+ClientFactory = Callable[[str], Any]
+
+# Long enough for one replay; a message whose replay fails is made visible again at once.
+_REPLAY_VISIBILITY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class DeadLetterQueues:
+    """Physical names of the queues and the bus; `from_template` maps the template's logical ids."""
+
+    inbound_mail_dlq: str
+    inbound_mail_queue: str
+    scoring_dlq: str
+    publisher_dlq: str
+    event_bus: str
+
+    @classmethod
+    def from_template(cls, template: Any) -> DeadLetterQueues:
+        return cls(
+            inbound_mail_dlq=template.physical_name("InboundMailDLQ"),
+            inbound_mail_queue=template.physical_name("InboundMailQueue"),
+            scoring_dlq=template.physical_name("LeadScoringDLQ"),
+            publisher_dlq=template.physical_name("EventPublisherDLQ"),
+            event_bus=template.physical_name("CrmEventBus"),
+        )
+
+    def names(self) -> tuple[str, str, str]:
+        return self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    queue: str
+    message_id: str
+    receipt_handle: str
+    body: str
+    attributes: dict[str, str]
+
+    def summary(self, queues: DeadLetterQueues) -> str:
+        """One line: what the input was, and why it failed where that is known."""
+        if self.queue == queues.inbound_mail_dlq:
+            from email_ingest.handler import s3_objects  # noqa: PLC0415 - read as the function reads it
+
+            objects = ", ".join(f"s3://{bucket}/{key}" for bucket, key in s3_objects(self.body)) or "(no object)"
+            # The count carries over from the source queue and includes this listing's own receive.
+            return f"mail {objects}; SQS receives {self.attributes.get('ApproximateReceiveCount', '?')}"
+        if self.queue == queues.scoring_dlq:
+            event = json.loads(self.body)
+            detail = event.get("detail") or {}
+            ids = " ".join(f"{name}={detail[name]}" for name in ("contact_id", "event_id", "job_id") if name in detail)
+            return f"{event.get('detail-type')} {ids}; {self.error or 'error not recorded'}"
+        record = json.loads(self.body)
+        batch = record.get("DDBStreamBatchInfo") or {}
+        return (f"{batch.get('batchSize')} stream records {batch.get('startSequenceNumber')}.."
+                f"{batch.get('endSequenceNumber')} of shard {batch.get('shardId')}; "
+                f"{(record.get('requestContext') or {}).get('condition', 'failed')}")
+
+    @property
+    def error(self) -> str | None:
+        # EventBridge names it ERROR_MESSAGE, Lambda's own dead-letter queue ErrorMessage.
+        return self.attributes.get("ERROR_MESSAGE") or self.attributes.get("ErrorMessage")
+
+
+class ReplayError(RuntimeError):
+    """A dead letter could not be re-driven; it stays in its queue."""
+
+
+class DeadLetterOffice:
+    def __init__(self, client: ClientFactory, queues: DeadLetterQueues) -> None:
+        self._client = client
+        self._sqs = client("sqs")
+        self.queues = queues
+
+    def _url(self, queue: str) -> str:
+        return self._sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+
+    def _receive(self, queue: str, visibility: int) -> Iterator[DeadLetter]:
+        url = self._url(queue)
+        while messages := self._sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=visibility, AttributeNames=["All"],
+                MessageAttributeNames=["All"]).get("Messages", []):
+            for message in messages:
+                yield DeadLetter(queue, message["MessageId"], message["ReceiptHandle"], message["Body"],
+                                 {**message.get("Attributes", {}),
+                                  **{name: value.get("StringValue", "") for name, value
+                                     in message.get("MessageAttributes", {}).items()}})
+
+    def _release(self, letter: DeadLetter) -> None:
+        self._sqs.change_message_visibility(QueueUrl=self._url(letter.queue), ReceiptHandle=letter.receipt_handle,
+                                            VisibilityTimeout=0)
+
+    def list(self) -> dict[str, list[DeadLetter]]:
+        """Every message of every DLQ; each is hidden while the queue is read, then visible again."""
+        found = {queue: list(self._receive(queue, _REPLAY_VISIBILITY_SECONDS)) for queue in self.queues.names()}
+        for letters in found.values():
+            for letter in letters:
+                self._release(letter)
+        return found
+
+    def replay(self, only: str | None = None) -> tuple[int, list[tuple[DeadLetter, str]]]:
+        """Re-drives every message (of one queue, if named); (replayed, [(message, why it stayed)])."""
+        replayed, kept = 0, []
+        for queue in self.queues.names():
+            if only is not None and queue != only:
+                continue
+            for letter in list(self._receive(queue, _REPLAY_VISIBILITY_SECONDS)):
+                try:
+                    self._redrive(letter)
+                except (ReplayError, BotoCoreError, ClientError) as error:
+                    self._release(letter)
+                    kept.append((letter, str(error)))
+                    continue
+                self._sqs.delete_message(QueueUrl=self._url(queue), ReceiptHandle=letter.receipt_handle)
+                replayed += 1
+        return replayed, kept
+
+    def _redrive(self, letter: DeadLetter) -> None:
+        if letter.queue == self.queues.inbound_mail_dlq:
+            self._sqs.send_message(QueueUrl=self._url(self.queues.inbound_mail_queue), MessageBody=letter.body)
+        elif letter.queue == self.queues.scoring_dlq:
+            self._put_on_bus(json.loads(letter.body))
+        else:
+            self._publish_stream_range(json.loads(letter.body)["DDBStreamBatchInfo"])
+
+    def _put_on_bus(self, event: dict[str, Any]) -> None:
+        from crm.events import EVENT_SOURCE  # noqa: PLC0415 - product code, only for replays
+
+        if event.get("source") != EVENT_SOURCE:
+            # A scheduled event (the daily decay) reaches the function from its schedule, not the bus.
+            raise ReplayError(f"{event.get('detail-type')} from {event.get('source')} is not a bus event; "
+                              "its schedule fires it again")
+        entry = {"Source": event["source"], "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"]),
+                 "Resources": event.get("resources") or [], "EventBusName": self.queues.event_bus}
+        if event.get("time"):
+            entry["Time"] = event["time"]
+        result = self._client("events").put_events(Entries=[entry])
+        if result.get("FailedEntryCount"):
+            raise ReplayError(f"PutEvents refused it: {result['Entries'][0].get('ErrorCode')}")
+
+    def _publish_stream_range(self, batch: dict[str, Any]) -> None:
+        from event_publisher.handler import outbox_events  # noqa: PLC0415 - product code, only for replays
+        from event_publisher.publish import publish  # noqa: PLC0415
+
+        records = self._stream_range(batch)
+        if len(records) < int(batch["batchSize"]):
+            raise ReplayError(f"the stream no longer holds all {batch['batchSize']} records "
+                              f"(found {len(records)}); it keeps them 24 hours")
+        events_client = self._client("events")
+        failed = publish(outbox_events({"Records": records}), self.queues.event_bus,
+                         lambda entries: events_client.put_events(Entries=entries))
+        if failed:
+            raise ReplayError(f"{len(failed)} events were not published")
+
+    def _stream_range(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        streams = self._client("dynamodbstreams")
+        start, end = int(batch["startSequenceNumber"]), int(batch["endSequenceNumber"])
+        try:
+            iterator = streams.get_shard_iterator(StreamArn=batch["streamArn"], ShardId=batch["shardId"],
+                                                  ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                                  SequenceNumber=batch["startSequenceNumber"])["ShardIterator"]
+        except streams.exceptions.ResourceNotFoundException as error:
+            raise ReplayError(f"the stream or shard is gone: {error}") from error
+        records: list[dict[str, Any]] = []
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            fresh = [r for r in page["Records"] if start <= int(r["dynamodb"]["SequenceNumber"]) <= end]
+            records += fresh
+            if not page["Records"] or int(page["Records"][-1]["dynamodb"]["SequenceNumber"]) >= end:
+                break
+            iterator = page.get("NextShardIterator")
+        return records
+

@@ -1,0 +1,131 @@
+"""`crm dlq list` and `crm dlq replay` over the template's wiring: each DLQ's messages go back to where
+they came from, leave the DLQ only once re-driven, and a second replay changes nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import sample_event, table_items
+from tests.support.faults import SERVER_ERROR, THROTTLE, FaultInjector, FaultPlan, Rule
+from tests.support.local_stack import drain, in_process_stack  # noqa: F401 - the fixture
+from tests.support.mail import message
+
+
+def always(operation: str, function: str, kind: str = SERVER_ERROR) -> FaultPlan:
+    return FaultPlan([Rule(operation, kind, probability=1.0, function=function)])
+
+
+def office(stack: Any) -> Any:
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues
+
+    return DeadLetterOffice(stack.client, DeadLetterQueues.from_template(stack.template))
+
+
+def run(stack: Any, plan: FaultPlan | None = None) -> None:
+    """Dispatches until idle, with the plan's faults inside the functions."""
+    with FaultInjector(plan or FaultPlan([])) as faults:
+        drain(stack.pollers(faults.arm(stack.functions.invoke)))
+
+
+def snapshot(stack: Any) -> list[dict[str, Any]]:
+    items = table_items(stack.client("dynamodb"), stack.name("CrmTable"))
+    return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
+
+
+def submit_form(stack: Any, email: str = "dlq@example.com") -> str:
+    response = stack.functions.invoke("LeadCaptureFunction", sample_event(
+        "lead_capture_submit_json.json", body=json.dumps({"email": email, "first_name": "Dee"})))
+    return json.loads(response["body"])["contact_id"]
+
+
+def contact(stack: Any, contact_id: str) -> dict[str, Any]:
+    return stack.client("dynamodb").get_item(TableName=stack.name("CrmTable"), Key={
+        "PK": {"S": f"CONTACT#{contact_id}"}, "SK": {"S": "PROFILE"}})["Item"]
+
+
+def test_mail_that_could_not_be_read_is_listed_then_replayed_once(in_process_stack):
+    stack = in_process_stack
+    dlq = office(stack)
+    # Given a stored mail that S3 refused to give back on every one of its five receives
+    stack.client("s3").put_object(Bucket=stack.name("InboundMailBucket"), Key="inbound/lost",
+                                  Body=message(subject="lost and found").as_bytes())
+    run(stack, always("s3.GetObject", "EmailIngestFunction", THROTTLE))
+    # When the DLQs are listed
+    listed = dlq.list()
+    # Then the mail DLQ holds it, named by its object, the others are empty
+    [letter] = listed[stack.name("InboundMailDLQ")]
+    assert "s3://" in letter.summary(dlq.queues) and "inbound/lost" in letter.summary(dlq.queues)
+    assert listed[stack.name("LeadScoringDLQ")] == [] and listed[stack.name("EventPublisherDLQ")] == []
+    # When it is replayed with S3 well again
+    assert dlq.replay() == (1, [])
+    run(stack)
+    # Then the mail is stored, and the DLQ is empty
+    subjects = [i["subject"]["S"] for i in snapshot(stack) if i["PK"]["S"].startswith("EMAIL#") and i["SK"]["S"] == "EMAIL"]
+    assert subjects == ["lost and found"]
+    assert dlq.list()[stack.name("InboundMailDLQ")] == []
+    # And replaying the same notification again (it had succeeded) changes nothing
+    before = snapshot(stack)
+    sqs = stack.client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name("InboundMailDLQ"))["QueueUrl"],
+                     MessageBody=letter.body)
+    assert dlq.replay() == (1, [])
+    run(stack)
+    assert snapshot(stack) == before
+    assert dlq.replay() == (0, [])
+
+
+def test_scoring_events_the_function_failed_on_are_put_back_on_the_bus(in_process_stack):
+    stack = in_process_stack
+    dlq = office(stack)
+    # Given a new lead whose events scoring failed on, three times each
+    contact_id = submit_form(stack)
+    run(stack, always("dynamodb.GetItem", "LeadScoringFunction"))
+    letters = dlq.list()[stack.name("LeadScoringDLQ")]
+    summaries = sorted(letter.summary(dlq.queues) for letter in letters)
+    assert [s.split(" ")[0:2] for s in summaries] == [["Contact", "Created"], ["Form", "Submitted"]]
+    assert all(contact_id in s and "injected server_error" in s for s in summaries)
+    assert "score" not in contact(stack, contact_id)
+    # When they are replayed while the bus refuses them, they stay
+    with FaultInjector(always("events.PutEvents", "replay")) as faults, faults.armed("replay"):
+        replayed, kept = dlq.replay(stack.name("LeadScoringDLQ"))
+    assert (replayed, len(kept)) == (0, 2)
+    # And replayed when it takes them, the contact is scored and the DLQ is empty
+    assert dlq.replay(stack.name("LeadScoringDLQ")) == (2, [])
+    run(stack)
+    assert "score" in contact(stack, contact_id)
+    assert dlq.list()[stack.name("LeadScoringDLQ")] == []
+    # And the same events once more change nothing (scoring dedupes on the event id)
+    before = snapshot(stack)
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=stack.name("LeadScoringDLQ"))["QueueUrl"]
+    for letter in letters:
+        sqs.send_message(QueueUrl=url, MessageBody=letter.body)
+    assert dlq.replay() == (2, [])
+    run(stack)
+    assert snapshot(stack) == before
+
+
+def test_a_stream_batch_the_publisher_gave_up_on_is_recovered_from_the_stream(in_process_stack):
+    stack = in_process_stack
+    dlq = office(stack)
+    # Given a new lead whose outbox events the bus refused through all the stream's retries
+    contact_id = submit_form(stack)
+    run(stack, always("events.PutEvents", "EventPublisherFunction"))
+    [letter] = dlq.list()[stack.name("EventPublisherDLQ")]
+    assert "2 stream records" in letter.summary(dlq.queues)
+    assert "score" not in contact(stack, contact_id)
+    # When the batch is replayed, its outbox events are read from the stream and published
+    assert dlq.replay() == (1, [])
+    run(stack)
+    # Then scoring received them, and the DLQ is empty
+    assert "score" in contact(stack, contact_id)
+    assert dlq.list()[stack.name("EventPublisherDLQ")] == []
+    # And a second replay of the same range changes nothing
+    before = snapshot(stack)
+    sqs = stack.client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name("EventPublisherDLQ"))["QueueUrl"],
+                     MessageBody=letter.body)
+    assert dlq.replay() == (1, [])
+    run(stack)
+    assert snapshot(stack) == before
