@@ -296,7 +296,8 @@ def test_a_refused_merge_is_a_clear_4xx_and_changes_nothing(aws, case):
     b = new_contact(first_name="B", email="b@example.com")["id"]
     c = new_contact(first_name="C", email="c@example.com")["id"]
     assert merge(c, b).status == 200  # b is merged into c already
-    assert admin.post(f"/v1/contacts/{c}/erase", None).status == 200 if case == "erased" else True
+    if case == "erased":
+        assert admin.post(f"/v1/contacts/{c}/erase", None).status == 200
     before = dump(aws)
     response = {
         "self": lambda: merge(a, a), "missing": lambda: merge(a, "nobody"), "merged_winner": lambda: merge(b, a),
@@ -369,8 +370,8 @@ def test_an_erased_person_leaves_no_trace_but_the_tombstone_the_payments_and_the
     assert [e["action"] for e in log][:2] == ["erase", "update"]
     assert log[0]["actor"] == "admin-1" and "email" in log[0]["changes"]
     assert log[1]["changes"]["job_title"] == {"before": None, "after": "[erased]"}
-    assert outbox(aws, "Contact Erased") == [{"contact_id": cid, "by": "admin-1", "event_id": outbox(
-        aws, "Contact Erased")[0]["event_id"]}]
+    [event] = outbox(aws, "Contact Erased")
+    assert (event["contact_id"], event["by"]) == (cid, "admin-1")
 
 
 def test_an_erase_cut_short_is_finished_by_repeating_it(aws, monkeypatch):
@@ -398,7 +399,7 @@ def test_a_merged_persons_old_record_is_erased_with_them(aws):
     # When the winner is erased
     assert admin.post(f"/v1/contacts/{winner}/erase", None).status == 200
     # Then neither record, nor either audit trail, holds their data
-    assert [t for t in traces(dump(aws))] == []
+    assert traces(dump(aws)) == []
     assert "d.kamali" not in json.dumps(dump(aws))
     # And erasing the redirect itself is refused: the person lives on the winner
     assert admin.post(f"/v1/contacts/{loser}/erase", None).status == 409

@@ -35,7 +35,8 @@ VERSION = "1"
 SECURITY = {"cognito": HTTPBearer(bearerFormat="JWT", description="A Cognito ID or access token.")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for module in (contacts, contact_operations, companies, custom_fields, audit, scoring_model, payments, emails, mailboxes):
+for module in (contacts, contact_operations, companies, custom_fields, audit, scoring_model, payments, emails,
+               mailboxes):
     app.include_router(module.router, prefix="/v1")
 bind_table(get_settings())
 
