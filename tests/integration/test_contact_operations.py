@@ -84,7 +84,7 @@ def test_reassigning_moves_the_contact_with_its_open_deals_and_activities_in_one
     # Then the contact, the open deal and the pending activity belong to sales-2; the closed ones stay
     assert response.status == 200, response.body
     assert response.body["contact"]["owner"] == "sales-2" and response.body["contact"]["version"] == 2
-    assert response.body["moved"] == {"deal": [open_deal], "activity": [todo]}
+    assert response.body["moved"] == {"deals": [open_deal], "activities": [todo]}
     assert [record("deal", open_deal).owner, record("deal", won_deal).owner] == ["sales-2", "sales-1"]
     assert [record("activity", todo).owner, record("activity", done).owner] == ["sales-2", "sales-1"]
     assert record("deal", open_deal).GSI4PK == "DEAL_OWNER#sales-2"
@@ -100,7 +100,8 @@ def test_reassigning_moves_the_contact_with_its_open_deals_and_activities_in_one
     assert audit_of("activity", todo)[0]["action"] == "reassign"
     assert audit_of("deal", won_deal) == []
     [event] = outbox(aws, "Contact Reassigned")
-    assert (event["from"], event["to"], event["deal"], event["activity"]) == ("sales-1", "sales-2", [open_deal], [todo])
+    assert (event["from"], event["to"], event["deals"], event["activities"]) == \
+        ("sales-1", "sales-2", [open_deal], [todo])
 
 
 def test_reassigning_can_leave_deals_and_activities_where_they_are(aws):

@@ -101,7 +101,7 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
             "move together; reassign some of them first, or leave them out with include_open_deals or "
             "include_open_activities set to false."))
     previous = item.owner
-    moved = {kind.entity: [getattr(r, kind.id_attribute) for r in records] for kind, records in moving.items()}
+    moved = {kind.group.lower(): [getattr(r, kind.id_attribute) for r in records] for kind, records in moving.items()}
     if previous == owner and not count:
         return {"contact": contact_view(item), "moved": moved}
     change = Change("contact", contact_id, "reassign", actor)
@@ -111,8 +111,9 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
     for kind, records in moving.items():
         for record in records:
             _move(change, kind, record, {"owner": record.owner}, {"owner": owner, "GSI4PK": kind.owner_key(owner)})
-    history_entry(change, contact_id, "owner_changed", f"Owner changed from {previous or 'nobody'} to {owner}",
-                  {"from": previous, "to": owner, **moved})
+    summary = (f"Owner changed from {previous or 'nobody'} to {owner}" if previous != owner
+               else f"Open deals and activities moved to {owner}")
+    history_entry(change, contact_id, "owner_changed", summary, {"from": previous, "to": owner, **moved})
     change.transaction.event("Contact Reassigned", {"contact_id": contact_id, "from": previous, "to": owner,
                                                     "by": actor, **moved})
     change.commit()
