@@ -24,6 +24,8 @@ class Settings:
     event_bus_name: str
     attachments_bucket: str
     region: str
+    # Where SES stores raw inbound mail (email ingestion reads it; a GDPR erase deletes from it).
+    inbound_bucket: str | None = None
     # Set only on the local stack, where every AWS client talks to the embedded moto server.
     aws_endpoint_url: str | None = None
     cursor_secret_arn: str | None = None
@@ -61,6 +63,7 @@ class Settings:
             event_bus_name=env["CRM_EVENT_BUS_NAME"].strip(),
             attachments_bucket=env["CRM_ATTACHMENTS_BUCKET"].strip(),
             region=region,
+            inbound_bucket=_optional(env, "CRM_INBOUND_BUCKET"),
             aws_endpoint_url=env.get("CRM_AWS_ENDPOINT_URL", "").strip() or None,
             cursor_secret_arn=secret_arn,
             cursor_secret=secret,

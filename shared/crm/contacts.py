@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.models import ContactItem
+from crm.models import ContactItem, get_item
 from crm.normalize import email_key
 from crm.text import fold_text
 
@@ -29,3 +29,20 @@ def new_contact_item(contact_id: str, *, now: str, lifecycle_stage: str, source:
         GSI3PK=ContactItem.stage_key(lifecycle_stage), GSI4PK=ContactItem.owner_key(owner) if owner else None,
         **attributes,
     )
+
+
+# A merge into a contact that was itself merged later makes a chain; a few hops cover any real history.
+MAX_MERGE_HOPS = 5
+
+
+def current_contact_id(contact_id: str) -> str | None:
+    """Where a stored contact id (a provider's customer link, an id in a webhook's metadata) leads
+    now: the contact itself, the one it was merged into, or None when it was erased or never existed."""
+    for _ in range(MAX_MERGE_HOPS):
+        item = get_item(ContactItem, ContactItem.key(contact_id), consistent=True)
+        if item is None or item.erased_at:
+            return None
+        if not item.merged_into:
+            return contact_id
+        contact_id = item.merged_into
+    return None

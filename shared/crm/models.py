@@ -140,6 +140,7 @@ class ContactItem(CrmItem):
     # A merged-away contact keeps only its id and the winner's; an erased one only its tombstone.
     merged_into = UnicodeAttribute(null=True)
     erased_at = UnicodeAttribute(null=True)
+    erased_by = UnicodeAttribute(null=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
     by_created = ContactListIndex()

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # support the contacts that are not customers.
     "audit": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
     "mailboxes": {"read": frozenset({"admin", "sales", "support"}), "write": frozenset({"admin"})},
+    # Erasing a person (GDPR) destroys data for good, so it is its own permission: admins only.
+    "gdpr": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
 }
 
 

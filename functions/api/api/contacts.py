@@ -120,11 +120,13 @@ def plain_numbers(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_contact(caller: Caller, contact_id: str) -> ContactItem:
-    """The contact a caller may see; a merged-away id answers with where it went (308)."""
+    """The contact a caller may see; a merged-away id answers with where it went (308), an erased one
+    that it is gone for good (410)."""
     item = load(ContactItem, ContactItem.key(contact_id), "contact",
-                lambda found: found.erased_at is None and (not caller.customers_only
-                                                           or found.lifecycle_stage == CUSTOMER_STAGE
-                                                           or found.merged_into is not None))
+                lambda found: (not caller.customers_only or found.lifecycle_stage == CUSTOMER_STAGE
+                               or found.merged_into is not None or found.erased_at is not None))
+    if item.erased_at:
+        raise ClientError(410, "erased", "This contact was erased.")
     if item.merged_into:
         raise ClientError(308, "merged", f"This contact was merged into {item.merged_into}.",
                           {"merged_into": item.merged_into},

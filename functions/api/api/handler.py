@@ -21,6 +21,7 @@ from crm.observability import logger, metrics
 from api import (
     audit,
     companies,
+    contact_operations,
     contacts,
     custom_fields,
     emails,
@@ -35,7 +36,8 @@ VERSION = "1"
 SECURITY = {"cognito": HTTPBearer(bearerFormat="JWT", description="A Cognito ID or access token.")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for module in (contacts, companies, custom_fields, audit, scoring_model, payments, emails, mailboxes, search):
+for module in (contacts, contact_operations, companies, custom_fields, audit, scoring_model, payments, emails,
+               mailboxes, search):
     app.include_router(module.router, prefix="/v1")
 bind_table(get_settings())
 

@@ -107,15 +107,16 @@ def create(change: Change, item: CrmItem, view: dict[str, Any]) -> None:
     change.audit(None, view)
 
 
-def update(change: Change, item: Any, version: int, values: dict[str, Any],
-           before: dict[str, Any], after: dict[str, Any]) -> None:
-    """Sets (or, for None, removes) only the given attributes, if the record is still at `version`."""
+def update(change: Change, item: Any, version: int, values: dict[str, Any], before: dict[str, Any],
+           after: dict[str, Any], label: str = RECORD, entity: str | None = None, entity_id: str | None = None) -> None:
+    """Sets (or, for None, removes) only the given attributes, if the record is still at `version`.
+    A change that moves other records with its own (a contact's deals) names each by label and entity."""
     model = type(item)
     actions = [getattr(model, name).remove() if value is None else getattr(model, name).set(value)
                for name, value in values.items()]
     actions += [model.version.set(version + 1), model.updated_at.set(change.at)]
-    change.transaction.update(RECORD, item, actions, model.version == version)
-    change.audit(before, after)
+    change.transaction.update(label, item, actions, model.version == version)
+    change.audit(before, after, entity, entity_id)
 
 
 def delete(change: Change, item: Any, version: int, before: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crm.clock import iso_now
-from crm.contacts import new_contact_item
+from crm.contacts import current_contact_id, new_contact_item
 from crm.entity_models import DealItem
 from crm.models import ContactItem, HistoryItem, UniqueItem, get_item
 from crm.payment_models import CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
@@ -54,16 +54,22 @@ class Outcome:
 
 def resolve_payer(event: PaymentEvent) -> tuple[str | None, str | None]:
     """(contact id, normalized email): the explicit id first, else one read by email or by the
-    provider's customer id. No contact and an email means the payer becomes a new contact."""
+    provider's customer id. No contact and an email means the payer becomes a new contact.
+
+    An explicit id or a customer link may name a contact merged away since (followed to the one it was
+    merged into) or erased (not followed: the payer is mapped as if unknown). Email sentinels are
+    repointed by the merge and deleted by the erase, so they need no following."""
     email = _email(event.payer_email)
     if event.contact_id:
-        return event.contact_id, email
+        followed = current_contact_id(event.contact_id)
+        if followed:
+            return followed, email
     if email:
         sentinel = get_item(UniqueItem, UniqueItem.key("email", email_key(email)))
         return (sentinel.contact_id if sentinel else None), email
     if event.customer_id:
         link = get_item(CustomerLinkItem, CustomerLinkItem.key(event.provider, event.customer_id))
-        return (link.contact_id if link else None), None
+        return (current_contact_id(link.contact_id) if link else None), None
     return None, None
 
 

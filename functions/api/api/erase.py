@@ -1,0 +1,155 @@
+"""Erasing a person (GDPR): their personal data leaves the table and the buckets; what the business must
+keep (payments and their amounts, who changed which fields when) stays, without the person in it.
+
+The timeline is the map of what the person left behind: its entries name the emails (with their raw MIME
+and attachments), the cases they opened, the form submissions and the provider events of payments. Those
+are deleted or stripped first and the entries last, so a crash leaves the entries that still lead to
+what is left, and repeating the erase finishes it. Then one transaction makes the profile a tombstone,
+frees its emails and phones (the person may come back as a new contact), audits `erase` and announces
+`Contact Erased`; last, the contact's audit entries keep who, when and which fields, not the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from crm import aws
+from crm.config import ConfigError, get_settings
+from crm.entity_models import AuditItem
+from crm.errors import ClientError
+from crm.mail_models import AttachmentItem, AutoReplyItem, CaseItem, EmailItem
+from crm.models import ContactItem, CrmItem, HistoryItem
+from crm.normalize import InvalidValue, email_key, normalize_email
+from crm.payment_models import WebhookEventItem
+from crm.transaction import MAX_TRANSACTION_ITEMS, LabelledTransaction
+
+from api.contact_moves import TIMELINE_PAGE, chunks, entry_data, linked, stripped, timeline, timeline_links
+from api.contacts import contact_view, release_identifiers
+from api.records import Change, load, update
+
+REDACTED = "[erased]"
+# S3's DeleteObjects takes at most this many keys.
+MAX_S3_KEYS = 1000
+
+
+def erase(actor: str, contact_id: str) -> ContactItem:
+    """Erases the contact, or finishes an erase begun before; the tombstone is what remains."""
+    item = load(ContactItem, ContactItem.key(contact_id), "contact")
+    if item.merged_into:
+        raise ClientError(409, "contact_merged", f"This contact was merged into {item.merged_into}; erase that one.",
+                          {"merged_into": item.merged_into})
+    merged_away = _sweep_timeline(contact_id)
+    if not item.erased_at:
+        _tombstone(actor, item)
+    for entity_id in (contact_id, *merged_away):
+        scrub_audit("contact", entity_id)
+    return load(ContactItem, ContactItem.key(contact_id), "contact")
+
+
+def tombstone_view(item: ContactItem) -> dict[str, Any]:
+    return {"id": item.contact_id, "erased_at": item.erased_at, "erased_by": item.erased_by,
+            "version": int(item.version)}
+
+
+def _tombstone(actor: str, item: ContactItem) -> None:
+    contact_id = item.contact_id
+    change = Change("contact", contact_id, "erase", actor)
+    # The audit says which fields were erased, never their values.
+    before = {name: REDACTED for name, value in contact_view(item).items()
+              if value not in (None, [], {}) and name not in ("id", "version", "created_at", "updated_at")}
+    update(change, item, int(item.version), {**stripped(item), "erased_at": change.at, "erased_by": actor},
+           before, {})
+    release_identifiers(change, contact_id, set(item.emails or ()), set(item.phones or ()))
+    change.transaction.event("Contact Erased", {"contact_id": contact_id, "by": actor})
+    change.commit()
+
+
+def _sweep_timeline(contact_id: str) -> list[str]:
+    """Deletes or strips what each page of the timeline names, then the page; returns the contacts that
+    were merged into this one (their audit entries hold this person's values too)."""
+    merged_away: list[str] = []
+    for entries in chunks(timeline(contact_id), TIMELINE_PAGE):
+        data = [entry_data(entry) for entry in entries]
+        merged_away += [v["loser_id"] for v in data if v.get("loser_id")]
+        links = timeline_links(entries)
+        doomed: list[CrmItem] = [*links.cases, *links.submissions]
+        attachment_keys = [AttachmentItem.key(a["attachment_id"]) for e in links.emails for a in e.attachments or ()
+                           if a.get("attachment_id")]
+        attachments = linked(AttachmentItem, attachment_keys)
+        settings = get_settings()
+        _delete_objects(_inbound_bucket(links.emails), [e.raw_key for e in links.emails])
+        _delete_objects(settings.attachments_bucket,
+                        [a.s3_key for a in attachments]
+                        + [f["key"] for s in links.submissions for f in s.files or () if f.get("key")]
+                        + [f["key"] for v in data for f in v.get("files") or () if f.get("key")])
+        for email in links.emails:
+            doomed += [email, *_auto_reply_claims(email)]
+            # The same email on the other contacts' timelines names this person too.
+            doomed += [HistoryItem(*HistoryItem.key(other, email.received_at, email.email_id))
+                       for other in email.contact_ids or () if other != contact_id]
+        doomed += attachments
+        _strip_webhook_events(v for v in data if v.get("provider") and v.get("provider_event_id"))
+        _delete_items(doomed)
+        _delete_items(entries)
+    return merged_away
+
+
+def _inbound_bucket(emails: list[EmailItem]) -> str:
+    bucket = get_settings().inbound_bucket
+    if emails and not bucket:
+        raise ConfigError("CRM_INBOUND_BUCKET is not set: raw emails cannot be erased")
+    return bucket or ""
+
+
+def _auto_reply_claims(email: EmailItem) -> list[AutoReplyItem]:
+    """The claim that keys the sender's address to a mailbox, kept for the day auto-replies are limited."""
+    try:
+        sender = email_key(normalize_email(email.from_address or ""))
+    except InvalidValue:
+        return []
+    return [AutoReplyItem(*AutoReplyItem.key(email.mailbox, sender))] if email.mailbox else []
+
+
+def _delete_objects(bucket: str, keys: list[str]) -> None:
+    """DeleteObjects is idempotent: an object deleted before is not an error."""
+    for batch in chunks(sorted(set(keys)), MAX_S3_KEYS):
+        aws.client("s3").delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch],
+                                                               "Quiet": True})
+
+
+def _delete_items(items: Iterable[CrmItem]) -> None:
+    """BatchWriteItem deletes (25 a request); a key deleted before is not an error."""
+    unique = {(item.PK, item.SK): item for item in items}
+    with CrmItem.batch_write() as batch:
+        for item in unique.values():
+            batch.delete(item)
+
+
+def _strip_webhook_events(payments: Iterable[dict[str, Any]]) -> None:
+    """A payment stays for the books; the provider's raw event (payer's email, name, address) and its
+    headers do not. The event's id, type, status and payment key stay."""
+    keys = sorted({WebhookEventItem.key(p["provider"], p["provider_event_id"]) for p in payments})
+    for batch in chunks(linked(WebhookEventItem, keys), MAX_TRANSACTION_ITEMS):
+        tx = LabelledTransaction()
+        for event in batch:
+            tx.update(f"webhook:{event.PK}", event, [WebhookEventItem.raw_body.set(REDACTED),
+                                                     WebhookEventItem.headers.set({})])
+        tx.commit()
+
+
+def scrub_audit(entity: str, entity_id: str) -> None:
+    """Each audit entry of the record keeps who, when and which fields; every value becomes "[erased]"."""
+    entries = AuditItem.query(AuditItem.key(entity, entity_id, "", "")[0], consistent_read=True)
+    for batch in chunks((e for e in entries if _has_values(e)), MAX_TRANSACTION_ITEMS):
+        tx = LabelledTransaction()
+        for entry in batch:
+            tx.update(f"audit:{entry.SK}", entry, [AuditItem.changes.set({
+                name: {side: None if value is None else REDACTED for side, value in change.items()}
+                for name, change in entry.changes.as_dict().items()})])
+        tx.commit()
+
+
+def _has_values(entry: AuditItem) -> bool:
+    return any(value not in (None, REDACTED) for change in entry.changes.as_dict().values()
+               for value in change.values())
