@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Caller, current_caller
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit
-from api.records import Change, create, delete, expect_version, list_page, load, new_id, update
+from api.records import Change, create, delete, expect_version, list_page, load, must_exist, new_id, update
 
 router = APIGatewayHttpRouter()
 CUSTOMER_STAGE = "customer"
@@ -347,6 +347,4 @@ def link_company(change: Change, company_id: str | None) -> None:
         return
     from crm.entity_models import CompanyItem
 
-    change.transaction.check("company", CompanyItem, CompanyItem.key(company_id), CompanyItem.PK.exists())
-    change.conflicts["company"] = ClientError(422, "invalid_fields", "There is no company with this id.",
-                                              {"company_id": "There is no company with this id."})
+    must_exist(change, "company_id", CompanyItem, CompanyItem.key(company_id), "company")

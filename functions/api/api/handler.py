@@ -19,13 +19,17 @@ from crm.models import bind_table
 from crm.observability import logger, metrics
 
 from api import (
+    activities,
     audit,
     companies,
     contacts,
     custom_fields,
+    deals,
     emails,
     mailboxes,
     payments,
+    pipelines,
+    qualify,
     scoring_model,
 )
 
@@ -34,7 +38,8 @@ VERSION = "1"
 SECURITY = {"cognito": HTTPBearer(bearerFormat="JWT", description="A Cognito ID or access token.")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for module in (contacts, companies, custom_fields, audit, scoring_model, payments, emails, mailboxes):
+for module in (contacts, companies, custom_fields, audit, scoring_model, payments, emails, mailboxes, pipelines,
+               deals, activities, qualify):
     app.include_router(module.router, prefix="/v1")
 bind_table(get_settings())
 
