@@ -59,7 +59,7 @@ def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = No
     contact = read_contact(caller, contact_id)
     version = expect_version(if_match, contact, "contact")
     deal_id = new_id()
-    change = Change("deal", deal_id, "create", caller.user_id)
+    change = Change("deal", deal_id, "qualify", caller.user_id)
     change.conflicts["contact"] = ClientError(412, "version_mismatch", "The contact changed meanwhile; read it again.")
     company = _company(change, body, contact.company_id)
     submitted = {**body.deal.model_dump(exclude_unset=True), "contact_id": contact_id,
