@@ -8,7 +8,6 @@ probability is the stage's unless the caller sets one; a stage change without on
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -16,6 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.config import get_settings
+from crm.custom_fields import FieldDefinition, coerce
 from crm.entity_models import CompanyItem, DealItem, PipelineDealItem, PipelineItem
 from crm.errors import ClientError
 from crm.models import ContactItem, HistoryItem
@@ -59,14 +59,12 @@ Id = Annotated[str, Field(min_length=1, max_length=64)]
 Owner = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+_CLOSE_DATE = FieldDefinition("deal", "expected_close_date", "Expected close date", "date")
+
+
 def iso_date(value: str) -> str:
-    """2026-11-24, nothing else (a number is not a date)."""
-    try:
-        if len(value) == 10:
-            return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        pass
-    raise ValueError("A date such as 2026-11-24.")
+    """2026-11-24, checked as a custom date field is."""
+    return coerce(_CLOSE_DATE, value)
 
 
 class DealFields(BaseModel):

@@ -208,13 +208,12 @@ def _checked(body: PipelineFields) -> dict[str, Any]:
     for name in ("name", "stages"):
         if name in submitted and submitted[name] is None:
             problems[name] = "May not be cleared."
-    try:
-        if submitted.get("name"):
-            values["name"] = _text(submitted["name"])
-        if submitted.get("stages"):
-            values["stages"] = [{**stage, "name": _text(stage["name"])} for stage in submitted["stages"]]
-    except InvalidValue as exc:
-        problems["name"] = str(exc)
+    for name, clean in (("name", _text), ("stages", lambda stages: [{**s, "name": _text(s["name"])} for s in stages])):
+        try:
+            if submitted.get(name):
+                values[name] = clean(submitted[name])
+        except InvalidValue as exc:
+            problems[name] = str(exc)
     ids = [stage["id"] for stage in values.get("stages", ())]
     if len(set(ids)) != len(ids):
         problems["stages"] = "Stage ids must be distinct."
