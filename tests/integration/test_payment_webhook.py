@@ -113,9 +113,12 @@ def test_explicit_ids_win_and_a_linked_deal_is_won(aws):
     obj = paid("pi_2", "someone.else@example.com", metadata={"crm_contact_id": contact_id, "crm_deal_id": "deal-1"})
     second = deliver_stripe(stripe_event("payment_intent.succeeded", obj, "evt_2"))
     assert second["body"]["contact_id"] == contact_id
-    deal = items(aws, "DEAL#deal-1")[0]
-    assert (deal["stage"]["S"], deal["status"]["S"]) == ("won", "won")
+    deal, = (i for i in items(aws, "DEAL#deal-1") if i["SK"]["S"] == "PROFILE")
+    assert (deal["stage"]["S"], deal["status"]["S"], deal["probability"]["N"]) == ("won", "won", "100")
     assert outbox_types(aws).count("Deal Won") == 1
+    # And the deal's timeline says which payment won it
+    entry, = (i for i in items(aws, "DEAL#deal-1") if i["SK"]["S"].startswith("HISTORY#"))
+    assert (entry["entry_type"]["S"], entry["data"]["M"]["payment_key"]["S"]) == ("deal_won", "stripe:pi_2")
 
 
 def test_a_duplicate_delivery_is_acknowledged_and_changes_nothing(aws):

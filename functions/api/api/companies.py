@@ -21,7 +21,7 @@ from api.auth import Caller, current_caller
 from api.contacts import plain_numbers
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit
-from api.records import Change, create, delete, expect_version, list_page, load, new_id, update
+from api.records import RECORD, Change, all_of, create, delete, expect_version, list_page, load, new_id, update
 
 router = APIGatewayHttpRouter()
 CUSTOMER_STAGE = "customer"
@@ -112,11 +112,8 @@ def list_companies(limit: Limit = None, cursor: Cursor = None,
                    industry: Annotated[str | None, Query(max_length=200)] = None) -> CompanyPage:
     caller = current_caller()
     caller.require("companies", "read")
-    filters = None
-    for condition in ((CompanyItem.industry == industry) if industry else None,
-                      (CompanyItem.lifecycle_stage == CUSTOMER_STAGE) if caller.customers_only else None):
-        if condition is not None:
-            filters = condition if filters is None else filters & condition
+    filters = all_of((CompanyItem.industry == industry) if industry else None,
+                     (CompanyItem.lifecycle_stage == CUSTOMER_STAGE) if caller.customers_only else None)
     by_name = sort in ("name", "-name")
     if owner is not None:
         query = partial(CompanyItem.by_owner_order.query, owner_partition(owner))
@@ -145,15 +142,21 @@ def create_company(body: CompanyFields) -> Response[Company]:
         raise ClientError(422, "invalid_fields", "A company needs a name.", {"name": "Required."})
     company_id = new_id()
     change = Change("company", company_id, "create", caller.user_id)
+    view = company_view(add_company(change, company_id, values))
+    change.commit()
+    return Response(201, "application/json", view, headers={"etag": '"1"', "location": f"/v1/companies/{company_id}"})
+
+
+def add_company(change: Change, company_id: str, values: dict[str, Any], label: str = RECORD) -> CompanyItem:
+    """A new company as part of `change` (alone, or with a qualified contact's deal): its item, its domain
+    sentinel, its audit entry and its event."""
     item = CompanyItem(*CompanyItem.key(company_id), company_id=company_id, created_at=change.at,
                        updated_at=change.at, version=1, GSI1PK=COMPANIES, GSI1SK=f"{change.at}#{company_id}",
                        GSI2PK=COMPANIES, **index_attributes(company_id, values, None), **values)
     claim_domain(change, company_id, values.get("domain"))
-    view = company_view(item)
-    create(change, item, view)
+    create(change, item, company_view(item), label, "company", company_id)
     change.transaction.event("Company Created", {"company_id": company_id})
-    change.commit()
-    return Response(201, "application/json", view, headers={"etag": '"1"', "location": f"/v1/companies/{company_id}"})
+    return item
 
 
 @router.patch("/companies/<company_id>")

@@ -22,7 +22,7 @@ from crm.transaction import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from pynamodb.expressions.condition import Condition
 
 from api.contacts import contact_attributes, contact_view
-from api.records import Change, expect_version, load, new_id, update
+from api.records import Change, expect_version, history_entry, load, new_id, update
 
 T = TypeVar("T")
 HISTORY_PREFIX = "HISTORY#"
@@ -44,24 +44,22 @@ class Related:
     model: type[VersionedItem]
     entity: str
     id_attribute: str
-    group: str
-    owner_prefix: str
     open: Condition
 
     def contact_key(self, contact_id: str) -> str:
-        return f"CONTACT#{contact_id}#{self.group}"
+        return self.model.contact_partition(contact_id)
 
     def owner_key(self, owner: str) -> str:
-        return f"{self.owner_prefix}#{owner}"
+        return self.model.owner_partition(owner)
 
     def of_contact(self, contact_id: str, condition: Condition | None = None) -> Iterator[Any]:
         """One Query on GSI3 (paged by PynamoDB as it is read)."""
         return self.model.by_group_order.query(self.contact_key(contact_id), filter_condition=condition)
 
 
-DEALS = Related(DealItem, "deal", "deal_id", "DEALS", "DEAL_OWNER",
+DEALS = Related(DealItem, "deal", "deal_id",
                 DealItem.status.does_not_exist() | (DealItem.status == "open"))
-ACTIVITIES = Related(ActivityItem, "activity", "activity_id", "ACTIVITIES", "ACTIVITY_OWNER",
+ACTIVITIES = Related(ActivityItem, "activity", "activity_id",
                      ActivityItem.done.does_not_exist() | (ActivityItem.done == False))  # noqa: E712
 # The contact's update, its audit entry, the timeline entry and the event; each moved record adds two.
 MAX_REASSIGNED = (MAX_TRANSACTION_ITEMS - 4) // 2
@@ -73,10 +71,10 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def history_entry(change: Change, contact_id: str, entry_type: str, summary: str, data: dict[str, Any]) -> None:
-    change.transaction.put(f"history:{contact_id}", HistoryItem(
-        *HistoryItem.key(contact_id, change.at, new_id()), entry_type=entry_type, summary=summary[:500],
-        data={"by": change.actor, **data}, created_at=change.at))
+def contact_history(change: Change, contact_id: str, entry_type: str, summary: str, data: dict[str, Any]) -> None:
+    change.transaction.put(f"history:{contact_id}", history_entry(
+        HistoryItem.key(contact_id, change.at, new_id()), entry_type, summary[:500], {"by": change.actor, **data},
+        change.at))
 
 
 def stripped(item: ContactItem) -> dict[str, None]:
@@ -113,7 +111,7 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
             _move(change, kind, record, {"owner": record.owner}, {"owner": owner, "GSI4PK": kind.owner_key(owner)})
     summary = (f"Owner changed from {previous or 'nobody'} to {owner}" if previous != owner
                else f"Open deals and activities moved to {owner}")
-    history_entry(change, contact_id, "owner_changed", summary, {"from": previous, "to": owner, **moved})
+    contact_history(change, contact_id, "owner_changed", summary, {"from": previous, "to": owner, **moved})
     change.transaction.event("Contact Reassigned", {"contact_id": contact_id, "from": previous, "to": owner,
                                                     "by": actor, **moved})
     change.commit()
@@ -191,7 +189,7 @@ def _merge_identity(actor: str, winner: ContactItem, version: int, loser: Contac
                                    (UniqueItem.contact_id == loser_id) | UniqueItem.PK.does_not_exist())
             change.conflicts[label] = ClientError(409, f"{kind}_taken", f"Another contact holds {value} now.")
     changed = sorted(name for name in after if name not in ("version", "updated_at") and before[name] != after[name])
-    history_entry(change, winner_id, "merged", f"Contact {loser_id} was merged into this one",
+    contact_history(change, winner_id, "merged", f"Contact {loser_id} was merged into this one",
                   {"loser_id": loser_id, "fields": changed})
     change.transaction.event("Contacts Merged", {"winner_id": winner_id, "loser_id": loser_id, "by": actor})
     change.transaction.event("Contact Updated", {"contact_id": winner_id, "fields": changed})

@@ -22,7 +22,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Caller, current_caller
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit
-from api.records import Change, create, delete, expect_version, list_page, load, new_id, update
+from api.records import (
+    Change,
+    all_of,
+    create,
+    delete,
+    expect_version,
+    history_entry,
+    list_page,
+    load,
+    must_exist,
+    new_id,
+    update,
+)
 
 router = APIGatewayHttpRouter()
 CUSTOMER_STAGE = "customer"
@@ -158,17 +170,12 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
             return {"items": [], "next_cursor": None}
         stage = CUSTOMER_STAGE
     by_score = sort is not None or stage is not None or owner is not None
-    filters = None
-    for condition in ((ContactItem.lead_status == lead_status) if lead_status else None,
-                      (ContactItem.company_id == company_id) if company_id else None):
-        if condition is not None:
-            filters = condition if filters is None else filters & condition
+    filters = all_of((ContactItem.lead_status == lead_status) if lead_status else None,
+                     (ContactItem.company_id == company_id) if company_id else None)
     if not by_score:
         query = partial(ContactItem.by_created.query, ContactItem.list_key())
     elif owner is not None:
-        if stage:
-            filters = (ContactItem.lifecycle_stage == stage) if filters is None \
-                else filters & (ContactItem.lifecycle_stage == stage)
+        filters = all_of(filters, (ContactItem.lifecycle_stage == stage) if stage else None)
         query = partial(ContactItem.by_owner_score.query, ContactItem.owner_key(owner))
     elif stage is not None:
         query = partial(ContactItem.by_stage_score.query, ContactItem.stage_key(stage))
@@ -198,9 +205,8 @@ def create_contact(body: ContactFields) -> Response[Contact]:
     link_company(change, values.get("company_id"))
     view = contact_view(item)
     create(change, item, view)
-    change.transaction.put("history", HistoryItem(*HistoryItem.key(contact_id, change.at, new_id()),
-                                                  entry_type="created", summary="Contact created",
-                                                  data={"by": caller.user_id}, created_at=change.at))
+    change.transaction.put("history", history_entry(HistoryItem.key(contact_id, change.at, new_id()), "created",
+                                                    "Contact created", {"by": caller.user_id}, change.at))
     change.transaction.event("Contact Created", {"contact_id": contact_id, "source": item.source})
     change.commit()
     return Response(201, "application/json", view, headers={"etag": f'"{item.version}"',
@@ -230,10 +236,9 @@ def update_contact(contact_id: str, body: ContactFields, if_match: IfMatch = Non
     update(change, item, version, attributes, before, after)
     changed = sorted(name for name in after if name not in ("version", "updated_at") and before[name] != after[name])
     if changed:
-        change.transaction.put("history", HistoryItem(*HistoryItem.key(contact_id, change.at, new_id()),
-                                                      entry_type="updated", summary="Updated " + ", ".join(changed),
-                                                      data={"by": caller.user_id, "fields": changed},
-                                                      created_at=change.at))
+        change.transaction.put("history", history_entry(
+            HistoryItem.key(contact_id, change.at, new_id()), "updated", "Updated " + ", ".join(changed),
+            {"by": caller.user_id, "fields": changed}, change.at))
         change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": changed})
     change.commit()
     item.version = version + 1
@@ -349,6 +354,4 @@ def link_company(change: Change, company_id: str | None) -> None:
         return
     from crm.entity_models import CompanyItem
 
-    change.transaction.check("company", CompanyItem, CompanyItem.key(company_id), CompanyItem.PK.exists())
-    change.conflicts["company"] = ClientError(422, "invalid_fields", "There is no company with this id.",
-                                              {"company_id": "There is no company with this id."})
+    must_exist(change, "company_id", CompanyItem, CompanyItem.key(company_id), "company")

@@ -12,18 +12,17 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm import aws
 from crm.clock import iso_now
 from crm.config import get_settings
-from crm.cursor import encode_cursor
 from crm.errors import ClientError
 from crm.events import outbox_event
 from crm.mail_models import AttachmentItem, CaseItem, EmailItem
-from crm.models import ContactItem, CrmItem, HistoryItem, get_item, transaction_connection
+from crm.models import ContactItem, CrmItem, get_item, transaction_connection
 from crm.secret_store import cursor_secret
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from api.auth import current_caller
 from api.contacts import CUSTOMER_STAGE
-from api.paging import page_limit, start_key
+from api.records import history_page, history_view
 
 router = APIGatewayHttpRouter()
 DOWNLOAD_SECONDS = 300
@@ -43,26 +42,15 @@ def contact_timeline(contact_id: str) -> dict[str, Any]:
     caller = current_caller()
     caller.require("contacts", "read")
     event = router.current_event
-    limit = page_limit(event.get_query_string_value("limit"))
     # The cursor is bound to the contact and to the caller's roles, whose check it skips on later pages.
-    scope = f"timeline:{contact_id}:{','.join(sorted(caller.roles))}"
-    secret = cursor_secret(get_settings())
-    start = start_key(event.get_query_string_value("cursor"), secret, scope)
-    pk, profile_sk = ContactItem.key(contact_id)
-    page = CrmItem._get_connection().query(pk, range_key_condition=CrmItem.SK >= "HISTORY#",
-                                           scan_index_forward=False, exclusive_start_key=start,
-                                           limit=limit + (start is None))
-    raw = page.get("Items", [])
-    if start is None:
-        profile = next((i for i in raw if i["SK"]["S"] == profile_sk), None)
-        stage = (profile or {}).get("lifecycle_stage", {}).get("S")
-        if profile is None or (caller.customers_only and stage != CUSTOMER_STAGE):
-            raise _not_found("contact")
+    entries, next_cursor = history_page(
+        ContactItem.key(contact_id), "contact",
+        lambda profile: not caller.customers_only or profile.get("lifecycle_stage", {}).get("S") == CUSTOMER_STAGE,
+        scope=f"timeline:{contact_id}:{','.join(sorted(caller.roles))}", secret=cursor_secret(get_settings()),
+        limit=event.get_query_string_value("limit"), cursor=event.get_query_string_value("cursor"))
     shows_email = caller.can("emails", "read")
-    entries = [HistoryItem.from_raw_data(i) for i in raw if i["SK"]["S"].startswith("HISTORY#")]
-    items = [_entry_view(e) for e in entries if shows_email or e.entry_type not in _EMAIL_ENTRIES]
-    last = page.get("LastEvaluatedKey")
-    return {"items": items, "next_cursor": encode_cursor(last, secret, scope) if last else None}
+    return {"items": [history_view(e) for e in entries if shows_email or e.entry_type not in _EMAIL_ENTRIES],
+            "next_cursor": next_cursor}
 
 
 @router.get("/emails/<email_id>")
@@ -152,11 +140,6 @@ def email_view(email: EmailItem) -> dict[str, Any]:
         "mailbox": email.mailbox, "routed_to": email.routed_to.as_dict() if email.routed_to else None,
         "case_id": email.case_id, "size": int(email.size),
     }
-
-
-def _entry_view(entry: HistoryItem) -> dict[str, Any]:
-    return {"type": entry.entry_type, "summary": entry.summary, "at": entry.created_at,
-            "data": entry.data.as_dict() if entry.data else {}}
 
 
 def _get(model: type[CrmItem], key: tuple[str, str], what: str) -> Any:

@@ -19,14 +19,18 @@ from crm.models import bind_table
 from crm.observability import logger, metrics
 
 from api import (
+    activities,
     audit,
     companies,
     contact_operations,
     contacts,
     custom_fields,
+    deals,
     emails,
     mailboxes,
     payments,
+    pipelines,
+    qualify,
     scoring_model,
     search,
 )
@@ -37,7 +41,7 @@ SECURITY = {"cognito": HTTPBearer(bearerFormat="JWT", description="A Cognito ID 
 
 app = APIGatewayHttpResolver(enable_validation=True)
 for module in (contacts, contact_operations, companies, custom_fields, audit, scoring_model, payments, emails,
-               mailboxes, search):
+               mailboxes, search, pipelines, deals, activities, qualify):
     app.include_router(module.router, prefix="/v1")
 bind_table(get_settings())
 

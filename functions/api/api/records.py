@@ -16,7 +16,7 @@ from crm.clock import iso_now
 from crm.cursor import encode_cursor
 from crm.entity_models import AuditItem
 from crm.errors import ClientError
-from crm.models import CrmItem, get_item
+from crm.models import CrmItem, HistoryItem, get_item
 from crm.transaction import LabelledTransaction
 from pynamodb.exceptions import TransactWriteError
 
@@ -102,9 +102,11 @@ def _conflicted(exc: TransactWriteError) -> bool:
     return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])
 
 
-def create(change: Change, item: CrmItem, view: dict[str, Any]) -> None:
-    change.transaction.put(RECORD, item, type(item).PK.does_not_exist())
-    change.audit(None, view)
+def create(change: Change, item: CrmItem, view: dict[str, Any], label: str = RECORD,
+           entity: str | None = None, entity_id: str | None = None) -> None:
+    """`label`, `entity` and `entity_id` name a second record created in the same change (qualify)."""
+    change.transaction.put(label, item, type(item).PK.does_not_exist())
+    change.audit(None, view, entity, entity_id)
 
 
 def update(change: Change, item: Any, version: int, values: dict[str, Any], before: dict[str, Any],
@@ -117,6 +119,20 @@ def update(change: Change, item: Any, version: int, values: dict[str, Any], befo
     actions += [model.version.set(version + 1), model.updated_at.set(change.at)]
     change.transaction.update(label, item, actions, model.version == version)
     change.audit(before, after, entity, entity_id)
+
+
+def update_viewed(change: Change, item: Any, version: int, attributes: dict[str, Any],
+                  view: Callable[[Any], dict[str, Any]], label: str = RECORD, entity: str | None = None,
+                  entity_id: str | None = None) -> dict[str, Any]:
+    """`update` of an item read at `version`, its audit before/after taken with `view`; the item is left
+    as it will be after the commit, and its view is returned."""
+    before = view(item)
+    for name, value in attributes.items():
+        setattr(item, name, value)
+    item.version, item.updated_at = version + 1, change.at
+    after = view(item)
+    update(change, item, version, attributes, before, after, label, entity, entity_id)
+    return after
 
 
 def delete(change: Change, item: Any, version: int, before: dict[str, Any]) -> None:
@@ -142,6 +158,58 @@ def list_page(query: Callable[..., Any], view: Callable[[Any], dict[str, Any]], 
     items = [view(item) for item in results]
     last_key = results.last_evaluated_key
     return Page(items, encode_cursor(last_key, secret, scope) if last_key else None)
+
+
+def history_page(key: tuple[str, str], what: str, visible: Callable[[dict[str, Any]], bool], *, scope: str,
+                 secret: str, limit: str | None, cursor: str | None) -> tuple[list[HistoryItem], str | None]:
+    """A record's timeline newest first, one Query per page: the profile's sort key ("PROFILE") sorts
+    after the history's ("HISTORY#..."), so the first page brings the profile too, which says whether the
+    record exists and whether the caller may see it (`visible` gets its raw attributes). Bind `scope` to
+    the record and to what the caller may see: later pages skip that check."""
+    size = page_limit(limit)
+    start = start_key(cursor, secret, scope)
+    pk, profile_sk = key
+    page = CrmItem._get_connection().query(pk, range_key_condition=CrmItem.SK >= "HISTORY#",
+                                           scan_index_forward=False, exclusive_start_key=start,
+                                           limit=size + (start is None))
+    raw = page.get("Items", [])
+    if start is None:
+        profile = next((i for i in raw if i["SK"]["S"] == profile_sk), None)
+        if profile is None or not visible(profile):
+            raise ClientError(404, "not_found", f"There is no {what} with this id.")
+    entries = [HistoryItem.from_raw_data(i) for i in raw if i["SK"]["S"].startswith("HISTORY#")]
+    last = page.get("LastEvaluatedKey")
+    return entries, encode_cursor(last, secret, scope) if last else None
+
+
+def history_view(entry: HistoryItem) -> dict[str, Any]:
+    return {"type": entry.entry_type, "summary": entry.summary, "at": entry.created_at,
+            "data": entry.data.as_dict() if entry.data else {}}
+
+
+def history_entry(key: tuple[str, str], entry_type: str, summary: str, data: dict[str, Any],
+                  at: str) -> HistoryItem:
+    return HistoryItem(*key, entry_type=entry_type, summary=summary, data=data, created_at=at)
+
+
+def must_exist(change: Change, field_name: str, model: Any, key: tuple[str, str], what: str,
+               condition: Any = None) -> None:
+    """A record this write links to must exist (and meet `condition`) when the transaction commits;
+    otherwise the write is refused with a 422 on `field_name`."""
+    label = f"link:{field_name}"
+    change.transaction.check(label, model, key, model.PK.exists() if condition is None
+                             else model.PK.exists() & condition)
+    message = f"There is no {what} with this id."
+    change.conflicts[label] = ClientError(422, "invalid_fields", message, {field_name: message})
+
+
+def all_of(*conditions: Any) -> Any:
+    """The conditions that are not None, joined with AND (None when there are none)."""
+    joined = None
+    for condition in conditions:
+        if condition is not None:
+            joined = condition if joined is None else joined & condition
+    return joined
 
 
 def present(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:

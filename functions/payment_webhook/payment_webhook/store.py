@@ -143,9 +143,15 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
             if event.deal_id and plan.apply_deal:
                 deal = DealItem(*DealItem.key(event.deal_id))
                 tx.update("deal", deal, [DealItem.stage.set("won"), DealItem.status.set("won"),
-                                         DealItem.closed_at.set(now), DealItem.close_reason.set("paid"),
+                                         DealItem.probability.set(100), DealItem.closed_at.set(now),
+                                         DealItem.close_reason.set("paid"), DealItem.updated_at.set(now),
                                          DealItem.version.add(1)],
                           DealItem.PK.exists() & (DealItem.status.does_not_exist() | (DealItem.status != "won")))
+                tx.put("deal_history", HistoryItem(
+                    *DealItem.history_key(event.deal_id, now, uuid.uuid4().hex), entry_type="deal_won",
+                    summary=_money_summary("Won by payment", event),
+                    data=_payment_data(event, payment_key) | {"deal_id": event.deal_id, "to": "won"},
+                    created_at=now), None)
                 tx.event("Deal Won", {"deal_id": event.deal_id, "contact_id": contact_id, "payment_key": payment_key})
         elif event.effect == "failed":
             timeline.append(("payment_failed", _money_summary("Payment failed", event),
