@@ -46,6 +46,10 @@ class Related:
     id_attribute: str
     open: Condition
 
+    @property
+    def collection(self) -> str:
+        return self.model.list_key().lower()
+
     def contact_key(self, contact_id: str) -> str:
         return self.model.contact_partition(contact_id)
 
@@ -99,7 +103,7 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
             "move together; reassign some of them first, or leave them out with include_open_deals or "
             "include_open_activities set to false."))
     previous = item.owner
-    moved = {kind.group.lower(): [getattr(r, kind.id_attribute) for r in records] for kind, records in moving.items()}
+    moved = {kind.collection: [getattr(r, kind.id_attribute) for r in records] for kind, records in moving.items()}
     if previous == owner and not count:
         return {"contact": contact_view(item), "moved": moved}
     change = Change("contact", contact_id, "reassign", actor)
@@ -225,14 +229,14 @@ def move_dependents(actor: str, loser_id: str, winner_id: str) -> dict[str, int]
     so a repeat moves only what is left."""
     moved = {"timeline": _move_timeline(loser_id, winner_id), "payments": _move_payments(loser_id, winner_id)}
     for kind in (DEALS, ACTIVITIES):
-        moved[kind.group.lower()] = 0
+        moved[kind.collection] = 0
         for records in chunks(kind.of_contact(loser_id), (MAX_TRANSACTION_ITEMS - 1) // 2):
             change = Change(kind.entity, "", "merge", actor)
             for record in records:
                 _move(change, kind, record, {"contact_id": loser_id},
                       {"contact_id": winner_id, "GSI3PK": kind.contact_key(winner_id)})
             change.commit()
-            moved[kind.group.lower()] += len(records)
+            moved[kind.collection] += len(records)
     return moved
 
 
