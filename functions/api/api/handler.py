@@ -12,7 +12,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from crm.config import get_settings
 from crm.errors import ClientError
@@ -90,12 +93,31 @@ def client_error(error: ClientError) -> Response:
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response:
-    # A caller who may not use the route learns that first, whatever its request looked like.
+    return _refused(validation_error(error.errors()))
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def unsupported_media_type(_: Exception) -> Response:
+    return _refused(ClientError(415, "unsupported_media_type", "Send the body as application/json."))
+
+
+@app.exception_handler(ValueError)
+def malformed_multipart(error: ValueError) -> Response:
+    """Powertools parses a multipart body before validation and raises ValueError when it has no boundary;
+    the API takes JSON only."""
+    if app.current_event.headers.get("content-type", "").lower().startswith("multipart/"):
+        return unsupported_media_type(error)
+    return unexpected(error)
+
+
+def _refused(error: ClientError) -> Response:
+    """A request Powertools refused before any middleware ran. A caller who may not use the route
+    learns that first, whatever its request looked like."""
     try:
         _authorize_route()
     except ClientError as denied:
         return _json_error(denied)
-    return _json_error(validation_error(error.errors()))
+    return _json_error(error)
 
 
 def validation_error(errors: list[dict[str, Any]]) -> ClientError:

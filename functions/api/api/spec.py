@@ -31,6 +31,8 @@ def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
             errors = dict(_EVERY_OPERATION)
             if any(p["in"] == "path" for p in parameters):
                 errors[404] = _NOT_FOUND
+            if "requestBody" in operation:
+                errors[415] = "The body is not sent as application/json."
             if any(p["in"] == "header" and p["name"].lower() == "if-match" for p in parameters):
                 errors[412] = STALE
             responses = operation.setdefault("responses", {})
