@@ -27,6 +27,8 @@ from tests.support.signing import authorizenet_header, stripe_header
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+# Every client call reaches the API function through this one route of template.yaml.
+API_ROUTE = "ANY /v1/{proxy+}"
 
 # The cursor key comes from the environment, not Secrets Manager: in AWS it is fetched once per five
 # minutes per container, which rounds to no request per operation. The form configuration is cached
@@ -160,24 +162,24 @@ def submission_event(email: str, phone: str) -> dict[str, Any]:
     return event
 
 
-def api_event(route_key: str, query: dict[str, str] | None = None) -> dict[str, Any]:
-    """A call to this route (one without path parameters), by a caller in the sales group."""
+def api_event(method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
+              if_match: int | None = None, role: str = "sales") -> dict[str, Any]:
+    """A call to the clients' API as API Gateway delivers it through the `ANY /v1/{proxy+}` route, by a
+    caller in this Cognito group (the sample event's claims, with the group replaced)."""
     event = sample_event("api_list_contacts.json")
-    method, path = route_key.split(" ", 1)
-    event["routeKey"] = event["requestContext"]["routeKey"] = route_key
+    event["routeKey"] = event["requestContext"]["routeKey"] = API_ROUTE
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["requestContext"]["http"]["method"] = method
+    event["pathParameters"] = {"proxy": path.removeprefix("/v1/")}
     event["rawQueryString"] = urlencode(query or {})
     event["queryStringParameters"] = query
-    return event
-
-
-def contact_event(contact_id: str) -> dict[str, Any]:
-    """GET /v1/contacts/{id} for this contact, by a caller in the sales group."""
-    event = sample_event("api_get_contact.json")
-    path = event["rawPath"].replace("CONTACT_ID", contact_id)
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = {"id": contact_id}
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims["cognito:groups"], claims["sub"] = f"[{role}]", f"bench-{role}"
+    if body is not None:
+        event["headers"]["content-type"] = "application/json"
+        event["body"] = json.dumps(body)
+    if if_match is not None:
+        event["headers"]["if-match"] = f'"{if_match}"'
     return event
 
 

@@ -1,5 +1,7 @@
 """(b) AWS requests per operation: each operation invoked once in a warm container against moto, with
-every call counted (and its response recorded, which the CPU bench replays). Bus events are the ones the
+every call counted (and its response recorded, which the CPU bench replays). The clients' API is called
+through its one template route (`ANY /v1/{proxy+}`): contacts and companies read, listed, created,
+changed and deleted, and the audit log listed. Bus events are the ones the
 new submission put in the outbox, as EventBridge would deliver them; payment webhooks come signed as
 each provider signs them, from a payer the submission made a contact, a new payer and no payer."""
 
@@ -18,10 +20,10 @@ from bench.aws_calls import Call, counts, observing
 from bench.inbound_mail import PDF, stored_message_event
 from bench.harness import (
     Invocable,
+    API_ROUTE,
     api_event,
     authorizenet_webhook_event,
     bus_event,
-    contact_event,
     embedded_aws,
     handler_function,
     quiet,
@@ -35,13 +37,11 @@ from bench.harness import (
 )
 
 SUBMIT_ROUTE = "POST /forms/{form_id}/submissions"
-LIST_ROUTE = "GET /v1/contacts"
-SCORING_MODEL_ROUTE = "GET /v1/scoring-model"
-SEARCH_ROUTE = "GET /v1/search"
 STRIPE_ROUTE = "POST /webhooks/stripe"
 EMAIL = "ali@example.com"
 EMAIL_HANDLER = "email_ingest.handler.handler"
 PHONE = "+1 415 555 0100"
+PHONE_2 = "+30 21 0123 4567"
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "TransactGetItems"})
 # Scoring and email containers refetch the model and the mailboxes once a minute (lead_scoring.store,
@@ -75,6 +75,10 @@ def _cancelled_write(calls: list[Call]) -> bool:
 Target = tuple[str, Callable[[list[Call]], bool]]
 READ_AND_WRITE: Target = ("GetItem 1 + TransactWriteItems 1", _read_and_write)
 WEBHOOK: Target = ("1 DynamoDB write, at most 1 read", _one_write_at_most_one_read)
+# The API: a read or a list is one DynamoDB request, a create one transaction, a change a read and a transaction.
+ONE_READ: Target = ("GetItem 1", lambda calls: counts(calls) == {"dynamodb:GetItem": 1})
+ONE_QUERY: Target = ("Query 1", lambda calls: counts(calls) == {"dynamodb:Query": 1})
+ONE_WRITE: Target = ("TransactWriteItems 1", lambda calls: counts(calls) == {"dynamodb:TransactWriteItems": 1})
 # Request targets by operation, beyond the "no Scan" that all share: (target, whether the calls meet it).
 TARGETS: dict[str, tuple[Target, ...]] = {
     "new submission": (("1 DynamoDB write, no other call", lambda calls: _writes(calls) == 1 and len(calls) == 1),),
@@ -86,6 +90,10 @@ TARGETS: dict[str, tuple[Target, ...]] = {
     "webhook re-delivered": (WEBHOOK, ("write cancelled", _cancelled_write)),
     "webhook without email": (WEBHOOK, ("no read", lambda calls: _reads(calls) == 0)),
     "email re-delivered": (("write cancelled", _cancelled_write),),
+    **{name: (ONE_READ,) for name in ("get contact", "get company", "get scoring model")},
+    **{name: (ONE_QUERY,) for name in ("list contacts", "list contacts by score", "list companies", "list audit log")},
+    **{name: (ONE_WRITE,) for name in ("create contact", "create company")},
+    **{name: (READ_AND_WRITE,) for name in ("update contact", "update company", "delete contact", "delete company")},
     "index new contact": (READ_AND_WRITE,),
     "index re-delivered contact": (("1 read, no write", lambda calls: counts(calls) == {"dynamodb:GetItem": 1}),),
     "search contacts": (("1 Query", lambda calls: counts(calls) == {"dynamodb:Query": 1}),),
@@ -146,18 +154,39 @@ def measure_requests() -> list[Operation]:
         new = _measure(operations, "new submission", lead_capture, submission_event(EMAIL, PHONE))
         _measure(operations, "repeat submission", lead_capture, submission_event("Ali@Example.COM", PHONE))
         _measure_scoring(operations, new)
-        api = _warm(route_function(LIST_ROUTE), sample_event("api_list_contacts.json"))
-        _measure(operations, "list contacts", api, sample_event("api_list_contacts.json"))
-        _measure(operations, "list contacts by score", api, api_event(LIST_ROUTE, {"limit": "2", "sort": "-score"}))
-        _measure(operations, "get contact", api, contact_event(_created_contact_id(new)))
-        _measure(operations, "get scoring model", api, api_event(SCORING_MODEL_ROUTE))
+        contact_id = _created_id(new, "contact_id")
+        api = _measure_api(operations, contact_id)
         outbox_batch = sample_event("event_publisher_stream.json")
         publisher = _warm(stream_function(outbox_batch["Records"][0]), outbox_batch)
         _measure(operations, "publish outbox batch", publisher, outbox_batch)
-        _measure_search(operations, api, new)
+        _measure_search(operations, api, contact_id)
         _measure_webhooks(operations)
         _measure_email(operations)
     return operations
+
+
+def _measure_api(operations: list[Operation], contact_id: str) -> Invocable | Exception:
+    """The clients' API in one warm container: the new submission's contact read and listed, then a
+    contact and a company each created, read, listed, changed (If-Match) and deleted, and the audit log
+    those writes filled, read by an admin."""
+    api = _warm(route_function(API_ROUTE), sample_event("api_list_contacts.json"))
+    _measure(operations, "list contacts", api, sample_event("api_list_contacts.json"))
+    _measure(operations, "list contacts by score", api, api_event("GET", "/v1/contacts",
+                                                                  {"limit": "2", "sort": "-score"}))
+    _measure(operations, "get contact", api, api_event("GET", f"/v1/contacts/{contact_id}"))
+    _measure(operations, "get scoring model", api, api_event("GET", "/v1/scoring-model"))
+    for kind, collection, fields in (
+            ("contact", "contacts", {"first_name": "Maria", "email": "maria@example.gr", "phone": PHONE_2}),
+            ("company", "companies", {"name": "Acme", "domain": "acme.example", "industry": "Retail"})):
+        created = _measure(operations, f"create {kind}", api, api_event("POST", f"/v1/{collection}", body=fields))
+        path = f"/v1/{collection}/{_created_id(created)}"
+        if kind == "company":
+            _measure(operations, "get company", api, api_event("GET", path))
+            _measure(operations, "list companies", api, api_event("GET", "/v1/companies"))
+        _measure(operations, f"update {kind}", api, api_event("PATCH", path, body={"owner": "sales-2"}, if_match=1))
+        _measure(operations, f"delete {kind}", api, api_event("DELETE", path, if_match=2))
+    _measure(operations, "list audit log", api, api_event("GET", "/v1/audit", role="admin"))
+    return api
 
 
 def _measure_email(operations: list[Operation]) -> None:
@@ -183,21 +212,21 @@ def _measure_email(operations: list[Operation]) -> None:
              stored_message_event(s3, bucket, "inbound/attachment-again", with_pdf))
 
 
-def _measure_search(operations: list[Operation], api: Invocable | Exception, new: Operation) -> None:
+def _measure_search(operations: list[Operation], api: Invocable | Exception, contact_id: str) -> None:
     """The new submission's contact as the table stream brings it to the search indexer, that record
     delivered again, and a search that finds it."""
     import boto3  # noqa: PLC0415 - the contact's item as moto holds it, read outside the counted calls
     from crm.config import get_settings  # noqa: PLC0415
     from crm.models import ContactItem  # noqa: PLC0415
 
-    pk, sk = ContactItem.key(_created_contact_id(new))
+    pk, sk = ContactItem.key(contact_id)
     key = {"PK": {"S": pk}, "SK": {"S": sk}}
     item = boto3.client("dynamodb").get_item(TableName=get_settings().table_name, Key=key).get("Item") or key
     record = stream_record("INSERT", item, "100")
     indexer = _warm(stream_function(record), {"Records": []})
     _measure(operations, "index new contact", indexer, {"Records": [record]})
     _measure(operations, "index re-delivered contact", indexer, {"Records": [record]})
-    _measure(operations, "search contacts", api, api_event(SEARCH_ROUTE, {"q": EMAIL.split("@")[0]}))
+    _measure(operations, "search contacts", api, api_event("GET", "/v1/search", {"q": EMAIL.split("@")[0]}))
 
 
 def _measure_webhooks(operations: list[Operation]) -> None:
@@ -267,7 +296,8 @@ def _measure(operations: list[Operation], name: str, function: Invocable | Excep
     return operation
 
 
-def _created_contact_id(new: Operation) -> str:
-    if new.error or new.response.get("statusCode") != 201:
-        return "no-contact-was-created"
-    return json.loads(new.response["body"])["contact_id"]
+def _created_id(created: Operation, key: str = "id") -> str:
+    """The id the create answered with (201), for the operations on the record that follow."""
+    if created.error or created.response.get("statusCode") != 201:
+        return "nothing-was-created"
+    return json.loads(created.response["body"])[key]

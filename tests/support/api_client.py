@@ -20,6 +20,8 @@ class ApiResponse:
 class ApiClient:
     role: str = "admin"
     user: str = "user-1"
+    # False: no authorizer in the event at all, as for the routes template.yaml leaves public.
+    authenticated: bool = True
 
     def call(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
              headers: dict[str, str] | None = None, raw_body: str | None = None) -> ApiResponse:
@@ -32,8 +34,8 @@ class ApiClient:
             "headers": {"content-type": "application/json", **(headers or {})},
             "requestContext": {
                 "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
-                "authorizer": {"jwt": {"claims": {"sub": self.user, "cognito:groups": f"[{self.role}]"},
-                                       "scopes": None}},
+                **({"authorizer": {"jwt": {"claims": {"sub": self.user, "cognito:groups": f"[{self.role}]"},
+                                           "scopes": None}}} if self.authenticated else {}),
                 "requestId": "req", "routeKey": "ANY /v1/{proxy+}", "stage": "$default"},
             "pathParameters": {"proxy": path.removeprefix("/v1/")},
             "body": text, "isBase64Encoded": False,

@@ -33,3 +33,20 @@ def test_a_transaction_through_the_shared_connection_is_one_request(aws):
     # Then that is one TransactWriteItems request, carrying both items
     assert counts(calls) == {"dynamodb:TransactWriteItems": 1}
     assert len(calls[0].params["TransactItems"]) == 2
+
+
+def test_the_benchs_api_calls_reach_the_api_through_its_template_route(aws):
+    # Given the function template.yaml routes client calls to, and the bench's event for an admin's audit read
+    from bench.harness import API_ROUTE, api_event, route_function
+
+    function = route_function(API_ROUTE)
+    module, name = function.handler.rsplit(".", 1)
+    handler = getattr(__import__(module, fromlist=[name]), name)
+
+    # When the handler is invoked with it
+    with observing() as calls:
+        response = handler(api_event("GET", "/v1/audit", {"limit": "5"}, role="admin"), None)
+
+    # Then the route answers, from one Query, as the bench counts it
+    assert response["statusCode"] == 200, response
+    assert counts(calls) == {"dynamodb:Query": 1}

@@ -20,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Caller, current_caller
 from api.contacts import plain_numbers
 from api.custom_fields import checked_custom_fields
-from api.params import Cursor, IfMatch, Limit
+from api.params import Cursor, IfMatch, Limit, answers
 from api.records import RECORD, Change, all_of, create, delete, expect_version, list_page, load, new_id, update
 
 router = APIGatewayHttpRouter()
 CUSTOMER_STAGE = "customer"
 COMPANIES = "COMPANIES"
+DOMAIN_TAKEN = "Another company has this domain."
 ShortText = Annotated[str, Field(max_length=200)]
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -133,7 +134,7 @@ def owner_partition(owner: str) -> str:
     return f"COMPANY_OWNER#{owner}"
 
 
-@router.post("/companies", responses={201: {"description": "Created"}})
+@router.post("/companies", responses=answers(201, {409: DOMAIN_TAKEN}))
 def create_company(body: CompanyFields) -> Response[Company]:
     caller = current_caller()
     caller.require("companies", "write")
@@ -159,7 +160,7 @@ def add_company(change: Change, company_id: str, values: dict[str, Any], label: 
     return item
 
 
-@router.patch("/companies/<company_id>")
+@router.patch("/companies/<company_id>", responses=answers(200, {409: DOMAIN_TAKEN}))
 def update_company(company_id: str, body: CompanyFields, if_match: IfMatch = None) -> Company:
     caller = current_caller()
     caller.require("companies", "write")
@@ -184,7 +185,7 @@ def update_company(company_id: str, body: CompanyFields, if_match: IfMatch = Non
     return company_view(item)
 
 
-@router.delete("/companies/<company_id>", responses={204: {"description": "Deleted"}})
+@router.delete("/companies/<company_id>", responses=answers(204))
 def delete_company(company_id: str, if_match: IfMatch = None) -> Response[None]:
     """Removes the company and frees its domain; its contacts and deals keep their own records."""
     caller = current_caller()

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, current_caller
 from api.custom_fields import checked_custom_fields
-from api.params import Cursor, IfMatch, Limit
+from api.params import Cursor, IfMatch, Limit, answers
 from api.records import (
     Change,
     all_of,
@@ -43,6 +43,8 @@ LeadStatus = Literal["new", "attempted_contact", "contacted", "future_contact", 
                      "pre_qualified", "qualified", "warm", "hot"]
 ShortText = Annotated[str, Field(max_length=200)]
 MAX_IDENTIFIERS = 20
+MERGED = "This contact was merged into another; `location` names it."
+TAKEN = "An email or phone belongs to another contact."
 
 
 class ContactFields(BaseModel):
@@ -146,7 +148,7 @@ def read_contact(caller: Caller, contact_id: str) -> ContactItem:
     return item
 
 
-@router.get("/contacts/<contact_id>")
+@router.get("/contacts/<contact_id>", responses=answers(200, {308: MERGED}))
 def get_contact(contact_id: str) -> Contact:
     caller = current_caller()
     caller.require("contacts", "read")
@@ -187,7 +189,7 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
                      cursor=cursor, ascending=sort == "score").as_dict()
 
 
-@router.post("/contacts", responses={201: {"description": "Created"}})
+@router.post("/contacts", responses=answers(201, {409: TAKEN}))
 def create_contact(body: ContactFields) -> Response[Contact]:
     caller = current_caller()
     caller.require("contacts", "write")
@@ -213,7 +215,7 @@ def create_contact(body: ContactFields) -> Response[Contact]:
                                                             "location": f"/v1/contacts/{contact_id}"})
 
 
-@router.patch("/contacts/<contact_id>")
+@router.patch("/contacts/<contact_id>", responses=answers(200, {308: MERGED, 409: TAKEN}))
 def update_contact(contact_id: str, body: ContactFields, if_match: IfMatch = None) -> Contact:
     caller = current_caller()
     caller.require("contacts", "write")
@@ -246,7 +248,7 @@ def update_contact(contact_id: str, body: ContactFields, if_match: IfMatch = Non
     return contact_view(item)
 
 
-@router.delete("/contacts/<contact_id>", responses={204: {"description": "Deleted"}})
+@router.delete("/contacts/<contact_id>", responses=answers(204, {308: MERGED}))
 def delete_contact(contact_id: str, if_match: IfMatch = None) -> Response[None]:
     """Removes the record and frees its emails and phones; history and payments stay where they are.
     To remove a person's data everywhere, erase them (GDPR) instead."""

@@ -23,7 +23,7 @@ from crm.text import InvalidValue, clean_text
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller
-from api.params import IfMatch
+from api.params import IfMatch, answers
 from api.records import Change, create, delete, expect_version, load, update
 
 router = APIGatewayHttpRouter()
@@ -93,7 +93,7 @@ def list_custom_fields(entity: Annotated[Entity, Query(description="The kind of 
     return {"items": [d.as_dict() for d in sorted(definitions_of(entity).values(), key=lambda d: d.key)]}
 
 
-@router.post("/custom-fields", responses={201: {"description": "Created"}})
+@router.post("/custom-fields", responses=answers(201, {409: "The kind of record already has a field with this key."}))
 def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionView]:
     caller = current_caller()
     caller.require("definitions", "write")
@@ -144,7 +144,7 @@ def update_custom_field(entity: str, key: str, body: FieldDefinitionChanges,
     return after
 
 
-@router.delete("/custom-fields/<entity>/<key>", responses={204: {"description": "Deleted"}})
+@router.delete("/custom-fields/<entity>/<key>", responses=answers(204))
 def delete_custom_field(entity: str, key: str, if_match: IfMatch = None) -> Response[None]:
     """Records keep the values they have; new writes of this key are refused."""
     caller = current_caller()

@@ -11,13 +11,19 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from crm.config import get_settings
 from crm.errors import ClientError
 from crm.models import bind_table
 from crm.observability import logger, metrics
 
+from api.auth import authorize
+from api.spec import with_error_responses
 from api import (
     activities,
     audit,
@@ -46,11 +52,26 @@ for module in (contacts, contact_operations, companies, custom_fields, audit, sc
 bind_table(get_settings())
 
 
+def _authorize_route() -> None:
+    route = app.context["_route"]
+    authorize(route.method, route.openapi_path)
+
+
+def role_gate(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Powertools validates a request before any middleware runs; `invalid_request` gates those."""
+    _authorize_route()
+    return next_middleware(app)
+
+
+app.use([role_gate])
+
+
 @functools.cache
 def openapi_document() -> str:
     """Built from the routes once per container (about 0.1 s)."""
-    return app.get_openapi_json_schema(title=TITLE, version=VERSION, security_schemes=SECURITY,
-                                       security=[{"cognito": []}])
+    generated = app.get_openapi_json_schema(title=TITLE, version=VERSION, security_schemes=SECURITY,
+                                            security=[{"cognito": []}])
+    return json.dumps(with_error_responses(json.loads(generated)), ensure_ascii=False)
 
 
 def _json_error(error: ClientError) -> Response:
@@ -79,7 +100,31 @@ def client_error(error: ClientError) -> Response:
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response:
-    return _json_error(validation_error(error.errors()))
+    return _refused(validation_error(error.errors()))
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def unsupported_media_type(_: Exception) -> Response:
+    return _refused(ClientError(415, "unsupported_media_type", "Send the body as application/json."))
+
+
+@app.exception_handler(ValueError)
+def malformed_multipart(error: ValueError) -> Response:
+    """Powertools parses a multipart body before validation and raises ValueError when it has no boundary;
+    the API takes JSON only."""
+    if app.current_event.headers.get("content-type", "").lower().startswith("multipart/"):
+        return unsupported_media_type(error)
+    return unexpected(error)
+
+
+def _refused(error: ClientError) -> Response:
+    """A request Powertools refused before any middleware ran. A caller who may not use the route
+    learns that first, whatever its request looked like."""
+    try:
+        _authorize_route()
+    except ClientError as denied:
+        return _json_error(denied)
+    return _json_error(error)
 
 
 def validation_error(errors: list[dict[str, Any]]) -> ClientError:

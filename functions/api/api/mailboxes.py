@@ -15,6 +15,7 @@ from pynamodb.exceptions import PutError
 
 from api.bodies import json_body, require_version
 from api.auth import current_caller
+from api.params import STALE, answers
 
 router = APIGatewayHttpRouter()
 
@@ -36,7 +37,7 @@ def get_mailboxes() -> dict[str, Any]:
     return _view(_saved())
 
 
-@router.put("/mailboxes")
+@router.put("/mailboxes", responses=answers(200, {412: STALE}))
 def put_mailboxes() -> dict[str, Any]:
     """Replaces every mailbox definition at once; email ingestion picks them up within a minute."""
     caller = current_caller()

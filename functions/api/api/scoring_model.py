@@ -18,6 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from api.bodies import json_body, require_version
 from api.auth import current_caller
+from api.params import STALE, answers
 
 router = APIGatewayHttpRouter()
 
@@ -48,7 +49,7 @@ def get_scoring_model() -> dict[str, Any]:
     return _view(_current())
 
 
-@router.put("/scoring-model")
+@router.put("/scoring-model", responses=answers(200, {412: STALE}))
 def put_scoring_model() -> dict[str, Any]:
     caller = current_caller()
     caller.require("scoring_model", "write")
