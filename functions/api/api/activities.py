@@ -27,7 +27,7 @@ from api.contacts import CUSTOMER_STAGE, plain_numbers
 from api.custom_fields import checked_custom_fields
 from api.deals import Id, Owner, index_attributes, link_checks, linked_query, on_timelines
 from api.params import Cursor, IfMatch, Limit
-from api.records import (Change, all_of, create, delete, expect_version, list_page, load, must_exist, new_id,
+from api.records import , (Change, all_of, create, created, delete, expect_version, list_page, load, must_exist, new_id
                          update_viewed)
 
 router = APIGatewayHttpRouter()
@@ -165,8 +165,7 @@ def create_activity(body: ActivityFields) -> Response[Activity]:
         "activity_id": activity_id, "activity_type": item.activity_type, "contact_id": item.contact_id,
         "company_id": item.company_id, "deal_id": item.deal_id})
     change.commit()
-    return Response(201, "application/json", view,
-                    headers={"etag": '"1"', "location": f"/v1/activities/{activity_id}"})
+    return created(view, f"/v1/activities/{activity_id}")
 
 
 @router.patch("/activities/<activity_id>")

@@ -21,7 +21,7 @@ from api.auth import Caller, current_caller
 from api.contacts import plain_numbers
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit, answers
-from api.records import RECORD, Change, all_of, create, delete, expect_version, list_page, load, new_id, update
+from api.records import RECORD, all_of, Change, create, created, delete, expect_version, list_page, load, new_id, update
 
 router = APIGatewayHttpRouter()
 CUSTOMER_STAGE = "customer"
@@ -145,7 +145,7 @@ def create_company(body: CompanyFields) -> Response[Company]:
     change = Change("company", company_id, "create", caller.user_id)
     view = company_view(add_company(change, company_id, values))
     change.commit()
-    return Response(201, "application/json", view, headers={"etag": '"1"', "location": f"/v1/companies/{company_id}"})
+    return created(view, f"/v1/companies/{company_id}")
 
 
 def add_company(change: Change, company_id: str, values: dict[str, Any], label: str = RECORD) -> CompanyItem:

@@ -23,9 +23,10 @@ from api.auth import Caller, current_caller
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit, answers
 from api.records import (
-    Change,
     all_of,
+    Change,
     create,
+    created,
     delete,
     expect_version,
     history_entry,
@@ -211,8 +212,7 @@ def create_contact(body: ContactFields) -> Response[Contact]:
                                                     "Contact created", {"by": caller.user_id}, change.at))
     change.transaction.event("Contact Created", {"contact_id": contact_id, "source": item.source})
     change.commit()
-    return Response(201, "application/json", view, headers={"etag": f'"{item.version}"',
-                                                            "location": f"/v1/contacts/{contact_id}"})
+    return created(view, f"/v1/contacts/{contact_id}")
 
 
 @router.patch("/contacts/<contact_id>", responses=answers(200, {308: MERGED, 409: TAKEN}))

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller
 from api.params import IfMatch, answers
-from api.records import Change, create, delete, expect_version, load, update
+from api.records import Change, create, created, delete, expect_version, load, update
 
 router = APIGatewayHttpRouter()
 Entity = Literal["contact", "company", "deal", "activity"]
@@ -112,7 +112,7 @@ def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionVie
     create(change, item, view)
     change.conflicts["record"] = ClientError(409, "field_exists", f"{body.entity} already has a field {body.key}.")
     change.commit()
-    return Response(201, "application/json", view, headers={"etag": '"1"'})
+    return created(view)
 
 
 @router.patch("/custom-fields/<entity>/<key>")

@@ -38,9 +38,10 @@ from api.pipelines import (
 )
 from api.records import (
     RECORD,
-    Change,
     all_of,
+    Change,
     create,
+    created,
     delete,
     expect_version,
     history_entry,
@@ -209,7 +210,7 @@ def create_deal(body: DealFields) -> Response[Deal]:
     link_checks(change, values)
     item = add_deal(change, deal_id, values, pipeline)
     change.commit()
-    return Response(201, "application/json", deal_view(item), headers={"etag": '"1"', "location": f"/v1/deals/{deal_id}"})
+    return created(deal_view(item), f"/v1/deals/{deal_id}")
 
 
 @router.patch("/deals/<deal_id>")

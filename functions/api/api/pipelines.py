@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller
 from api.params import Cursor, IfMatch, Limit
-from api.records import Change, create, delete, expect_version, list_page, load, new_id, update_viewed
+from api.records import Change, create, created, delete, expect_version, list_page, load, new_id, update_viewed
 
 router = APIGatewayHttpRouter()
 DEFAULT_PIPELINE = "default"
@@ -150,7 +150,7 @@ def create_pipeline(body: PipelineFields) -> Response[Pipeline]:
     create(change, item, view)
     change.transaction.event("Pipeline Created", {"pipeline_id": pipeline_id})
     change.commit()
-    return Response(201, "application/json", view, headers={"etag": '"1"', "location": f"/v1/pipelines/{pipeline_id}"})
+    return created(view, f"/v1/pipelines/{pipeline_id}")
 
 
 @router.patch("/pipelines/<pipeline_id>")

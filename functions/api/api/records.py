@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from aws_lambda_powertools.event_handler import Response
 from crm.clock import iso_now
 from crm.cursor import encode_cursor
 from crm.entity_models import AuditItem
@@ -107,6 +108,14 @@ def create(change: Change, item: CrmItem, view: dict[str, Any], label: str = REC
     """`label`, `entity` and `entity_id` name a second record created in the same change (qualify)."""
     change.transaction.put(label, item, type(item).PK.does_not_exist())
     change.audit(None, view, entity, entity_id)
+
+
+def created(view: dict[str, Any], location: str | None = None) -> Response:
+    """201 with the new record, its version as the ETag, and where it lives."""
+    headers = {"etag": f'"{view["version"]}"'}
+    if location:
+        headers["location"] = location
+    return Response(201, "application/json", view, headers=headers)
 
 
 def update(change: Change, item: Any, version: int, values: dict[str, Any], before: dict[str, Any],
