@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_event, table_items
@@ -348,19 +348,32 @@ def test_the_timeline_pages_with_a_cursor_bound_to_the_contact(mail):
     assert api("api_contact_timeline.json", other, cursor=first["next_cursor"])[0] == 400
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.fuzz(entry_point="SES inbound mail (S3 notification)")
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.one_of(mutated(), st.binary(max_size=1500)))
-def test_every_mutated_message_is_stored_and_never_fails_the_batch(mail, data):
+def test_every_mutated_message_is_stored_whole_and_never_fails_the_batch(mail, fuzz_table, data):
+    from crm.mail_models import AttachmentItem
     from email_ingest.ingest import email_id_for
     from email_ingest.parse import parse_email
+    from email_ingest.store import ATTACHMENT_PREFIX
 
-    # When any bytes at all arrive as a message
-    result = receive(data)
-    # Then the batch does not fail and the email is stored (a repeat of the same id is stored once)
-    assert result == {"batchItemFailures": []}
-    email_id = email_id_for(parse_email(data).message_id, data)
-    key = {"PK": {"S": f"EMAIL#{email_id}"}, "SK": {"S": "EMAIL"}}
-    assert "Item" in mail["dynamodb"].get_item(TableName=mail["settings"].table_name, Key=key)
+    with fuzz_table.example() as table:
+        # When any bytes at all arrive as a message
+        result = receive(data)
+        # Then the batch does not fail (the handler reports any exception as a failed item) ...
+        assert result == {"batchItemFailures": []}
+        # ... and the email is stored whole: its item, and every attachment it lists, item and file
+        written = table.after()
+        email_id = email_id_for(parse_email(data).message_id, data)
+        assert (f"EMAIL#{email_id}", "EMAIL") in written
+        attachments = written[(f"EMAIL#{email_id}", "EMAIL")].get("attachments", {}).get("L", [])
+        event("stored with attachments" if attachments else "stored without attachments")
+        for attachment in attachments:
+            attachment_id = attachment["M"]["attachment_id"]["S"]
+            assert AttachmentItem.key(attachment_id) in written
+            stored = mail["s3"].head_object(Bucket=mail["settings"].attachments_bucket,
+                                            Key=f"{ATTACHMENT_PREFIX}{attachment_id}")
+            assert stored["ContentLength"] == int(attachment["M"]["size"]["N"])
 
 
 def test_support_sets_a_case_pending_and_the_customers_reply_opens_it_again(mail):
