@@ -9,18 +9,8 @@ stamp="$venv/.installed-$version"
 if [ -f "$stamp" ]; then
   exit 0
 fi
-pick_python() {
-  for candidate in python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 python3.11 python3; do
-    # pyenv shims answer `command -v` for versions they cannot run, so ask the interpreter itself.
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "import sys" >/dev/null 2>&1; then
-      command -v "$candidate"
-      return
-    fi
-  done
-  echo "no python3 found" >&2
-  exit 1
-}
-python="$(pick_python)"
+source "$(dirname "$0")/python.sh"
+python="$(pick_python python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 python3.11 python3)"
 echo "building $venv with $python (checkov $version)"
 rm -rf "$venv"
 "$python" -m venv "$venv"

@@ -177,6 +177,21 @@ def test_support_answers_automatically_once_a_day_with_rfc_3834_headers(mail):
     assert len(items(mail, "AUTOREPLY#")) == 1
 
 
+@pytest.mark.parametrize("header, hostile", [
+    # A decoded subject that is itself encoded-word syntax, broken
+    (b"Subject: Question about my order", b"Subject: =?utf-8?b?0J/RgNC40LL\x00tdGC?="),
+    # A message id that decodes to a line break
+    (b"Message-ID: <", b"Message-ID: =?utf-8?q?<1@exa=0Ample.ir>?=\nX-Old-Id: <"),
+], ids=["broken-encoded-subject", "message-id-with-a-line-break"])
+def test_what_the_email_package_cannot_write_back_still_gets_its_auto_reply(mail, header, hostile):
+    # Given a message with a header an auto-reply would echo but the email package cannot serialize again
+    raw = message().as_bytes().replace(header, hostile)
+    # When it arrives / Then it is stored and answered under a plain subject, without failing the batch
+    assert receive(raw) == {"batchItemFailures": []}
+    [reply] = sent_mail()
+    assert reply["Subject"] == "Re: your message" and reply["Auto-Submitted"] == "auto-replied"
+
+
 @pytest.mark.parametrize("sender, headers", [
     ("Ali <ali@example.ir>", {"Auto_Submitted": "auto-generated"}),
     ("Ali <ali@example.ir>", {"Precedence": "bulk"}),
