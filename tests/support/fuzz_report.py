@@ -48,24 +48,43 @@ class FuzzResult:
         spread = ", ".join(f"{name} {100 * n / max(run, 1):.0f}%" for name, n in self.events.most_common(6))
         minutes, seconds = divmod(round(self.seconds), 60)
         return (f"| {self.entry_point} | {self.prop} | {run:,} | {outcome} | {spread or '-'} "
-                f"| {minutes}m{seconds:02d}s | {self.stopped_because or '-'} |")
+                f"| {minutes}m{seconds:02d}s | {self.stopped_because or '-'} | {time.strftime('%Y-%m-%d')} |")
+
+
+def _key(item: pytest.Item) -> tuple[str, str]:
+    """(entry point, property): the marker's entry point or the module, and the test's name as a sentence."""
+    marker = item.get_closest_marker("fuzz")
+    assert marker is not None
+    name = getattr(item, "originalname", item.name)
+    return (marker.kwargs.get("entry_point", item.module.__name__.rsplit(".", 1)[-1]),
+            name.removeprefix("test_").replace("_", " ") + item.name.removeprefix(name))
+
+
+def _row_key(row: str) -> tuple[str, str]:
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    return cells[0], cells[1]
 
 
 class FuzzReport:
+    """Rows of the properties this run tried replace theirs; rows of properties that still exist but did not
+    run (re-running one property after a fix) are kept; rows of properties that no longer exist go."""
+
     def __init__(self, reliability: Path) -> None:
         self.reliability = reliability
         self.results: dict[str, FuzzResult] = {}
+        self.existing: set[tuple[str, str]] = set()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # Before -m and -k deselect: every fuzz property there is.
+        self.existing = {_key(item) for item in items if item.get_closest_marker("fuzz")}
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        marker = item.get_closest_marker("fuzz")
-        if marker is None:
+        if item.get_closest_marker("fuzz") is None:
             yield
             return
-        name = getattr(item, "originalname", item.name)
-        result = self.results.setdefault(item.nodeid, FuzzResult(
-            entry_point=marker.kwargs.get("entry_point", item.module.__name__.rsplit(".", 1)[-1]),
-            prop=name.removeprefix("test_").replace("_", " ") + item.name.removeprefix(name)))
+        result = self.results.setdefault(item.nodeid, FuzzResult(*_key(item)))
         # Inside hypothesis's own plugin, which collects statistics for --hypothesis-show-statistics: chain to it.
         inner = collector.value
 
@@ -89,14 +108,16 @@ class FuzzReport:
             return
         text = self.reliability.read_text(encoding="utf-8")
         head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
+        old_table, _, tail = rest.partition(END)
+        rows = {_row_key(line): line for line in old_table.splitlines() if line.startswith("| ")}
+        rows = {key: row for key, row in rows.items() if key in self.existing}
+        rows.update({(r.entry_point, r.prop): r.row() for r in self.results.values()})
         table = "\n".join([
-            f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, hypothesis profile `{DEEP_PROFILE}` "
-            f"({settings.default.max_examples:,} examples per property; cases run counts generated and replayed "
-            "examples, not shrinks).",
+            f"Hypothesis profile `{DEEP_PROFILE}`: {settings.default.max_examples:,} examples per property; cases "
+            "run counts generated and replayed examples, not shrinks; outcomes are the spread of answers.",
             "",
-            "| entry point | property | cases run | result | outcomes | time | stopped because |",
-            "| --- | --- | ---: | --- | --- | ---: | --- |",
-            *(result.row() for result in self.results.values()),
+            "| entry point | property | cases run | result | outcomes | time | stopped because | run on |",
+            "| --- | --- | ---: | --- | --- | ---: | --- | --- |",
+            *rows.values(),
         ])
         self.reliability.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")

@@ -61,3 +61,19 @@ def test_a_deep_run_rewrites_only_the_table_between_the_markers(pytester):
     assert "even" in taken[4] and "odd" in taken[4]
     negative = rows[1].split(" | ")
     assert negative[0] == "| test_properties" and negative[3].startswith("**failures found**")
+
+
+def test_a_run_of_one_property_keeps_the_others_rows_and_drops_rows_of_properties_gone(pytester):
+    # Given a table from a full run, and a row of a property since removed
+    pytester.makefile(".md", RELIABILITY=f"{START}\n| gone | property | 1 | passed | - | 0m01s | - | 2026-01-01 |\n{END}")
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_properties=PROPERTIES)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # When only the failing property runs again, fixed
+    pytester.makepyfile(test_properties=PROPERTIES.replace("assert n >= 0", "assert isinstance(n, int)"))
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "negative").assert_outcomes(passed=1)
+    # Then its row says passed, the other property keeps its row, and the removed one's row is gone
+    text = (pytester.path / "RELIABILITY.md").read_text()
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [(row[1], row[3]) for row in rows] == [("any integer is taken", "passed"),
+                                                  ("no integer is negative", "passed")]
