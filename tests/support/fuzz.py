@@ -52,19 +52,22 @@ class TableWatch:
         requests += [{"PutRequest": {"Item": item}} for key, item in self.before.items() if now.get(key) != item]
         for start in range(0, len(requests), 25):
             self._dynamodb.batch_write_item(RequestItems={self._name: requests[start:start + 25]})
-        self._drop_stream_records()
+        self._forget_moto_history()
 
-    def _drop_stream_records(self) -> None:
-        """Moto keeps every stream record and deep-copies the table with them in each transaction, which
-        makes 10,000 examples quadratic. No entry point reads the stream; moto cannot turn it off
-        (update_table then fails every transaction), so its records are dropped here."""
+    def _forget_moto_history(self) -> None:
+        """Moto keeps every stream record, and every model object it ever made (each transaction deep-copies
+        the tables) for its dashboard: over 10,000 examples that is gigabytes, and quadratic time as the
+        copies include the stream. No entry point reads either (moto cannot turn the stream off: update_table
+        then fails every transaction), so both are dropped after each example."""
         from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.model_instances import reset_model_data
         from moto.dynamodb.models import dynamodb_backends
 
         region = self._dynamodb.meta.region_name
         shard = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[self._name].stream_shard
         if shard is not None:
             shard.items.clear()
+        reset_model_data()
 
 
 def assert_accepted_or_refused_cleanly(response: dict[str, Any], table: TableWatch) -> None:

@@ -1,5 +1,5 @@
 """pytest plugin, registered by conftest only under the deep profile (`make fuzz`): rewrites the fuzzing
-table in RELIABILITY.md.
+table in RELIABILITY.md after each property.
 
 Any hypothesis test that carries the `fuzz` marker is reported, the entry point taken from the marker's
 `entry_point` argument (or the test module), the property from the test's name, the cases from
@@ -102,10 +102,11 @@ class FuzzReport:
         result = self.results.get(report.nodeid)
         if result is not None and report.when == "call":
             result.outcome = "passed" if report.passed else "**failures found**" if report.failed else report.outcome
+        if result is not None and report.when == "teardown":
+            # After each property, so a deep run stopped part way still records what it finished.
+            self._write()
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.results:
-            return
+    def _write(self) -> None:
         text = self.reliability.read_text(encoding="utf-8")
         head, _, rest = text.partition(START)
         old_table, _, tail = rest.partition(END)
