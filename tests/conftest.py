@@ -12,9 +12,14 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.support.fuzz_report import DEEP_PROFILE, FuzzReport
+
 # Shared, noisy machines: a slow example is not a failure; timings belong to `make bench`.
 hypothesis_settings.register_profile("crm", deadline=None, print_blob=True)
-hypothesis_settings.load_profile("crm")
+# `make fuzz`: the properties marked `fuzz` (every entry point strangers reach) with 10,000 examples each.
+hypothesis_settings.register_profile(DEEP_PROFILE, hypothesis_settings.get_profile("crm"), max_examples=10_000)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "crm")
+hypothesis_settings.load_profile(PROFILE)
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -37,6 +42,11 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 
 LOCAL_ORIGIN = "http://localhost:3000"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if PROFILE == DEEP_PROFILE:
+        config.pluginmanager.register(FuzzReport(ROOT / "RELIABILITY.md"), "crm-fuzz-report")
 
 
 def sample_event(name: str, **overrides: Any) -> dict[str, Any]:
@@ -100,3 +110,11 @@ def table_items(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@pytest.fixture
+def fuzz_table(aws: dict[str, Any]) -> Any:
+    """For entry-point properties: each example starts from this table and is compared with it."""
+    from tests.support.fuzz import TableWatch
+
+    return TableWatch(aws)

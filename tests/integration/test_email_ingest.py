@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_event, table_items
@@ -175,6 +175,21 @@ def test_support_answers_automatically_once_a_day_with_rfc_3834_headers(mail):
     assert first["Message-ID"] in reply["References"]
     assert reply["Subject"] == "Re: Help"
     assert len(items(mail, "AUTOREPLY#")) == 1
+
+
+@pytest.mark.parametrize("header, hostile", [
+    # A decoded subject that is itself encoded-word syntax, broken
+    (b"Subject: Question about my order", b"Subject: =?utf-8?b?0J/RgNC40LL\x00tdGC?="),
+    # A message id that decodes to a line break
+    (b"Message-ID: <", b"Message-ID: =?utf-8?q?<1@exa=0Ample.ir>?=\nX-Old-Id: <"),
+], ids=["broken-encoded-subject", "message-id-with-a-line-break"])
+def test_what_the_email_package_cannot_write_back_still_gets_its_auto_reply(mail, header, hostile):
+    # Given a message with a header an auto-reply would echo but the email package cannot serialize again
+    raw = message().as_bytes().replace(header, hostile)
+    # When it arrives / Then it is stored and answered under a plain subject, without failing the batch
+    assert receive(raw) == {"batchItemFailures": []}
+    [reply] = sent_mail()
+    assert reply["Subject"] == "Re: your message" and reply["Auto-Submitted"] == "auto-replied"
 
 
 @pytest.mark.parametrize("sender, headers", [
@@ -348,19 +363,32 @@ def test_the_timeline_pages_with_a_cursor_bound_to_the_contact(mail):
     assert api("api_contact_timeline.json", other, cursor=first["next_cursor"])[0] == 400
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.fuzz(entry_point="SES inbound mail (S3 notification)")
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.one_of(mutated(), st.binary(max_size=1500)))
-def test_every_mutated_message_is_stored_and_never_fails_the_batch(mail, data):
+def test_every_mutated_message_is_stored_whole_and_never_fails_the_batch(mail, fuzz_table, data):
+    from crm.mail_models import AttachmentItem
     from email_ingest.ingest import email_id_for
     from email_ingest.parse import parse_email
+    from email_ingest.store import ATTACHMENT_PREFIX
 
-    # When any bytes at all arrive as a message
-    result = receive(data)
-    # Then the batch does not fail and the email is stored (a repeat of the same id is stored once)
-    assert result == {"batchItemFailures": []}
-    email_id = email_id_for(parse_email(data).message_id, data)
-    key = {"PK": {"S": f"EMAIL#{email_id}"}, "SK": {"S": "EMAIL"}}
-    assert "Item" in mail["dynamodb"].get_item(TableName=mail["settings"].table_name, Key=key)
+    with fuzz_table.example() as table:
+        # When any bytes at all arrive as a message
+        result = receive(data)
+        # Then the batch does not fail (the handler reports any exception as a failed item) ...
+        assert result == {"batchItemFailures": []}
+        # ... and the email is stored whole: its item, and every attachment it lists, item and file
+        written = table.after()
+        email_id = email_id_for(parse_email(data).message_id, data)
+        assert (f"EMAIL#{email_id}", "EMAIL") in written
+        attachments = written[(f"EMAIL#{email_id}", "EMAIL")].get("attachments", {}).get("L", [])
+        event("stored with attachments" if attachments else "stored without attachments")
+        for attachment in attachments:
+            attachment_id = attachment["M"]["attachment_id"]["S"]
+            assert AttachmentItem.key(attachment_id) in written
+            stored = mail["s3"].head_object(Bucket=mail["settings"].attachments_bucket,
+                                            Key=f"{ATTACHMENT_PREFIX}{attachment_id}")
+            assert stored["ContentLength"] == int(attachment["M"]["size"]["N"])
 
 
 def test_support_sets_a_case_pending_and_the_customers_reply_opens_it_again(mail):

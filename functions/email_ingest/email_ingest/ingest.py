@@ -211,18 +211,27 @@ def may_auto_reply(parsed: ParsedEmail, settings: MailSettings) -> bool:
 
 def auto_reply(parsed: ParsedEmail, mailbox: Mailbox, domain: str) -> bytes:
     """An RFC 3834 reply: Auto-Submitted: auto-replied, threaded to the message it answers."""
+    try:
+        return _reply(parsed, mailbox, domain, parsed.subject or "your message", echo=True)
+    except (UnicodeError, ValueError):
+        # The email package re-parses what is written back: a subject that reads as a broken encoded word,
+        # or a message id with a line break, cannot be (both found by `make fuzz`). Answer under a plain
+        # subject, unthreaded, rather than fail the message.
+        return _reply(parsed, mailbox, domain, "your message", echo=False)
+
+
+def _reply(parsed: ParsedEmail, mailbox: Mailbox, domain: str, subject: str, echo: bool) -> bytes:
     assert mailbox.auto_reply is not None
     reply = EmailMessage()
     reply["From"] = mailbox.address
     reply["To"] = parsed.sender.address if parsed.sender else ""
-    subject = parsed.subject or "your message"
     prefix = mailbox.auto_reply.subject_prefix
     reply["Subject"] = subject if subject.lower().startswith(prefix.strip().lower()) else f"{prefix}{subject}"
     reply["Date"] = format_datetime(datetime.now().astimezone())
     reply["Message-ID"] = make_msgid(domain=domain)
     reply["Auto-Submitted"] = "auto-replied"
     reply["X-Auto-Response-Suppress"] = "All"
-    if parsed.message_id:
+    if echo and parsed.message_id:
         reply["In-Reply-To"] = f"<{parsed.message_id}>"
         reply["References"] = " ".join(f"<{i}>" for i in (*parsed.references, parsed.message_id))
     reply.set_content(mailbox.auto_reply.body)

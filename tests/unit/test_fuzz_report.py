@@ -1,0 +1,79 @@
+"""The `make fuzz` report: a deep run rewrites the fuzzing table of RELIABILITY.md from hypothesis's statistics."""
+
+from __future__ import annotations
+
+from tests.support.fuzz_report import END, START
+
+pytest_plugins = ["pytester"]
+
+PROPERTIES = """
+import pytest
+from hypothesis import event, given, strategies as st
+
+
+@pytest.mark.fuzz(entry_point="POST /things")
+@given(st.integers())
+def test_any_integer_is_taken(n):
+    event("even" if n % 2 == 0 else "odd")
+
+
+@pytest.mark.fuzz
+@given(st.integers())
+def test_no_integer_is_negative(n):
+    assert n >= 0
+
+
+def test_not_a_property():
+    pass
+"""
+
+CONFTEST = """
+from pathlib import Path
+
+from hypothesis import settings
+
+from tests.support.fuzz_report import FuzzReport
+
+settings.register_profile("tiny", max_examples=7, database=None)
+settings.load_profile("tiny")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fuzz(entry_point): an entry-point property")
+    config.pluginmanager.register(FuzzReport(Path("RELIABILITY.md")), "crm-fuzz-report")
+"""
+
+
+def test_a_deep_run_rewrites_only_the_table_between_the_markers(pytester):
+    # Given a RELIABILITY.md with other sections, a passing and a failing fuzz property, and a plain test
+    pytester.makefile(".md", RELIABILITY=f"# Reliability\n\n## Fuzzing\n{START}\nold table\n{END}\n\n## Fault injection\nkept\n")
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_properties=PROPERTIES)
+    # When the run ends
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2, failed=1)
+    # Then the table lists each fuzz property with its entry point, cases, result and outcomes
+    text = (pytester.path / "RELIABILITY.md").read_text()
+    assert text.startswith("# Reliability\n\n## Fuzzing\n" + START) and text.endswith(f"{END}\n\n## Fault injection\nkept")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 2 and "old table" not in text
+    taken = rows[0].split(" | ")
+    assert taken[:4] == ["| POST /things", "any integer is taken", "7", "passed"]
+    assert "even" in taken[4] and "odd" in taken[4]
+    negative = rows[1].split(" | ")
+    assert negative[0] == "| test_properties" and negative[3].startswith("**failures found**")
+
+
+def test_a_run_of_one_property_keeps_the_others_rows_and_drops_rows_of_properties_gone(pytester):
+    # Given a table from a full run, and a row of a property since removed
+    pytester.makefile(".md", RELIABILITY=f"{START}\n| gone | property | 1 | passed | - | 0m01s | - | 2026-01-01 |\n{END}")
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_properties=PROPERTIES)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # When only the failing property runs again, fixed
+    pytester.makepyfile(test_properties=PROPERTIES.replace("assert n >= 0", "assert isinstance(n, int)"))
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "negative").assert_outcomes(passed=1)
+    # Then its row says passed, the other property keeps its row, and the removed one's row is gone
+    text = (pytester.path / "RELIABILITY.md").read_text()
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [(row[1], row[3]) for row in rows] == [("any integer is taken", "passed"),
+                                                  ("no integer is negative", "passed")]
