@@ -98,7 +98,26 @@ def serialized_aws(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict
             return unlocked(self, request)
 
     monkeypatch.setattr(BotocoreStubber, "process_request", process_one_at_a_time)
+    _serialize_metrics(monkeypatch)
     return aws
+
+
+def _serialize_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Lambda process runs one invocation at a time, so Powertools' metrics are not thread-safe: threads
+    sharing them could flush a set another thread is emptying. Adding and flushing take turns here."""
+    import threading
+
+    from crm.observability import metrics
+
+    lock = threading.RLock()
+    for name in ("add_metric", "flush_metrics"):
+        original = getattr(metrics.provider, name)
+
+        def one_at_a_time(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(metrics.provider, name, one_at_a_time)
 
 
 def table_items(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
