@@ -27,8 +27,19 @@ from api.contacts import CUSTOMER_STAGE, plain_numbers
 from api.custom_fields import checked_custom_fields
 from api.deals import Id, Owner, index_attributes, link_checks, linked_query, on_timelines
 from api.params import Cursor, IfMatch, Limit
-from api.records import , (Change, all_of, create, created, delete, expect_version, list_page, load, must_exist, new_id
-                         update_viewed)
+from api.records import (
+    Change,
+    all_of,
+    create,
+    created,
+    delete,
+    expect_version,
+    list_page,
+    load,
+    must_exist,
+    new_id,
+    update_viewed,
+)
 
 router = APIGatewayHttpRouter()
 ActivityType = Literal["task", "call", "meeting", "note"]

@@ -21,7 +21,19 @@ from api.auth import Caller, current_caller
 from api.contacts import plain_numbers
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit, answers
-from api.records import RECORD, all_of, Change, create, created, delete, expect_version, list_page, load, new_id, update
+from api.records import (
+    RECORD,
+    Change,
+    all_of,
+    create,
+    created,
+    delete,
+    expect_version,
+    list_page,
+    load,
+    new_id,
+    update,
+)
 
 router = APIGatewayHttpRouter()
 CUSTOMER_STAGE = "customer"

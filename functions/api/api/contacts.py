@@ -23,8 +23,8 @@ from api.auth import Caller, current_caller
 from api.custom_fields import checked_custom_fields
 from api.params import Cursor, IfMatch, Limit, answers
 from api.records import (
-    all_of,
     Change,
+    all_of,
     create,
     created,
     delete,

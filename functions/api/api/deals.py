@@ -38,8 +38,8 @@ from api.pipelines import (
 )
 from api.records import (
     RECORD,
-    all_of,
     Change,
+    all_of,
     create,
     created,
     delete,

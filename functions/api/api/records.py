@@ -8,7 +8,7 @@ fields others keep on the same item (a contact's score) are never overwritten by
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -219,7 +219,3 @@ def all_of(*conditions: Any) -> Any:
         if condition is not None:
             joined = condition if joined is None else joined & condition
     return joined
-
-
-def present(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    return {name: value for name, value in values if value is not None}
