@@ -173,7 +173,8 @@ def demo_form(allowed_origins: tuple[str, ...] = (), redirect_url: str | None = 
 
 def save_form(config: FormConfig) -> None:
     pk, sk = FormItem.key(config.form_id)
-    FormItem(pk, sk, config=config.to_dict(), updated_at=iso_now()).save()
+    FormItem(pk, sk, config=config.to_dict(), updated_at=iso_now(), version=1, GSI1PK=FormItem.list_key(),
+             GSI1SK=config.form_id).save()
 
 
 def load_form(form_id: str) -> FormConfig | None:

@@ -212,10 +212,18 @@ class FormItem(CrmItem):
 
     config = MapAttribute()
     updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    by_id = ContactListIndex()
 
     @staticmethod
     def key(form_id: str) -> tuple[str, str]:
         return f"FORM#{form_id}", "CONFIG"
+
+    @staticmethod
+    def list_key() -> str:
+        return "FORMS"
 
 
 class SubmissionItem(CrmItem):

@@ -71,6 +71,10 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str]] = {
     # Qualifying writes a contact and a deal; the gate holds the narrower of the two (the route checks both).
     ("POST", "/v1/contacts/{contact_id}/qualify"): ("deals", "write"),
     ("GET", "/v1/search"): ("contacts", "read"),
+    ("GET", "/v1/forms"): ("forms", "read"),
+    ("GET", "/v1/forms/{form_id}"): ("forms", "read"),
+    ("PUT", "/v1/forms/{form_id}"): ("forms", "write"),
+    ("DELETE", "/v1/forms/{form_id}"): ("forms", "write"),
     ("GET", "/v1/pipelines"): ("definitions", "read"),
     ("POST", "/v1/pipelines"): ("definitions", "write"),
     ("GET", "/v1/pipelines/{pipeline_id}"): ("definitions", "read"),

@@ -32,6 +32,7 @@ from api import (
     custom_fields,
     deals,
     emails,
+    forms,
     mailboxes,
     payments,
     pipelines,
@@ -45,7 +46,7 @@ VERSION = "1"
 
 app = APIGatewayHttpResolver(enable_validation=True)
 for module in (contacts, contact_operations, companies, custom_fields, audit, scoring_model, payments, emails,
-               mailboxes, search, pipelines, deals, activities, qualify):
+               mailboxes, search, pipelines, deals, activities, qualify, forms):
     app.include_router(module.router, prefix="/v1")
 bind_table(get_settings())
 
