@@ -38,7 +38,8 @@ class FuzzResult:
         for phase in ("explicit", "reuse", "generate"):
             for case in stats.get(f"{phase}-phase", {}).get("test-cases", []):
                 self.cases[case["status"]] += 1
-                self.events.update(case["events"])
+                # Only the answers the tests report (`HTTP <status>`), not hypothesis's own notes on filtering.
+                self.events.update(e for e in case["events"] if str(e).startswith("HTTP "))
         self.shrinks += len(stats.get("shrink-phase", {}).get("test-cases", []))
         self.stopped_because = stats.get("stopped-because", "")
 
