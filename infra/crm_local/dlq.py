@@ -8,6 +8,8 @@ and the physical names of the template's queues.
   the CRM bus with its original time (consumers dedupe on detail.event_id).
 - EventPublisherDLQ holds Lambda's on-failure records, which name only a stream range; replay reads the
   outbox items of that range from the stream and publishes them as the publisher would.
+- SearchIndexerDLQ holds the same kind of records for the search indexer; replay reads the range and
+  indexes each record with the indexer's own code (it converges on the newest image, so a repeat is a no-op).
 
 A message leaves its DLQ only after its replay succeeded, so replay can be run again at any time."""
 
@@ -34,7 +36,9 @@ class DeadLetterQueues:
     inbound_mail_queue: str
     scoring_dlq: str
     publisher_dlq: str
+    search_dlq: str
     event_bus: str
+    table: str
 
     @classmethod
     def from_template(cls, template: Any) -> DeadLetterQueues:
@@ -43,11 +47,13 @@ class DeadLetterQueues:
             inbound_mail_queue=template.physical_name("InboundMailQueue"),
             scoring_dlq=template.physical_name("LeadScoringDLQ"),
             publisher_dlq=template.physical_name("EventPublisherDLQ"),
+            search_dlq=template.physical_name("SearchIndexerDLQ"),
             event_bus=template.physical_name("CrmEventBus"),
+            table=template.physical_name("CrmTable"),
         )
 
-    def names(self) -> tuple[str, str, str]:
-        return self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq
+    def names(self) -> tuple[str, str, str, str]:
+        return self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq, self.search_dlq
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,8 @@ class DeadLetterOffice:
             self._sqs.send_message(QueueUrl=self._url(self.queues.inbound_mail_queue), MessageBody=letter.body)
         elif letter.queue == self.queues.scoring_dlq:
             self._put_on_bus(json.loads(letter.body))
+        elif letter.queue == self.queues.search_dlq:
+            self._reindex_stream_range(json.loads(letter.body)["DDBStreamBatchInfo"])
         else:
             self._publish_stream_range(json.loads(letter.body)["DDBStreamBatchInfo"])
 
@@ -163,15 +171,32 @@ class DeadLetterOffice:
         from event_publisher.handler import outbox_events  # noqa: PLC0415 - product code, only for replays
         from event_publisher.publish import publish  # noqa: PLC0415
 
-        records = self._stream_range(batch)
-        if len(records) < int(batch["batchSize"]):
-            raise ReplayError(f"the stream no longer holds all {batch['batchSize']} records "
-                              f"(found {len(records)}); it keeps them 24 hours")
+        records = self._whole_stream_range(batch)
         events_client = self._client("events")
         failed = publish(outbox_events({"Records": records}), self.queues.event_bus,
                          lambda entries: events_client.put_events(Entries=entries))
         if failed:
             raise ReplayError(f"{len(failed)} events were not published")
+
+    def _reindex_stream_range(self, batch: dict[str, Any]) -> None:
+        from crm.config import Settings  # noqa: PLC0415 - product code, only for replays
+        from crm.models import bind_table  # noqa: PLC0415
+        from search_indexer.index import indexes  # noqa: PLC0415
+        from search_indexer.store import index_record  # noqa: PLC0415
+
+        records = self._whole_stream_range(batch)
+        dynamodb = self._client("dynamodb")
+        bind_table(Settings(table_name=self.queues.table, event_bus_name=self.queues.event_bus, attachments_bucket="",
+                            region=dynamodb.meta.region_name, aws_endpoint_url=dynamodb.meta.endpoint_url))
+        for record in filter(indexes, records):
+            index_record(record)
+
+    def _whole_stream_range(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        records = self._stream_range(batch)
+        if len(records) < int(batch["batchSize"]):
+            raise ReplayError(f"the stream no longer holds all {batch['batchSize']} records "
+                              f"(found {len(records)}); it keeps them 24 hours")
+        return records
 
     def _stream_range(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         streams = self._client("dynamodbstreams")

@@ -129,3 +129,29 @@ def test_a_stream_batch_the_publisher_gave_up_on_is_recovered_from_the_stream(in
     assert dlq.replay() == (1, [])
     run(stack)
     assert snapshot(stack) == before
+
+
+def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_process_stack):
+    stack = in_process_stack
+    dlq = office(stack)
+    search = stack.client("dynamodb")
+    terms = lambda: search.query(  # noqa: E731
+        TableName=stack.name("CrmTable"), KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "SEARCH#contact"}})["Items"]
+    # Given a new lead whose search terms could not be written through all the stream's retries
+    submit_form(stack, "findme@example.com")
+    run(stack, always("dynamodb.TransactWriteItems", "SearchIndexerFunction"))
+    [letter] = dlq.list()[stack.name("SearchIndexerDLQ")]
+    assert "stream records" in letter.summary(dlq.queues)
+    assert terms() == []
+    # When the batch is replayed / Then the indexer's own code indexes the range, and the DLQ is empty
+    assert dlq.replay() == (1, [])
+    assert any(item["SK"]["S"].startswith("findme") for item in terms())
+    assert dlq.list()[stack.name("SearchIndexerDLQ")] == []
+    # And a second replay of the same range changes nothing
+    before = snapshot(stack)
+    sqs = stack.client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name("SearchIndexerDLQ"))["QueueUrl"],
+                     MessageBody=letter.body)
+    assert dlq.replay() == (1, [])
+    assert snapshot(stack) == before

@@ -10,25 +10,9 @@ from crm.config import get_settings
 from crm.models import bind_table
 from crm.observability import count, logger, metrics
 
-from search_indexer import store
-from search_indexer.index import ENTITIES, entry_of, writes
+from search_indexer.store import index_record
 
 bind_table(get_settings())
-
-
-def index_record(record: dict[str, Any]) -> bool:
-    """Brings one record's search items up to its stream image; True when something was written."""
-    stream = record["dynamodb"]
-    prefix, _, entity_id = stream["Keys"]["PK"]["S"].partition("#")
-    entity = ENTITIES[prefix]
-    # REMOVE records carry the keys only; a deleted record loses all its terms.
-    image = stream.get("NewImage") if record.get("eventName") != "REMOVE" else None
-    before = store.remembered(entity, entity_id)
-    change = writes(entry_of(entity, image), before)
-    if change is None:
-        return False
-    store.save(entity, entity_id, change, before)
-    return True
 
 
 @metrics.log_metrics

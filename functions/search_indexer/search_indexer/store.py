@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm.clock import epoch_seconds
 from crm.entity_models import SearchTermItem, SearchTermsItem
 from crm.models import get_item
 from crm.transaction import LabelledTransaction
 
-from search_indexer.index import Entry, Remembered, Writes
+from search_indexer.index import ENTITIES, Entry, Remembered, Writes, entry_of, writes
 
 # DynamoDB streams keep records for 24 hours; after two days no late image of a removed record can come.
 REMOVED_MARKER_SECONDS = 2 * 24 * 3600
@@ -43,3 +45,18 @@ def save(entity: str, entity_id: str, writes: Writes, before: Remembered | None)
                  else (SearchTermsItem.version == read.version) & (SearchTermsItem.updated_at == read.updated_at))
     transaction.put("remember", record, condition)
     transaction.commit()
+
+
+def index_record(record: dict[str, Any]) -> bool:
+    """Brings one stream record's search items up to its image; True when something was written."""
+    stream = record["dynamodb"]
+    prefix, _, entity_id = stream["Keys"]["PK"]["S"].partition("#")
+    entity = ENTITIES[prefix]
+    # REMOVE records carry the keys only; a deleted record loses all its terms.
+    image = stream.get("NewImage") if record.get("eventName") != "REMOVE" else None
+    before = remembered(entity, entity_id)
+    change = writes(entry_of(entity, image), before)
+    if change is None:
+        return False
+    save(entity, entity_id, change, before)
+    return True
