@@ -151,3 +151,14 @@ def test_the_openapi_document_and_swagger_ui_are_served(aws):
     assert {"/v1/contacts", "/v1/companies", "/v1/audit"} <= set(spec.body["paths"])
     docs = admin.get("/v1/docs")
     assert docs.status == 200 and "SwaggerUIBundle" in docs.body
+
+
+def test_a_timeline_page_holds_history_only_whatever_else_the_contact_partition_keeps(aws):
+    from crm.entity_models import SearchTermsItem
+
+    # Given a contact with one timeline entry, and the search indexer's item in its partition
+    contact = sales.post("/v1/contacts", {"first_name": "Ali"}).body
+    SearchTermsItem(*SearchTermsItem.key("contact", contact["id"]), terms={"ali"}).save()
+    # When the first page of one entry is read / Then it is the timeline's entry, not room taken by others
+    page = sales.get(f"/v1/contacts/{contact['id']}/timeline", limit="1").body
+    assert [entry["type"] for entry in page["items"]] == ["created"]

@@ -172,13 +172,14 @@ def list_page(query: Callable[..., Any], view: Callable[[Any], dict[str, Any]], 
 def history_page(key: tuple[str, str], what: str, visible: Callable[[dict[str, Any]], bool], *, scope: str,
                  secret: str, limit: str | None, cursor: str | None) -> tuple[list[HistoryItem], str | None]:
     """A record's timeline newest first, one Query per page: the profile's sort key ("PROFILE") sorts
-    after the history's ("HISTORY#..."), so the first page brings the profile too, which says whether the
+    after the history's ("HISTORY#...") and the range ends there (items after it, such as the search
+    indexer's SEARCH_TERMS, take no room), so the first page brings the profile too, which says whether the
     record exists and whether the caller may see it (`visible` gets its raw attributes). Bind `scope` to
     the record and to what the caller may see: later pages skip that check."""
     size = page_limit(limit)
     start = start_key(cursor, secret, scope)
     pk, profile_sk = key
-    page = CrmItem._get_connection().query(pk, range_key_condition=CrmItem.SK >= "HISTORY#",
+    page = CrmItem._get_connection().query(pk, range_key_condition=CrmItem.SK.between("HISTORY#", profile_sk),
                                            scan_index_forward=False, exclusive_start_key=start,
                                            limit=size + (start is None))
     raw = page.get("Items", [])
