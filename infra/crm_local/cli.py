@@ -129,10 +129,27 @@ def outbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dead_letter_office(state: dict[str, Any]) -> Any:
-    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues  # noqa: PLC0415
+def _dead_letter_office(args: argparse.Namespace) -> Any:
+    """The DLQs of the deployed stack named by --stack (AWS credentials and region from the environment),
+    else of the running local stack; None, said on stderr, when there is neither."""
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues, ReplayError  # noqa: PLC0415
+
+    if args.stack:
+        import boto3  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        session = boto3.session.Session(region_name=args.region)
+        try:
+            return DeadLetterOffice(session.client, DeadLetterQueues.from_stack(
+                session.client("cloudformation"), args.stack))
+        except (ReplayError, BotoCoreError, ClientError) as error:
+            print(f"cannot read stack {args.stack}: {error}", file=sys.stderr)
+            return None
     from crm_local.template import Template  # noqa: PLC0415
 
+    state = _running_state()
+    if state is None:
+        return None
     template = Template.load(StackSettings.from_environ().template_path, aws_endpoint=state["aws_endpoint"])
     return DeadLetterOffice(partial(local_client, aws_endpoint=state["aws_endpoint"]),
                             DeadLetterQueues.from_template(template))
@@ -140,10 +157,9 @@ def _dead_letter_office(state: dict[str, Any]) -> Any:
 
 def dlq_list(args: argparse.Namespace) -> int:
     """Per dead-letter queue, how many messages, and a line on each: what input, why it failed."""
-    state = _running_state()
-    if state is None:
+    office = _dead_letter_office(args)
+    if office is None:
         return 1
-    office = _dead_letter_office(state)
     found = office.list()
     if args.json:
         print(json.dumps({queue: [{"message_id": letter.message_id, "summary": letter.summary(office.queues),
@@ -159,10 +175,9 @@ def dlq_list(args: argparse.Namespace) -> int:
 
 def dlq_replay(args: argparse.Namespace) -> int:
     """Re-drives dead letters to where they came from; each leaves its queue only once re-driven."""
-    state = _running_state()
-    if state is None:
+    office = _dead_letter_office(args)
+    if office is None:
         return 1
-    office = _dead_letter_office(state)
     if args.queue is not None and args.queue not in office.queues.names():
         print(f"no dead-letter queue {args.queue!r}; queues: {', '.join(office.queues.names())}", file=sys.stderr)
         return 2
@@ -193,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_parser.add_argument("--json", action="store_true", help="every message with its headers, as JSON")
     outbox_parser.set_defaults(handler=outbox)
 
-    dlq = groups.add_parser("dlq", help="dead-letter queues of the running local stack")
+    dlq = groups.add_parser("dlq", help="dead-letter queues of the running local stack, or of a deployed one")
     dlq_commands = dlq.add_subparsers(dest="command", required=True)
     list_parser = dlq_commands.add_parser("list", help="how many messages each DLQ holds, one line on each")
     list_parser.add_argument("--json", action="store_true", help="every message with its body and attributes")
@@ -201,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay_parser = dlq_commands.add_parser("replay", help="re-drive dead letters to where they came from")
     replay_parser.add_argument("--queue", help="only this DLQ (its name as `crm dlq list` shows it)")
     replay_parser.set_defaults(handler=dlq_replay)
+    for command in (list_parser, replay_parser):
+        command.add_argument("--stack", help="a deployed stack's name (as given to sam deploy) instead of the local "
+                                             "stack; AWS credentials from the environment")
+        command.add_argument("--region", help="the deployed stack's region (default: the AWS environment's)")
     return parser
 
 

@@ -11,7 +11,9 @@ and the physical names of the template's queues.
 - SearchIndexerDLQ holds the same kind of records for the search indexer; replay reads the range and
   indexes each record with the indexer's own code (it converges on the newest image, so a repeat is a no-op).
 
-A message leaves its DLQ only after its replay succeeded, so replay can be run again at any time."""
+A message leaves its DLQ only after its replay succeeded, so replay can be run again at any time.
+`crm dlq ... --stack NAME` works on a deployed stack: the names come from its CloudFormation resources,
+credentials and region from the usual AWS environment."""
 
 from __future__ import annotations
 
@@ -28,6 +30,18 @@ ClientFactory = Callable[[str], Any]
 _REPLAY_VISIBILITY_SECONDS = 60
 
 
+# Each name's resource in template.yaml.
+_LOGICAL_IDS = {
+    "inbound_mail_dlq": "InboundMailDLQ",
+    "inbound_mail_queue": "InboundMailQueue",
+    "scoring_dlq": "LeadScoringDLQ",
+    "publisher_dlq": "EventPublisherDLQ",
+    "search_dlq": "SearchIndexerDLQ",
+    "event_bus": "CrmEventBus",
+    "table": "CrmTable",
+}
+
+
 @dataclass(frozen=True)
 class DeadLetterQueues:
     """Physical names of the queues and the bus; `from_template` maps the template's logical ids."""
@@ -42,15 +56,18 @@ class DeadLetterQueues:
 
     @classmethod
     def from_template(cls, template: Any) -> DeadLetterQueues:
-        return cls(
-            inbound_mail_dlq=template.physical_name("InboundMailDLQ"),
-            inbound_mail_queue=template.physical_name("InboundMailQueue"),
-            scoring_dlq=template.physical_name("LeadScoringDLQ"),
-            publisher_dlq=template.physical_name("EventPublisherDLQ"),
-            search_dlq=template.physical_name("SearchIndexerDLQ"),
-            event_bus=template.physical_name("CrmEventBus"),
-            table=template.physical_name("CrmTable"),
-        )
+        return cls(**{field: template.physical_name(logical) for field, logical in _LOGICAL_IDS.items()})
+
+    @classmethod
+    def from_stack(cls, cloudformation: Any, stack_name: str) -> DeadLetterQueues:
+        """A deployed stack's names, from its resources (a queue's physical id is its URL)."""
+        physical = {resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+                    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+                    for resource in page["StackResourceSummaries"]}
+        missing = [logical for logical in _LOGICAL_IDS.values() if logical not in physical]
+        if missing:
+            raise ReplayError(f"stack {stack_name} has no {', '.join(missing)}; is it this CRM's stack?")
+        return cls(**{field: physical[logical].rsplit("/", 1)[-1] for field, logical in _LOGICAL_IDS.items()})
 
     def names(self) -> tuple[str, str, str, str]:
         return self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq, self.search_dlq

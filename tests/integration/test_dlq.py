@@ -155,3 +155,51 @@ def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_pr
                      MessageBody=letter.body)
     assert dlq.replay() == (1, [])
     assert snapshot(stack) == before
+
+
+DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+    # The resources `crm dlq` needs, under their logical ids in template.yaml, named by CloudFormation.
+    **{logical: {"Type": "AWS::SQS::Queue"} for logical in (
+        "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ")},
+    "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
+    "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}]}},
+}}
+
+
+def test_a_deployed_stacks_dead_letters_are_found_by_its_name_and_replayed(monkeypatch, capsys):
+    from crm_local.cli import main
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+
+        # Given a deployed stack whose mail DLQ holds a notification
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        boto3.client("cloudformation", region_name="eu-west-1").create_stack(
+            StackName="crm-prod", TemplateBody=json.dumps(DEPLOYED))
+        resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in boto3.client(
+            "cloudformation", region_name="eu-west-1").list_stack_resources(StackName="crm-prod")[
+            "StackResourceSummaries"]}
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        sqs.send_message(QueueUrl=resources["InboundMailDLQ"], MessageBody=json.dumps({"Records": [
+            {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "crm-prod-inbound"},
+                                                      "object": {"key": "inbound/lost"}}}]}))
+        # When an operator lists and replays its DLQs by the stack's name
+        assert main(["dlq", "list", "--stack", "crm-prod", "--region", "eu-west-1"]) == 0
+        listed = capsys.readouterr().out
+        assert main(["dlq", "replay", "--stack", "crm-prod", "--region", "eu-west-1"]) == 0
+        # Then the listing named the mail, and the replay moved it back to the mail queue
+        assert "InboundMailDLQ" in listed and "s3://crm-prod-inbound/inbound/lost" in listed
+        assert "replayed 1" in capsys.readouterr().out
+        [back] = sqs.receive_message(QueueUrl=resources["InboundMailQueue"])["Messages"]
+        assert "inbound/lost" in back["Body"]
+        assert "Messages" not in sqs.receive_message(QueueUrl=resources["InboundMailDLQ"])
+        # And a stack that is not there, or not the CRM's, is said plainly
+        assert main(["dlq", "list", "--stack", "no-such-stack", "--region", "eu-west-1"]) == 1
+        boto3.client("cloudformation", region_name="eu-west-1").create_stack(
+            StackName="other", TemplateBody=json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+        assert main(["dlq", "replay", "--stack", "other", "--region", "eu-west-1"]) == 1
+        errors = capsys.readouterr().err
+        assert "cannot read stack no-such-stack" in errors and "other has no InboundMailDLQ" in errors

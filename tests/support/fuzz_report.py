@@ -31,7 +31,10 @@ class FuzzResult:
     cases: Counter[str] = field(default_factory=Counter)
     shrinks: int = 0
     events: Counter[str] = field(default_factory=Counter)
-    stopped_because: str = ""
+    stopped_because: set[str] = field(default_factory=set)
+    # schemathesis runs one test item once per API operation (setup, call, teardown each time).
+    runs: int = 0
+    failed_runs: list[str] = field(default_factory=list)
 
     def note(self, stats: dict[str, Any]) -> None:
         """Hypothesis's statistics of one run: test cases per phase, with their status and events."""
@@ -41,24 +44,32 @@ class FuzzResult:
                 # Only the answers the tests report (`HTTP <status>`), not hypothesis's own notes on filtering.
                 self.events.update(e for e in case["events"] if str(e).startswith("HTTP "))
         self.shrinks += len(stats.get("shrink-phase", {}).get("test-cases", []))
-        self.stopped_because = stats.get("stopped-because", "")
+        if stats.get("stopped-because"):
+            self.stopped_because.add(stats["stopped-because"])
 
     def row(self) -> str:
         run = self.cases["valid"] + self.cases["interesting"]
-        outcome = f"{self.outcome} ({self.shrinks:,} shrinks)" if self.shrinks else self.outcome
+        outcome = "**failures found**" if self.failed_runs else self.outcome
+        if len(self.failed_runs) < self.runs:
+            outcome += f" in {', '.join(self.failed_runs)}" if self.failed_runs else ""
+        outcome += f" ({self.shrinks:,} shrinks)" if self.shrinks else ""
+        prop = f"{self.prop} ({self.runs} operations)" if self.runs > 1 else self.prop
         spread = ", ".join(f"{name} {100 * n / max(run, 1):.0f}%" for name, n in self.events.most_common(6))
         minutes, seconds = divmod(round(self.seconds), 60)
-        return (f"| {self.entry_point} | {self.prop} | {run:,} | {outcome} | {spread or '-'} "
-                f"| {minutes}m{seconds:02d}s | {self.stopped_because or '-'} | {time.strftime('%Y-%m-%d')} |")
+        return (f"| {self.entry_point} | {prop} | {run:,} | {outcome} | {spread or '-'} "
+                f"| {minutes}m{seconds:02d}s | {', '.join(sorted(self.stopped_because)) or '-'} "
+                f"| {time.strftime('%Y-%m-%d')} |")
 
 
 def _key(item: pytest.Item) -> tuple[str, str]:
-    """(entry point, property): the marker's entry point or the module, and the test's name as a sentence."""
+    """(entry point, property): the marker's entry point or the module, and the test's name as a sentence
+    with its parameters (not schemathesis's operation, which renames the item for each run)."""
     marker = item.get_closest_marker("fuzz")
     assert marker is not None
     name = getattr(item, "originalname", item.name)
+    callspec = getattr(item, "callspec", None)
     return (marker.kwargs.get("entry_point", item.module.__name__.rsplit(".", 1)[-1]),
-            name.removeprefix("test_").replace("_", " ") + item.name.removeprefix(name))
+            name.removeprefix("test_").replace("_", " ") + (f"[{callspec.id}]" if callspec else ""))
 
 
 def _row_key(row: str) -> tuple[str, str]:
@@ -95,14 +106,17 @@ class FuzzReport:
                 inner(stats)
 
         started = time.monotonic()
+        result.runs += 1
         with collector.with_value(note):
             yield
-        result.seconds = time.monotonic() - started
+        result.seconds += time.monotonic() - started
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = self.results.get(report.nodeid)
         if result is not None and report.when == "call":
-            result.outcome = "passed" if report.passed else "**failures found**" if report.failed else report.outcome
+            result.outcome = "passed" if report.passed else report.outcome
+            if report.failed:
+                result.failed_runs.append(report.head_line.partition("[")[2].rstrip("]") or "it")
         if result is not None and report.when == "teardown":
             # After each property, so a deep run stopped part way still records what it finished.
             self._write()

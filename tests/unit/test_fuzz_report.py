@@ -77,3 +77,37 @@ def test_a_run_of_one_property_keeps_the_others_rows_and_drops_rows_of_propertie
     rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert [(row[1], row[3]) for row in rows] == [("any integer is taken", "passed"),
                                                   ("no integer is negative", "passed")]
+
+
+OPERATIONS = """
+import pytest
+import schemathesis
+from hypothesis import settings
+
+schema = schemathesis.openapi.from_dict({
+    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    "paths": {"/b": {"delete": {"responses": {"204": {"description": "Deleted"}}}},
+              "/a": {"get": {"responses": {"200": {"description": "OK"}}}}},
+})
+
+
+@pytest.mark.fuzz(entry_point="API")
+@schema.parametrize()
+@settings(max_examples=3)
+def test_every_operation_answers(case):
+    assert case.operation.method != "delete"
+"""
+
+
+def test_an_operation_that_fails_inside_a_schemathesis_test_is_reported_by_name(pytester):
+    # Given a schemathesis test that runs once per operation and fails for one of two (as the API contract test)
+    pytester.makefile(".md", RELIABILITY=f"{START}\n{END}")
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_operations=OPERATIONS)
+    # When the run ends
+    pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # Then the one row counts both operations and names the failing one, though the other ran after it
+    text = (pytester.path / "RELIABILITY.md").read_text()
+    [row] = [line.split(" | ") for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert row[1:2] == ["every operation answers (2 operations)"]
+    assert row[3] == "**failures found** in DELETE /b"

@@ -4,8 +4,7 @@ marketing sees neither (its timeline omits the email entries)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -19,6 +18,7 @@ from crm.models import ContactItem, CrmItem, get_item, transaction_connection
 from crm.secret_store import cursor_secret
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import current_caller
 from api.contacts import CUSTOMER_STAGE
@@ -28,7 +28,13 @@ router = APIGatewayHttpRouter()
 DOWNLOAD_SECONDS = 300
 THREAD_LIMIT = 100
 _EMAIL_ENTRIES = ("email_received", "email_bounced")
-CASE_STATUSES = ("open", "pending", "closed")
+
+
+class CaseChange(BaseModel):
+    """pending waits for the customer; closed is done until the customer writes again."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["open", "pending", "closed"]
 
 
 def _not_found(what: str) -> ClientError:
@@ -72,12 +78,12 @@ def get_case(case_id: str) -> dict[str, Any]:
 
 
 @router.patch("/cases/<case_id>")
-def update_case(case_id: str) -> dict[str, Any]:
+def update_case(case_id: str, body: CaseChange) -> dict[str, Any]:
     """Moves a case between open, pending (waiting for the customer) and closed; a customer's reply on
     its thread opens it again. The change and its `Case Updated` event are one transaction."""
     caller = current_caller()
     caller.require("cases", "write")
-    status = _requested_status(router.current_event.decoded_body)
+    status = body.status
     now = iso_now()
     try:
         with TransactWrite(connection=transaction_connection()) as tx:
@@ -89,19 +95,6 @@ def update_case(case_id: str) -> dict[str, Any]:
             raise _not_found("case") from None
         raise
     return case_view(_get(CaseItem, CaseItem.key(case_id), "case"))
-
-
-def _requested_status(body: str | None) -> str:
-    """The `status` of a JSON body such as {"status": "pending"}; anything else is a 400."""
-    try:
-        requested = json.loads(body or "null")
-    except ValueError:
-        requested = None
-    status = requested.get("status") if isinstance(requested, dict) else None
-    if status not in CASE_STATUSES:
-        raise ClientError(400, "invalid_status", 'The body is {"status": "open" | "pending" | "closed"}.',
-                          {"status": "open, pending or closed"})
-    return status
 
 
 def case_view(case: CaseItem) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.clock import iso_now
@@ -11,13 +11,46 @@ from crm.errors import ClientError
 from crm.mailboxes import parse_mailboxes
 from crm.mail_models import MailboxesItem
 from crm.models import get_item
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pynamodb.exceptions import PutError
 
-from api.bodies import json_body, require_version
+from api.bodies import require_version
 from api.auth import current_caller
 from api.params import STALE, answers
 
 router = APIGatewayHttpRouter()
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class RoutingRule(BaseModel):
+    """Mail whose subject or body holds any keyword (folded, so any script and case) goes to the owner or
+    queue; the first matching rule wins."""
+
+    model_config = ConfigDict(extra="forbid")
+    keywords: Annotated[list[Text], Field(min_length=1, max_length=100)]
+    owner: Text | None = None
+    queue: Text | None = None
+
+
+class AutoReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject_prefix: Annotated[str, Field(max_length=50)] = "Re: "
+    body: Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class Mailbox(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queue: Text | None = None
+    owner: Text | None = None
+    opens_cases: bool = False
+    contact_source: Text = "email"
+    rules: Annotated[list[RoutingRule], Field(max_length=100)] = []
+    auto_reply: AutoReply | None = None
+
+
+class Mailboxes(RootModel[dict[Annotated[str, Field(min_length=3, max_length=254)], Mailbox]]):
+    """Every inbound address with its settings, e.g. {"support@acme.com": {"queue": "support",
+    "opens_cases": true}}; the PUT replaces them all."""
 
 
 def _saved() -> MailboxesItem | None:
@@ -38,11 +71,11 @@ def get_mailboxes() -> dict[str, Any]:
 
 
 @router.put("/mailboxes", responses=answers(200, {412: STALE}))
-def put_mailboxes() -> dict[str, Any]:
+def put_mailboxes(body: Mailboxes) -> dict[str, Any]:
     """Replaces every mailbox definition at once; email ingestion picks them up within a minute."""
     caller = current_caller()
     caller.require("mailboxes", "write")
-    definitions = json_body(router.current_event)
+    definitions = body.model_dump(mode="json", exclude_none=True)
     try:
         parse_mailboxes(definitions)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:

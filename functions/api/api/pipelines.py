@@ -22,7 +22,7 @@ from crm.text import InvalidValue, clean_text
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller
-from api.params import Cursor, IfMatch, Limit
+from api.params import Cursor, IfMatch, Limit, answers
 from api.records import Change, create, created, delete, expect_version, list_page, load, new_id, update_viewed
 
 router = APIGatewayHttpRouter()
@@ -175,7 +175,8 @@ def update_pipeline(pipeline_id: str, body: PipelineFields, if_match: IfMatch = 
     return pipeline_view(item)
 
 
-@router.delete("/pipelines/<pipeline_id>", responses={204: {"description": "Deleted"}})
+@router.delete("/pipelines/<pipeline_id>", responses=answers(204, {
+    409: "The pipeline still has deals, or it is the default pipeline."}))
 def delete_pipeline(pipeline_id: str, if_match: IfMatch = None) -> Response[None]:
     """Only a pipeline without deals; the default stays."""
     caller = current_caller()

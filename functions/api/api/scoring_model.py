@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.clock import iso_now
@@ -12,15 +12,53 @@ from crm.events import outbox_event
 from crm.models import get_item, transaction_connection
 from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import job_view, new_rescore_job
-from crm.scoring import InvalidScoringModel, ScoringModel, default_model
+from crm.scoring import ENGAGEMENT_EVENTS, FIT_OPERATORS, InvalidScoringModel, ScoringModel, default_model
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from api.bodies import json_body, require_version
+from api.bodies import require_version
 from api.auth import current_caller
 from api.params import STALE, answers
 
 router = APIGatewayHttpRouter()
+Points = StrictInt | StrictFloat
+
+
+# The shape of a model, for the document and a first check; crm.scoring validates what the rules mean
+# and names each wrong rule (`fit_rules[2].op`).
+class FitRuleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    label: str
+    group: Annotated[str, Field(description="Its points count toward this group's cap.")]
+    field: Annotated[str, Field(description="A contact property, or custom:<key>.")]
+    op: Annotated[str, Field(description=f"One of {', '.join(FIT_OPERATORS)}.")]
+    points: Points
+    value: Any = None
+
+
+class EngagementRuleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    label: str
+    group: str
+    event: Annotated[str, Field(description=f"One of {', '.join(ENGAGEMENT_EVENTS)}.")]
+    points: Points
+    cap: Points
+    half_life_days: Points
+
+
+class ScoringModelBody(BaseModel):
+    """The whole model, as `GET /v1/scoring-model` shows it under `model`; the PUT replaces it."""
+
+    model_config = ConfigDict(extra="forbid")
+    qualification_threshold: StrictInt = 60
+    group_caps: dict[str, StrictInt] = {}
+    fit_rules: list[FitRuleBody] = []
+    engagement_rules: list[EngagementRuleBody] = []
+    fit_grades: Annotated[dict[str, StrictInt], Field(description="Minimum fit points for A, B and C.")]
+    engagement_grades: Annotated[dict[str, StrictInt], Field(description="Minimum engagement points for 1, 2.")]
 
 
 def _current() -> ScoringModelItem | None:
@@ -50,16 +88,15 @@ def get_scoring_model() -> dict[str, Any]:
 
 
 @router.put("/scoring-model", responses=answers(200, {412: STALE}))
-def put_scoring_model() -> dict[str, Any]:
+def put_scoring_model(body: ScoringModelBody) -> dict[str, Any]:
     caller = current_caller()
     caller.require("scoring_model", "write")
-    body = json_body(router.current_event)
     current = _current()
     current_version = int(current.version) if current else 1
     require_version(router.current_event, current_version, "model")
     version = current_version + 1
     try:
-        model = ScoringModel.from_dict(body, version=version)
+        model = ScoringModel.from_dict(body.model_dump(exclude_unset=True), version=version)
     except InvalidScoringModel as exc:
         raise ClientError(422, "invalid_scoring_model", "Some rules need attention.", exc.fields) from exc
     job, first_page = new_rescore_job("model change", version)
