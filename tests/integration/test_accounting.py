@@ -31,6 +31,8 @@ PLAN = FaultPlan(seed=SEED, rules=[
     Rule("s3.GetObject", READ_TIMEOUT, probability=0.15, function="EmailIngestFunction"),
     # Scoring is invoked three times (Lambda's asynchronous retries) before it is dead-lettered.
     Rule("dynamodb.GetItem", SERVER_ERROR, probability=0.5, function="LeadScoringFunction"),
+    # The search indexer retries a stream batch from its first failed record, 11 times (MaximumRetryAttempts).
+    Rule("dynamodb.GetItem", THROTTLE, probability=0.7, function="SearchIndexerFunction"),
 ])
 
 
@@ -67,6 +69,8 @@ def dead_letters(sqs: Any, queue_name: str) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages"):
         found.update({m["MessageId"]: m for m in messages})
+    for m in found.values():  # left in the queue for a replay
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
     return list(found.values())
 
 
@@ -75,9 +79,19 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     table = stack.name("CrmTable")
     inbound_bucket = stack.name("InboundMailBucket")
     scoring_outcomes: dict[str, list[bool]] = {}
+    indexer_delivered: set[str] = set()
+    indexer_done: list[str] = []
 
     def observed(function_id: str, event: Any) -> Any:
-        """Records each scoring attempt's outcome per outbox event id."""
+        """Records each scoring attempt's outcome per outbox event id, and each stream record the search
+        indexer finished (those before its first reported failure) by sequence number."""
+        if function_id == "SearchIndexerFunction":
+            batch = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
+            indexer_delivered.update(batch)
+            result = stack.functions.invoke(function_id, event)
+            failed = [f["itemIdentifier"] for f in result["batchItemFailures"]]
+            indexer_done.extend(batch[:batch.index(failed[0])] if failed else batch)
+            return result
         if function_id != "LeadScoringFunction":
             return stack.functions.invoke(function_id, event)
         attempts = scoring_outcomes.setdefault(event["detail"]["event_id"], [])
@@ -130,13 +144,35 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     # And the publisher lost nothing: every outbox event the scoring rule matches reached scoring
     assert set(scoring_outcomes) == {i["event_id"]["S"] for i in items if i["PK"]["S"].startswith("OUTBOX#")
                                      and i["detail_type"]["S"] in SCORED_TYPES}
+    # And search: every contact or company record the stream delivered was indexed or is in a range of
+    # SearchIndexerDLQ, never both, never twice
+    search_dlq = [json.loads(m["Body"])["DDBStreamBatchInfo"]
+                  for m in dead_letters(stack.client("sqs"), stack.name("SearchIndexerDLQ"))]
+    in_search_dlq = {number for number in indexer_delivered if any(
+        int(batch["startSequenceNumber"]) <= int(number) <= int(batch["endSequenceNumber"]) for batch in search_dlq)}
+    assert len(indexer_done) == len(set(indexer_done))
+    assert set(indexer_done) | in_search_dlq == indexer_delivered
+    assert not set(indexer_done) & in_search_dlq
+    assert sum(int(batch["batchSize"]) for batch in search_dlq) == len(in_search_dlq)
     # And the faults did make inputs fail for good, at every stage, so the equation was tested
     assert FORMS > accepted_forms > 0 and WEBHOOKS > accepted_webhooks > 0
-    assert mail_dlq and processed_mail and scoring_dlq and scored
+    assert mail_dlq and processed_mail and scoring_dlq and scored and search_dlq and indexer_done
+    # And once SearchIndexerDLQ is replayed, every contact and company is findable as it is now
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues
+
+    assert DeadLetterOffice(stack.client, DeadLetterQueues.from_template(stack.template)).replay(
+        stack.name("SearchIndexerDLQ")) == (len(search_dlq), [])
+    items = table_items(stack.client("dynamodb"), table)
+    profiles = {i["PK"]["S"]: i["version"]["N"] for i in items if i["SK"]["S"] == "PROFILE"
+                and i["PK"]["S"].split("#")[0] in ("CONTACT", "COMPANY") and "merged_into" not in i}
+    indexed = {i["PK"]["S"]: i["version"]["N"] for i in items if i["SK"]["S"] == "SEARCH_TERMS"}
+    assert profiles and indexed == profiles
     print(f"\naccounting: forms {accepted_forms}/{FORMS} accepted = {len(submissions)} stored; "
           f"webhooks {accepted_webhooks}/{WEBHOOKS} accepted = recorded; mail {EMAILS} stored = "
           f"{len(processed_mail)} processed + {len(mail_dlq)} in InboundMailDLQ; scoring {len(scoring_outcomes)} "
-          f"delivered = {len(scored)} scored + {len(scoring_dlq)} in LeadScoringDLQ; "
+          f"delivered = {len(scored)} scored + {len(scoring_dlq)} in LeadScoringDLQ; search {len(indexer_delivered)} "
+          f"records = {len(indexer_done)} indexed + {len(in_search_dlq)} in SearchIndexerDLQ "
+          f"({len(search_dlq)} ranges); "
           f"faults injected {Counter(i.kind for i in faults.injected)}")
 
 
