@@ -234,6 +234,20 @@ def test_a_merge_moves_the_loser_into_the_winner_and_leaves_a_redirect(aws):
     assert winner in [e["contact_id"] for e in outbox(aws, "Contact Updated")]
 
 
+@pytest.mark.parametrize(("winner_stage", "loser_stage", "merged_stage"), [
+    ("lead", "customer", "customer"), ("customer", "lead", "customer"), ("other", "subscriber", "subscriber"),
+    ("mql", "other", "mql")])
+def test_a_merge_keeps_the_further_lifecycle_stage_of_the_two(aws, winner_stage, loser_stage, merged_stage):
+    # Given two records of one person at different stages of the funnel
+    winner = new_contact(first_name="Eleni", lifecycle_stage=winner_stage)["id"]
+    loser = new_contact(first_name="Ελένη", email="eleni@example.gr", lifecycle_stage=loser_stage)["id"]
+    # When they are merged
+    response = merge(winner, loser)
+    # Then the merged contact is at the stage the person had reached, and listed under it
+    assert (response.status, response.body["contact"]["lifecycle_stage"]) == (200, merged_stage)
+    assert winner in [c["id"] for c in sales.get("/v1/contacts", lifecycle_stage=merged_stage).body["items"]]
+
+
 def test_a_merge_cut_short_after_the_identity_is_finished_by_repeating_it(aws, monkeypatch):
     from crm.payment_models import PaymentItem
 

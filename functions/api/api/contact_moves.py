@@ -32,6 +32,8 @@ KEPT_ATTRIBUTES = frozenset({"PK", "SK", "contact_id", "created_at", "updated_at
 # The winner keeps each of these it has and gains the loser's where it has none.
 GAP_FILLED = ("first_name", "last_name", "email", "phone", "company", "company_id", "job_title", "owner",
               "source", "first_touch", "last_touch")
+# The further along the funnel of the two is kept; `other` is outside it.
+STAGE_ORDER = ("other", "subscriber", "lead", "mql", "sql", "opportunity", "customer")
 # A merge page holds, per timeline entry, its copy, its original and at most two linked records.
 TIMELINE_PAGE = 24
 
@@ -204,9 +206,12 @@ def _merge_identity(actor: str, winner: ContactItem, version: int, loser: Contac
 
 
 def _gained(winner: ContactItem, loser: ContactItem) -> dict[str, Any]:
-    """What the winner takes from the loser: the fields it lacks, every email and phone, the custom
-    fields it has not set, and the loser's engagement events (the ledger is keyed by event id)."""
+    """What the winner takes from the loser: the fields it lacks, the further lifecycle stage, every email
+    and phone, the custom fields it has not set, and the loser's engagement events (the ledger is keyed by
+    event id)."""
     values: dict[str, Any] = {}
+    if _stage_rank(loser.lifecycle_stage) > _stage_rank(winner.lifecycle_stage):
+        values["lifecycle_stage"] = loser.lifecycle_stage
     for name in GAP_FILLED:
         mine, theirs = getattr(winner, name), getattr(loser, name)
         if not mine and theirs:
@@ -221,6 +226,10 @@ def _gained(winner: ContactItem, loser: ContactItem) -> dict[str, Any]:
         if set(theirs) - set(mine):
             values[name] = {**theirs, **mine}
     return values
+
+
+def _stage_rank(stage: str | None) -> int:
+    return STAGE_ORDER.index(stage) if stage in STAGE_ORDER else 0
 
 
 def move_dependents(actor: str, loser_id: str, winner_id: str) -> dict[str, int]:
