@@ -5,7 +5,14 @@ Apart from crm.models so that functions which do not use them do not build their
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 
 from crm.models import CrmItem, ContactListIndex
 
@@ -77,10 +84,21 @@ class AttachmentItem(CrmItem):
     size = NumberAttribute()
     first_email_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    # The emails that carry the file, so erasing one person deletes it only when no one else's email does.
+    # Past MAX_TRACKED_EMAILS (a logo in every signature) the file is `widely_shared` and never erased.
+    email_ids = UnicodeSetAttribute(null=True)
+    widely_shared = BooleanAttribute(null=True)
+
+    MAX_TRACKED_EMAILS = 50
 
     @staticmethod
     def key(sha256: str) -> tuple[str, str]:
         return f"ATTACHMENT#{sha256}", "BLOB"
+
+    @staticmethod
+    def object_key(sha256: str) -> str:
+        """Its S3 key in the attachments bucket."""
+        return f"email/{sha256}"
 
 
 class CaseItem(CrmItem):

@@ -3,6 +3,7 @@ and activities, merge a duplicate into it (resuming after a crash), and erase th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -387,6 +388,46 @@ def test_an_erased_person_leaves_no_trace_but_the_tombstone_the_payments_and_the
     assert log[1]["changes"]["job_title"] == {"before": None, "after": "[erased]"}
     [event] = outbox(aws, "Contact Erased")
     assert (event["contact_id"], event["by"]) == (cid, "admin-1")
+
+
+def test_a_file_another_persons_email_carries_too_outlives_the_erase(aws, mail):
+    from crm.mail_models import AttachmentItem
+
+    # Given two people who each sent the same price list, and one of them a private file too
+    price_list, passport = b"%PDF-1.4 price list 2027", b"%PDF-1.4 Kamali's passport scan"
+    cid = body(submit_json(PERSON))["contact_id"]
+    receive(with_attachment(with_attachment(message(sender=PERSON["email"], subject="Prices and my passport"),
+                                            price_list, "prices.pdf"), passport, "passport.pdf"))
+    receive(with_attachment(message(sender="maryam@example.ir", subject="Prices?"), price_list, "prices.pdf"))
+    ids = {name: hashlib.sha256(data).hexdigest() for name, data in (("prices", price_list), ("passport", passport))}
+    # When the first person is erased
+    assert admin.post(f"/v1/contacts/{cid}/erase", None).status == 200
+    # Then their private file is gone, and the shared one stays, noted as the other email's only
+    files = objects(aws["s3"], aws["settings"].attachments_bucket)
+    assert files == [AttachmentItem.object_key(ids["prices"])]
+    [maryams] = [i for i in dump(aws) if i["SK"]["S"] == "EMAIL"]
+    assert AttachmentItem.get(*AttachmentItem.key(ids["prices"])).email_ids == {maryams["email_id"]["S"]}
+    # And when the other person is erased too, the file goes with them
+    [maryam] = [c["id"] for c in sales.get("/v1/contacts").body["items"] if c["email"] == "maryam@example.ir"]
+    assert admin.post(f"/v1/contacts/{maryam}/erase", None).status == 200
+    assert objects(aws["s3"], aws["settings"].attachments_bucket) == []
+
+
+def test_a_file_in_many_peoples_emails_is_no_ones_to_erase(aws, mail, monkeypatch):
+    from crm.mail_models import AttachmentItem
+
+    # Given a logo in the signature of more emails than references are kept for
+    monkeypatch.setattr(AttachmentItem, "MAX_TRACKED_EMAILS", 2)
+    logo = b"\x89PNG acme logo"
+    for sender in ("a@acme.example", "b@acme.example", "c@acme.example"):
+        receive(with_attachment(message(sender=sender, subject=f"From {sender}"), logo, "logo.png", "image", "png"))
+    held = AttachmentItem.get(*AttachmentItem.key(hashlib.sha256(logo).hexdigest()))
+    assert (held.widely_shared, held.email_ids) == (True, None)
+    # When the first sender is erased
+    [first] = [c["id"] for c in sales.get("/v1/contacts").body["items"] if c["email"] == "a@acme.example"]
+    assert admin.post(f"/v1/contacts/{first}/erase", None).status == 200
+    # Then the logo stays for the others' emails
+    assert objects(aws["s3"], aws["settings"].attachments_bucket) == [AttachmentItem.object_key(held.attachment_id)]
 
 
 def test_an_erase_cut_short_is_finished_by_repeating_it(aws, monkeypatch):

@@ -370,7 +370,6 @@ def test_every_mutated_message_is_stored_whole_and_never_fails_the_batch(mail, f
     from crm.mail_models import AttachmentItem
     from email_ingest.ingest import email_id_for
     from email_ingest.parse import parse_email
-    from email_ingest.store import ATTACHMENT_PREFIX
 
     with fuzz_table.example() as table:
         # When any bytes at all arrive as a message
@@ -387,7 +386,7 @@ def test_every_mutated_message_is_stored_whole_and_never_fails_the_batch(mail, f
             attachment_id = attachment["M"]["attachment_id"]["S"]
             assert AttachmentItem.key(attachment_id) in written
             stored = mail["s3"].head_object(Bucket=mail["settings"].attachments_bucket,
-                                            Key=f"{ATTACHMENT_PREFIX}{attachment_id}")
+                                            Key=AttachmentItem.object_key(attachment_id))
             assert stored["ContentLength"] == int(attachment["M"]["size"]["N"])
 
 

@@ -23,6 +23,8 @@ from crm.models import ContactItem, CrmItem, HistoryItem
 from crm.normalize import InvalidValue, email_key, normalize_email
 from crm.payment_models import WebhookEventItem
 from crm.transaction import MAX_TRANSACTION_ITEMS, LabelledTransaction
+from pynamodb.exceptions import DeleteError
+from pynamodb.expressions.condition import size
 
 from api.contact_moves import TIMELINE_PAGE, chunks, entry_data, linked, stripped, timeline, timeline_links
 from api.contacts import contact_view, release_identifiers
@@ -74,13 +76,10 @@ def _sweep_timeline(contact_id: str) -> list[str]:
         merged_away += [v["loser_id"] for v in data if v.get("loser_id")]
         links = timeline_links(entries)
         doomed: list[CrmItem] = [*links.cases, *links.submissions]
-        attachment_keys = [AttachmentItem.key(a["attachment_id"]) for e in links.emails for a in e.attachments or ()
-                           if a.get("attachment_id")]
-        attachments = linked(AttachmentItem, attachment_keys)
         settings = get_settings()
         _delete_objects(_inbound_bucket(links.emails), [e.raw_key for e in links.emails])
         _delete_objects(settings.attachments_bucket,
-                        [a.s3_key for a in attachments]
+                        _release_attachments(links.emails)
                         + [f["key"] for s in links.submissions for f in s.files or () if f.get("key")]
                         + [f["key"] for v in data for f in v.get("files") or () if f.get("key")])
         for email in links.emails:
@@ -88,11 +87,41 @@ def _sweep_timeline(contact_id: str) -> list[str]:
             # The same email on the other contacts' timelines names this person too.
             doomed += [HistoryItem(*HistoryItem.key(other, email.received_at, email.email_id))
                        for other in email.contact_ids or () if other != contact_id]
-        doomed += attachments
         _strip_webhook_events(v for v in data if v.get("provider") and v.get("provider_event_id"))
         _delete_items(doomed)
         _delete_items(entries)
     return merged_away
+
+
+def _release_attachments(emails: list[EmailItem]) -> list[str]:
+    """The S3 keys of the files only these emails carry, whose items are deleted here. A file another
+    email carries too (or a widely shared one, a logo) stays, no longer noting these emails."""
+    erased = {email.email_id for email in emails}
+    ids = sorted({a["attachment_id"] for e in emails for a in e.attachments or () if a.get("attachment_id")})
+    held = {a.attachment_id: a for a in AttachmentItem.batch_get([AttachmentItem.key(i) for i in ids],
+                                                                  consistent_read=True)} if ids else {}
+    keys = []
+    for attachment_id in ids:
+        attachment = held.get(attachment_id)
+        if attachment is None:
+            # An erase cut short after the item went: its file goes now.
+            keys.append(AttachmentItem.object_key(attachment_id))
+            continue
+        carried_by = set(attachment.email_ids or {attachment.first_email_id})
+        if not attachment.widely_shared and carried_by <= erased:
+            # Unless an email with the same file arrived since it was read.
+            unchanged = AttachmentItem.widely_shared.does_not_exist() & (
+                AttachmentItem.email_ids.does_not_exist() | (size(AttachmentItem.email_ids) == len(carried_by)))
+            try:
+                attachment.delete(condition=unchanged)
+                keys.append(attachment.s3_key)
+                continue
+            except DeleteError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        if carried_by & erased and attachment.email_ids:
+            attachment.update(actions=[AttachmentItem.email_ids.delete(carried_by & erased)])
+    return keys
 
 
 def _inbound_bucket(emails: list[EmailItem]) -> str:

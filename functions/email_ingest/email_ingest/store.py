@@ -28,7 +28,6 @@ MAX_ATTEMPTS = 6
 # Bodies are cut to keep the item well under DynamoDB's 400 KB; the raw MIME stays whole in S3.
 MAX_TEXT_BYTES = 96 * 1024
 MAX_HTML_BYTES = 160 * 1024
-ATTACHMENT_PREFIX = "email/"
 
 
 class DynamoMailStore:
@@ -62,21 +61,36 @@ class DynamoMailStore:
         return {item.PK.removeprefix("UNIQUE#EMAIL#"): item.contact_id for item in sentinels}
 
     def store_attachment(self, attachment: Attachment, email_id: str) -> str:
-        """Content-addressed: a file already held (by any email) is not uploaded again."""
+        """Content-addressed: a file already held (by any email) is not uploaded again, only noted as this
+        email's too. Adding to a set is idempotent, so a redelivered message changes nothing."""
         sha256 = attachment.sha256
-        pk, sk = AttachmentItem.key(sha256)
+        item = AttachmentItem(*AttachmentItem.key(sha256))
         try:
-            AttachmentItem.get(pk, sk, attributes_to_get=["PK"])
-            return sha256
+            held: AttachmentItem | None = AttachmentItem.get(*AttachmentItem.key(sha256), attributes_to_get=[
+                "PK", "email_ids", "widely_shared"])
         except AttachmentItem.DoesNotExist:
+            held = None
+        if held is None:
+            key = AttachmentItem.object_key(sha256)
+            aws.client("s3").put_object(Bucket=self._settings.attachments_bucket, Key=key, Body=attachment.data,
+                                        ContentType=attachment.content_type,
+                                        Metadata={"filename": quote(attachment.filename)})
+            # An update, not a put: an email racing with the same new file keeps its reference too.
+            item.update(actions=[
+                AttachmentItem.attachment_id.set(sha256), AttachmentItem.s3_key.set(key),
+                AttachmentItem.filename.set(AttachmentItem.filename | (attachment.filename or sha256)),
+                AttachmentItem.content_type.set(attachment.content_type),
+                AttachmentItem.size.set(len(attachment.data)),
+                AttachmentItem.first_email_id.set(AttachmentItem.first_email_id | email_id),
+                AttachmentItem.created_at.set(AttachmentItem.created_at | iso_now()),
+                AttachmentItem.email_ids.add({email_id})])
+        elif held.widely_shared or email_id in (held.email_ids or ()):
             pass
-        key = f"{ATTACHMENT_PREFIX}{sha256}"
-        aws.client("s3").put_object(Bucket=self._settings.attachments_bucket, Key=key, Body=attachment.data,
-                                    ContentType=attachment.content_type,
-                                    Metadata={"filename": quote(attachment.filename)})
-        AttachmentItem(pk, sk, attachment_id=sha256, s3_key=key, filename=attachment.filename or sha256,
-                       content_type=attachment.content_type, size=len(attachment.data), first_email_id=email_id,
-                       created_at=iso_now()).save()
+        elif held.email_ids is None or len(held.email_ids) >= AttachmentItem.MAX_TRACKED_EMAILS:
+            # Held before references were kept, or carried by many: whose it is cannot be told any more.
+            item.update(actions=[AttachmentItem.widely_shared.set(True), AttachmentItem.email_ids.remove()])
+        else:
+            item.update(actions=[AttachmentItem.email_ids.add({email_id})])
         return sha256
 
     def send_raw(self, source: str, destination: str, message: bytes) -> bool:
