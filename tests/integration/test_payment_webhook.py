@@ -231,6 +231,25 @@ def test_paypal_capture_maps_the_payer_and_a_refund_follows(aws):
                                                                                         "partially_refunded")
 
 
+# Found by the quick fuzz profile: a refund whose `links` was not a list was a 503, redelivered for days.
+@pytest.mark.parametrize("links", [1, "up", {"rel": "up"}, None, [None, 7]])
+def test_a_paypal_refund_with_odd_links_is_kept_against_its_own_id(aws, links):
+    refund = {"id": "WH-ODD-1", "event_type": "PAYMENT.CAPTURE.REFUNDED", "create_time": "2026-11-24T13:00:00Z",
+              "resource": {"id": "REFUND-9", "amount": {"currency_code": "EUR", "value": "5.00"}, "links": links}}
+    response = deliver_signed("paypal", json.dumps(refund))
+    assert response["statusCode"] == 200, response
+
+
+@pytest.mark.parametrize(("event_type", "field"), [("charge.refunded", "refunds"),
+                                                   ("customer.subscription.updated", "items")])
+@pytest.mark.parametrize("data", [5, {"a": 1}, "x", None, [None]])
+def test_a_stripe_list_of_an_odd_shape_is_read_as_empty(aws, event_type, field, data):
+    raw = json.dumps({"id": "evt_odd", "object": "event", "type": event_type, "created": 1_795_521_600,
+                      "data": {"object": {"id": "ch_odd", "object": "charge", field: {"data": data}}}})
+    response = deliver_signed("stripe", raw)
+    assert response["statusCode"] == 200, response
+
+
 def test_authorizenet_capture_without_an_email_is_kept_unmapped(aws):
     from payment_webhook.handler import handler
 

@@ -70,7 +70,7 @@ def read_stripe(data: dict[str, Any]) -> PaymentEvent:
         currency=(_text(obj.get("currency")) or "").upper() or None,
     )
     if effect == "subscription":
-        items = ((obj.get("items") or {}).get("data") or [{}]) if isinstance(obj.get("items"), dict) else [{}]
+        items = _list_data(obj.get("items")) or [{}]
         price = items[0].get("price") if isinstance(items[0], dict) and isinstance(items[0].get("price"), dict) else {}
         return PaymentEvent(**common, subscription={
             "id": _text(obj.get("id")), "status": "canceled" if event_type.endswith("deleted") else _text(obj.get("status")),
@@ -85,8 +85,8 @@ def read_stripe(data: dict[str, Any]) -> PaymentEvent:
         common["failure_reason"] = _text(error.get("message")) or event_type
     refunds: dict[str, int] = {}
     if effect == "refunded":
-        listed = ((obj.get("refunds") or {}).get("data") or []) if isinstance(obj.get("refunds"), dict) else []
-        refunds = {r["id"]: _int(r.get("amount")) or 0 for r in listed if isinstance(r, dict) and _text(r.get("id"))}
+        refunds = {r["id"]: _int(r.get("amount")) or 0 for r in _list_data(obj.get("refunds"))
+                   if isinstance(r, dict) and _text(r.get("id"))}
         if not refunds and _int(obj.get("amount_refunded")):
             refunds = {f"{payment_id}:total": _int(obj.get("amount_refunded")) or 0}
     return PaymentEvent(**common, payment_id=payment_id, amount_minor=amount, refunds=refunds)
@@ -158,8 +158,15 @@ def read_authorizenet(data: dict[str, Any]) -> PaymentEvent:
 READERS = {"stripe": read_stripe, "paypal": read_paypal, "authorizenet": read_authorizenet}
 
 
+def _list_data(value: Any) -> list[Any]:
+    """The `data` of a Stripe list object ({"object": "list", "data": [...]}), or nothing."""
+    data = value.get("data") if isinstance(value, dict) else None
+    return data if isinstance(data, list) else []
+
+
 def _capture_id_of_refund(resource: dict[str, Any]) -> str | None:
-    for link in resource.get("links") or []:
+    links = resource.get("links")
+    for link in links if isinstance(links, list) else ():
         if isinstance(link, dict) and link.get("rel") == "up" and isinstance(link.get("href"), str):
             return link["href"].rstrip("/").rsplit("/", 1)[-1]
     return None
