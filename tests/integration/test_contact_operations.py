@@ -113,9 +113,56 @@ def test_reassigning_can_leave_deals_and_activities_where_they_are(aws):
     assert record("deal", deal).owner == "sales-1"
 
 
-def test_reassigning_more_records_than_one_transaction_holds_is_a_409_that_changes_nothing(aws):
+def test_reassigning_more_records_than_one_transaction_holds_moves_them_all(aws):
+    # Given a contact with more open deals than one transaction holds
     cid = new_contact(first_name="Big", owner="sales-1")["id"]
-    for _ in range(49):
+    deals = {related("deal", cid, "sales-1", status="open") for _ in range(70)}
+    # When it is reassigned
+    response = reassign(cid, "sales-2")
+    # Then the contact and every deal belong to sales-2, each deal audited, and one timeline entry tells it
+    assert response.status == 200, response.body
+    assert set(response.body["moved"]["deals"]) == deals
+    assert {record("deal", d).owner for d in deals} == {"sales-2"}
+    assert all(audit_of("deal", d)[0]["action"] == "reassign" for d in deals)
+    assert [e["summary"] for e in sales.get(f"/v1/contacts/{cid}/timeline").body["items"]].count(
+        "Owner changed from sales-1 to sales-2") == 1
+
+
+def test_a_reassignment_stopped_part_way_is_finished_by_repeating_it(aws, monkeypatch):
+    from api import records
+
+    # Given a reassignment of many deals whose last transaction fails (someone changed a deal meanwhile)
+    cid = new_contact(first_name="Big", owner="sales-1")["id"]
+    deals = {related("deal", cid, "sales-1", status="open") for _ in range(70)}
+    commit, commits = records.Change.commit, []
+
+    def second_fails(change: Any) -> None:
+        commits.append(change)
+        if len(commits) == 2:
+            raise records.ClientError(409, "changed_meanwhile", "A deal of this contact changed meanwhile.")
+        commit(change)
+
+    monkeypatch.setattr(records.Change, "commit", second_fails)
+    stopped = reassign(cid, "sales-2")
+    # Then it is a 409, the contact keeps its owner, and the deals of the first batch have moved
+    assert (stopped.status, stopped.body["error"]["code"]) == (409, "changed_meanwhile")
+    assert sales.get(f"/v1/contacts/{cid}").body["owner"] == "sales-1"
+    assert 0 < sum(record("deal", d).owner == "sales-2" for d in deals) < len(deals)
+    # When it is repeated
+    monkeypatch.undo()
+    finished = reassign(cid, "sales-2")
+    # Then the rest moves with the contact
+    assert finished.status == 200, finished.body
+    assert {record("deal", d).owner for d in deals} == {"sales-2"}
+    assert sales.get(f"/v1/contacts/{cid}").body["owner"] == "sales-2"
+
+
+def test_reassigning_more_records_than_one_request_moves_is_a_409_that_changes_nothing(aws, monkeypatch):
+    from api import contact_moves
+
+    monkeypatch.setattr(contact_moves, "MAX_REASSIGNED", 3)
+    cid = new_contact(first_name="Big", owner="sales-1")["id"]
+    for _ in range(4):
         related("deal", cid, "sales-1", status="open")
     before = dump(aws)
     response = reassign(cid, "sales-2")

@@ -68,7 +68,11 @@ DEALS = Related(DealItem, "deal", "deal_id",
 ACTIVITIES = Related(ActivityItem, "activity", "activity_id",
                      ActivityItem.done.does_not_exist() | (ActivityItem.done == False))  # noqa: E712
 # The contact's update, its audit entry, the timeline entry and the event; each moved record adds two.
-MAX_REASSIGNED = (MAX_TRANSACTION_ITEMS - 4) // 2
+LAST_BATCH = (MAX_TRANSACTION_ITEMS - 4) // 2
+# A record's update and its audit entry, for the batches before the last.
+BATCH = MAX_TRANSACTION_ITEMS // 2
+# Twenty transactions at most, well inside API Gateway's 30 seconds.
+MAX_REASSIGNED = 1000
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -94,27 +98,34 @@ def stripped(item: ContactItem) -> dict[str, None]:
 
 
 def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tuple[Related, ...]) -> dict[str, Any]:
-    """The contact and its open records of `kinds` move to `owner` in one transaction; more than one
-    transaction holds is refused (409) rather than moved in part."""
+    """The contact and its open records of `kinds` move to `owner`. Records beyond what one transaction
+    holds move first, a transaction per batch, each audited; the contact moves last with the final batch,
+    its timeline entry and its event. A change that stops part way (409) leaves the contact with its owner
+    and some records moved, and repeating the call moves the rest (moved records are no longer open
+    records of another owner)."""
     contact_id = item.contact_id
-    moving = {kind: _open_records(kind, contact_id, owner) for kind in kinds}
-    count = sum(len(records) for records in moving.values())
-    if count > MAX_REASSIGNED:
+    moving = [(kind, record) for kind in kinds for record in _open_records(kind, contact_id, owner)]
+    if len(moving) > MAX_REASSIGNED:
         raise ClientError(409, "too_many_records", (
-            f"This contact has more than {MAX_REASSIGNED} open deals and activities, more than one change can "
-            "move together; reassign some of them first, or leave them out with include_open_deals or "
+            f"This contact has more than {MAX_REASSIGNED} open deals and activities, more than one request "
+            "moves; reassign some of them first, or leave them out with include_open_deals or "
             "include_open_activities set to false."))
     previous = item.owner
-    moved = {kind.collection: [getattr(r, kind.id_attribute) for r in records] for kind, records in moving.items()}
-    if previous == owner and not count:
+    moved = {kind.collection: [getattr(r, kind.id_attribute) for k, r in moving if k is kind] for kind in kinds}
+    if previous == owner and not moving:
         return {"contact": contact_view(item), "moved": moved}
+    split = max(len(moving) - LAST_BATCH, 0)
+    for batch in chunks(moving[:split], BATCH):
+        change = Change("contact", contact_id, "reassign", actor)
+        for kind, record in batch:
+            _move(change, kind, record, owner)
+        change.commit()
     change = Change("contact", contact_id, "reassign", actor)
     before = contact_view(item)
     item.owner, item.GSI4PK = owner, ContactItem.owner_key(owner)
     update(change, item, version, {"owner": owner, "GSI4PK": item.GSI4PK}, before, contact_view(item))
-    for kind, records in moving.items():
-        for record in records:
-            _move(change, kind, record, {"owner": record.owner}, {"owner": owner, "GSI4PK": kind.owner_key(owner)})
+    for kind, record in moving[split:]:
+        _move(change, kind, record, owner)
     summary = (f"Owner changed from {previous or 'nobody'} to {owner}" if previous != owner
                else f"Open deals and activities moved to {owner}")
     contact_history(change, contact_id, "owner_changed", summary, {"from": previous, "to": owner, **moved})
@@ -131,7 +142,13 @@ def _open_records(kind: Related, contact_id: str, owner: str) -> list[Any]:
     return list(islice(kind.of_contact(contact_id, condition), MAX_REASSIGNED + 1))
 
 
-def _move(change: Change, kind: Related, record: Any, before: dict[str, Any], values: dict[str, Any]) -> None:
+def _move(change: Change, kind: Related, record: Any, owner: str) -> None:
+    """One related record to the new owner in the change, audited under its own entity."""
+    _change_related(change, kind, record, {"owner": record.owner}, {"owner": owner, "GSI4PK": kind.owner_key(owner)})
+
+
+def _change_related(change: Change, kind: Related, record: Any, before: dict[str, Any],
+                    values: dict[str, Any]) -> None:
     """One related record changed with the contact's change, audited under its own entity; one that
     changed since it was read stops the whole change (409: read again and repeat)."""
     record_id = getattr(record, kind.id_attribute)
@@ -140,7 +157,8 @@ def _move(change: Change, kind: Related, record: Any, before: dict[str, Any], va
     update(change, record, int(record.version), values, before, after, label=label, entity=kind.entity,
            entity_id=record_id)
     change.conflicts[label] = ClientError(409, "changed_meanwhile",
-                                          f"A {kind.entity} of this contact changed meanwhile; try again.")
+                                          f"A {kind.entity} of this contact changed meanwhile; repeat the request "
+                                          "to move the rest.")
 
 
 # ------------------------------------------------------------------------------------------------- merge
@@ -242,8 +260,8 @@ def move_dependents(actor: str, loser_id: str, winner_id: str) -> dict[str, int]
         for records in chunks(kind.of_contact(loser_id), (MAX_TRANSACTION_ITEMS - 1) // 2):
             change = Change(kind.entity, "", "merge", actor)
             for record in records:
-                _move(change, kind, record, {"contact_id": loser_id},
-                      {"contact_id": winner_id, "GSI3PK": kind.contact_key(winner_id)})
+                _change_related(change, kind, record, {"contact_id": loser_id},
+                                {"contact_id": winner_id, "GSI3PK": kind.contact_key(winner_id)})
             change.commit()
             moved[kind.collection] += len(records)
     return moved
