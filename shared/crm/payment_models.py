@@ -28,6 +28,21 @@ class WebhookEventItem(CrmItem):
         return f"WEBHOOK#{provider}#{event_id}", "EVENT"
 
 
+class ContactWebhookItem(CrmItem):
+    """A provider event kept about a contact, under the contact: what an erase strips, including the events
+    that left no timeline entry (a stale subscription update, an event type the CRM ignores). Its sort key
+    follows PROFILE, so timeline pages never hold it."""
+
+    provider = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+
+    PREFIX = "WEBHOOK#"
+
+    @staticmethod
+    def key(contact_id: str, provider: str, event_id: str) -> tuple[str, str]:
+        return f"CONTACT#{contact_id}", f"{ContactWebhookItem.PREFIX}{provider}#{event_id}"
+
+
 class PaymentItem(CrmItem):
     """One payment at one provider; every event about it (paid, failed, refunded) lands here."""
 

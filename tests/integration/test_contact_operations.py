@@ -404,9 +404,18 @@ def test_an_erased_person_leaves_no_trace_but_the_tombstone_the_payments_and_the
     captured = body(submit_json(PERSON))
     cid = captured["contact_id"]
     paid_event = deliver_stripe(stripe_event("payment_intent.succeeded", paid("pi_p", email=PERSON["email"],
-                                                                              amount=12900), "evt_p"),
-                                secret="whsec_local_development_secret")
+                                                                              amount=12900, customer="cus_p"),
+                                             "evt_p"), secret="whsec_local_development_secret")
     assert paid_event["body"]["contact_id"] == cid
+    # ... subscribed (an event that names the person but leaves a timeline entry without its id) ...
+    subscribed = deliver_stripe(stripe_event("customer.subscription.updated", {
+        "id": "sub_p", "object": "subscription", "customer": "cus_p", "status": "active",
+        "metadata": {"note": "Kamali Trading"}}, "evt_sub"), secret="whsec_local_development_secret")
+    # ... and changed their billing details (an event type the CRM keeps but ignores)
+    ignored = deliver_stripe(stripe_event("customer.updated", {
+        "id": "cus_p", "object": "customer", "email": PERSON["email"], "name": "Dariush Kamali"}, "evt_cus"),
+        secret="whsec_local_development_secret")
+    assert (subscribed["body"]["contact_id"], ignored["body"]["status"]) == (cid, "ignored")
     receive(with_attachment(message(sender=f"Dariush Kamali <{PERSON['email']}>", subject="Kamali invoice"),
                             b"%PDF-1.4 Kamali's passport scan"))
     assert sales.patch(f"/v1/contacts/{cid}", {"job_title": "Kamali Trading CEO"}).status == 200

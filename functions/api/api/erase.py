@@ -2,9 +2,10 @@
 keep (payments and their amounts, who changed which fields when) stays, without the person in it.
 
 The timeline is the map of what the person left behind: its entries name the emails (with their raw MIME
-and attachments), the cases they opened, the form submissions and the provider events of payments. Those
-are deleted or stripped first and the entries last, so a crash leaves the entries that still lead to
-what is left, and repeating the erase finishes it. Then one transaction makes the profile a tombstone,
+and attachments), the cases they opened and the form submissions. Those are deleted first and the entries
+last, so a crash leaves the entries that still lead to what is left, and repeating the erase finishes it.
+Provider events are kept under the contact as well (`ContactWebhookItem`, whether or not they made a
+timeline entry); they are stripped, then their references deleted. Then one transaction makes the profile a tombstone,
 frees its emails and phones (the person may come back as a new contact), audits `erase` and announces
 `Contact Erased`; last, the contact's audit entries keep who, when and which fields, not the values.
 """
@@ -21,7 +22,7 @@ from crm.errors import ClientError
 from crm.mail_models import AttachmentItem, AutoReplyItem, CaseItem, EmailItem
 from crm.models import ContactItem, CrmItem, HistoryItem
 from crm.normalize import InvalidValue, email_key, normalize_email
-from crm.payment_models import WebhookEventItem
+from crm.payment_models import ContactWebhookItem, WebhookEventItem
 from crm.transaction import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.condition import size
@@ -42,6 +43,8 @@ def erase(actor: str, contact_id: str) -> ContactItem:
         raise ClientError(409, "contact_merged", f"This contact was merged into {item.merged_into}; erase that one.",
                           {"merged_into": item.merged_into})
     merged_away = _sweep_timeline(contact_id)
+    for person in (contact_id, *merged_away):
+        _strip_kept_webhooks(person)
     if not item.erased_at:
         _tombstone(actor, item)
     for entity_id in (contact_id, *merged_away):
@@ -87,7 +90,6 @@ def _sweep_timeline(contact_id: str) -> list[str]:
             # The same email on the other contacts' timelines names this person too.
             doomed += [HistoryItem(*HistoryItem.key(other, email.received_at, email.email_id))
                        for other in email.contact_ids or () if other != contact_id]
-        _strip_webhook_events(v for v in data if v.get("provider") and v.get("provider_event_id"))
         _delete_items(doomed)
         _delete_items(entries)
     return merged_away
@@ -153,6 +155,15 @@ def _delete_items(items: Iterable[CrmItem]) -> None:
     with CrmItem.batch_write() as batch:
         for item in unique.values():
             batch.delete(item)
+
+
+def _strip_kept_webhooks(contact_id: str) -> None:
+    """Every provider event kept about the contact, with a timeline entry or without, page by page."""
+    pk, _ = ContactWebhookItem.key(contact_id, "", "")
+    kept = ContactWebhookItem.query(pk, ContactWebhookItem.SK.startswith(ContactWebhookItem.PREFIX))
+    for page in chunks(kept, MAX_TRANSACTION_ITEMS):
+        _strip_webhook_events({"provider": ref.provider, "provider_event_id": ref.event_id} for ref in page)
+        _delete_items(page)
 
 
 def _strip_webhook_events(payments: Iterable[dict[str, Any]]) -> None:

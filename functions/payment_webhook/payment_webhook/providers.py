@@ -63,9 +63,12 @@ def read_stripe(data: dict[str, Any]) -> PaymentEvent:
     common = dict(
         provider="stripe", event_id=event_id, event_type=event_type, created=_int(data.get("created")) or 0,
         effect=effect, contact_id=_text(metadata.get("crm_contact_id")) or _text(obj.get("client_reference_id")),
-        deal_id=_text(metadata.get("crm_deal_id")), customer_id=_text(obj.get("customer")),
+        # A customer object (customer.* events, kept but ignored) is the payer itself: known to an erase.
+        deal_id=_text(metadata.get("crm_deal_id")),
+        customer_id=_text(obj.get("id")) if obj.get("object") == "customer" else _text(obj.get("customer")),
         payer_email=_text(details.get("email")) or _text(obj.get("customer_email"))
-        or _text(obj.get("receipt_email")) or _text(billing.get("email")),
+        or _text(obj.get("receipt_email")) or _text(billing.get("email"))
+        or (_text(obj.get("email")) if obj.get("object") == "customer" else None),
         payer_name=_text(details.get("name")) or _text(billing.get("name")) or _text(obj.get("customer_name")),
         currency=(_text(obj.get("currency")) or "").upper() or None,
     )

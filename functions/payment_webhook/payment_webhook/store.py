@@ -17,7 +17,7 @@ from crm.clock import iso_now
 from crm.contacts import current_contact_id, new_contact_item
 from crm.entity_models import DealItem
 from crm.models import ContactItem, HistoryItem, UniqueItem, get_item
-from crm.payment_models import CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
+from crm.payment_models import ContactWebhookItem, CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.transaction import LabelledTransaction
 from crm.normalize import InvalidValue, email_key, normalize_email
 from pynamodb.exceptions import TransactWriteError
@@ -198,10 +198,15 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
             tx.put(f"history:{entry_type}", HistoryItem(*HistoryItem.key(contact_id, now, uuid.uuid4().hex),
                                                             entry_type=entry_type, summary=summary, data=data,
                                                             created_at=now), None)
+    known_contact = contact_id if contact_id and (event.effect != "ignored" or not plan.create_contact) else None
+    if known_contact:
+        tx.put("contact_webhook", ContactWebhookItem(*ContactWebhookItem.key(known_contact, event.provider,
+                                                                             event.event_id),
+                                                     provider=event.provider, event_id=event.event_id), None)
     pk, sk = WebhookEventItem.key(event.provider, event.event_id)
     tx.put("webhook", WebhookEventItem(pk, sk, provider=event.provider, event_id=event.event_id,
                                        event_type=event.event_type, status=status, raw_body=raw_body,
-                                       headers=headers, payment_key=payment_key, contact_id=contact_id,
+                                       headers=headers, payment_key=payment_key, contact_id=known_contact,
                                        received_at=now), WebhookEventItem.PK.does_not_exist())
     return status
 
