@@ -127,6 +127,9 @@ class PipelineItem(VersionedItem):
     name = UnicodeAttribute()
     stages = ListAttribute(of=MapAttribute)
     is_default = BooleanAttribute(default=False)
+    # Set (epoch seconds, briefly ahead) while a delete checks that no deal is left; no deal is added
+    # before it passes, and a delete that crashed holds nothing up for longer.
+    deleting_until = NumberAttribute(null=True)
 
     @staticmethod
     def key(pipeline_id: str) -> tuple[str, str]:

@@ -122,6 +122,39 @@ def test_a_pipeline_with_deals_cannot_be_deleted_and_the_default_never(aws):
     assert admin.delete("/v1/pipelines/nope").status == 404
 
 
+def test_a_deal_added_while_its_pipeline_is_deleted_is_refused_not_orphaned(aws, monkeypatch):
+    from api import pipelines
+
+    # Given an empty pipeline, and a deal created for it just as an admin's delete looks for deals
+    pipeline = admin.post("/v1/pipelines", {"name": "Renewals", "stages": STAGES}).body
+    racing: list = []
+    memberships = pipelines.PipelineDealItem
+
+    def query_after_a_deal_is_added(*args, **kwargs):
+        racing.append(sales.post("/v1/deals", {"name": "Late", "contact_id": new_contact()["id"],
+                                               "pipeline_id": pipeline["id"]}))
+        return memberships.query(*args, **kwargs)
+
+    monkeypatch.setattr(pipelines, "PipelineDealItem", type("Memberships", (), {
+        "key": memberships.key, "SK": memberships.SK, "query": staticmethod(query_after_a_deal_is_added)}))
+    # When the delete goes on
+    deleted = admin.delete(f"/v1/pipelines/{pipeline['id']}", version=1)
+    # Then the pipeline is gone, and the racing deal was refused rather than left in a deleted pipeline
+    assert deleted.status == 204
+    assert (racing[0].status, racing[0].body["error"]["code"]) == (409, "pipeline_changed")
+    assert sales.get("/v1/deals", pipeline_id=pipeline["id"]).body["items"] == []
+
+
+def test_a_refused_pipeline_delete_leaves_it_as_it_was(aws):
+    pipeline = admin.post("/v1/pipelines", {"name": "Renewals", "stages": STAGES}).body
+    new_deal(pipeline_id=pipeline["id"])
+    before = [i for i in table_items(aws) if i["PK"]["S"] == f"PIPELINE#{pipeline['id']}" and i["SK"]["S"] == "PROFILE"]
+    assert admin.delete(f"/v1/pipelines/{pipeline['id']}", version=1).status == 409
+    after = [i for i in table_items(aws) if i["PK"]["S"] == f"PIPELINE#{pipeline['id']}" and i["SK"]["S"] == "PROFILE"]
+    assert after == before
+    assert new_deal(pipeline_id=pipeline["id"])["pipeline_id"] == pipeline["id"]
+
+
 def test_moving_a_deal_to_another_pipeline_frees_the_old_one(aws):
     pipeline = admin.post("/v1/pipelines", {"name": "Renewals", "stages": STAGES}).body
     deal = new_deal(pipeline_id=pipeline["id"], stage="contract")

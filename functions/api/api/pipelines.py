@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.clock import epoch_seconds
 from crm.config import get_settings
 from crm.entity_models import PipelineDealItem, PipelineItem
 from crm.errors import ClientError
@@ -20,6 +21,7 @@ from crm.models import get_item
 from crm.secret_store import cursor_secret
 from crm.text import InvalidValue, clean_text
 from pydantic import BaseModel, ConfigDict, Field
+from pynamodb.exceptions import UpdateError
 
 from api.auth import current_caller
 from api.params import Cursor, IfMatch, Limit, answers
@@ -36,6 +38,7 @@ BUILT_IN_STAGES = (
     {"id": "negotiation", "name": "Negotiation", "probability": 75},
 )
 MAX_STAGES = 30
+DELETE_FENCE_SECONDS = 30
 # The stored default sorts before every other pipeline on GSI1 (ids of others follow an ISO time).
 DEFAULT_ORDER_KEY = f"0#{DEFAULT_PIPELINE}"
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -108,10 +111,12 @@ def find_pipeline(pipeline_id: str) -> PipelineItem | None:
 
 
 def unchanged_condition(item: PipelineItem) -> Any:
-    """A write that relied on this pipeline's stages goes through only if they are still these."""
+    """A write that relied on this pipeline's stages goes through only if they are still these, and no
+    delete is checking it for deals."""
     if int(item.version) == 0:
         return PipelineItem.PK.does_not_exist()
-    return PipelineItem.version == int(item.version)
+    return (PipelineItem.version == int(item.version)) & (
+        PipelineItem.deleting_until.does_not_exist() | (PipelineItem.deleting_until < epoch_seconds()))
 
 
 @router.get("/pipelines")
@@ -185,9 +190,18 @@ def delete_pipeline(pipeline_id: str, if_match: IfMatch = None) -> Response[None
         raise ClientError(409, "default_pipeline", "The default pipeline cannot be deleted; edit it instead.")
     item = _load(pipeline_id)
     version = expect_version(if_match, item, "pipeline")
+    # Fence first, then look: a deal added before the fence is seen, one added after it is refused.
+    fence = epoch_seconds() + DELETE_FENCE_SECONDS
+    try:
+        item.update(actions=[PipelineItem.deleting_until.set(fence)], condition=unchanged_condition(item))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise ClientError(412, "version_mismatch", "The pipeline changed meanwhile; read it again.") from error
     pk, _ = PipelineDealItem.key(pipeline_id, "")
     if next(iter(PipelineDealItem.query(pk, PipelineDealItem.SK.startswith("DEAL#"), limit=1,
                                         consistent_read=True)), None) is not None:
+        item.update(actions=[PipelineItem.deleting_until.remove()], condition=PipelineItem.deleting_until == fence)
         raise ClientError(409, "pipeline_has_deals", "This pipeline still has deals; move or delete them first.")
     change = Change("pipeline", pipeline_id, "delete", caller.user_id)
     delete(change, item, version, pipeline_view(item))
