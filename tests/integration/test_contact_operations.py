@@ -352,6 +352,91 @@ def test_merged_mail_and_payments_land_on_the_winner(aws, mail):
     assert "Second" in summaries
 
 
+@pytest.mark.parametrize("operation", ["merge", "erase"])
+def test_an_email_linked_just_before_a_merge_or_erase_lands_where_the_person_is_now(aws, mail, monkeypatch,
+                                                                                   operation):
+    from email_ingest.store import DynamoMailStore
+
+    # Given a person whose email address was looked up an instant before their record was merged or erased
+    winner = new_contact(first_name="Ali")["id"]
+    loser = new_contact(first_name="Ali R.", email="ali.r@work.example")["id"]
+    stale = {"ali.r@work.example": loser}
+    if operation == "merge":
+        assert merge(winner, loser).status == 200
+    else:
+        assert admin.post(f"/v1/contacts/{loser}/erase", None).status == 200
+    monkeypatch.setattr(DynamoMailStore, "contacts_by_email", lambda self, keys: {
+        k: stale[k] for k in keys if k in stale})
+    # When their email is written with that stale link
+    raw = message(sender="ali.r@work.example", subject="Order 1042").as_bytes()
+    # Then the message (a batch of one) is handed back to SQS for redelivery ...
+    with pytest.raises(Exception, match="merged or erased meanwhile"):
+        receive(raw, key="inbound/race")
+    # ... and nothing was written under the old record
+    assert [i for i in dump(aws) if i["PK"]["S"] == f"CONTACT#{loser}" and i["SK"]["S"].startswith("HISTORY#")
+            and i["entry_type"]["S"] == "email_received"] == []
+    # And when it is delivered again, it lands on the winner, or (erased) on a new contact
+    monkeypatch.undo()
+    assert receive(raw, key="inbound/race")["batchItemFailures"] == []
+    [email] = [i for i in dump(aws) if i["SK"]["S"] == "EMAIL"]
+    landed = email["contact_ids"]["L"][0]["S"]
+    assert landed == winner if operation == "merge" else landed not in (winner, loser)
+
+
+@pytest.mark.parametrize("operation", ["merge", "erase"])
+def test_a_payment_mapped_just_before_a_merge_or_erase_lands_where_the_person_is_now(aws, monkeypatch, operation):
+    from payment_webhook import store
+
+    # Given a payer looked up an instant before their record was merged or erased
+    winner = new_contact(first_name="Ali")["id"]
+    loser = new_contact(first_name="Ali R.", email="ali.r@work.example")["id"]
+    if operation == "merge":
+        assert merge(winner, loser).status == 200
+    else:
+        assert admin.post(f"/v1/contacts/{loser}/erase", None).status == 200
+    lookups = []
+    resolve = store.resolve_payer
+
+    def stale_first(event: Any) -> Any:
+        lookups.append(event.event_id)
+        return (loser, "ali.r@work.example") if len(lookups) == 1 else resolve(event)
+
+    monkeypatch.setattr(store, "resolve_payer", stale_first)
+    # When their payment arrives
+    paid_event = deliver_stripe(stripe_event("payment_intent.succeeded", paid("pi_race", email="ali.r@work.example"),
+                                             "evt_race"), secret="whsec_local_development_secret")
+    # Then it is recorded on the winner, or (erased) on a new contact, and nothing went under the old record
+    assert paid_event["status"] == 200 and len(lookups) == 2
+    landed = paid_event["body"]["contact_id"]
+    assert landed == winner if operation == "merge" else landed not in (winner, loser)
+    assert [i for i in dump(aws) if i["PK"]["S"] == f"CONTACT#{loser}" and i["SK"]["S"].startswith("HISTORY#")
+            and i["entry_type"]["S"] == "payment_succeeded"] == []
+
+
+def test_a_form_resubmitted_just_after_a_merge_lands_on_the_winner(aws, monkeypatch):
+    from lead_capture import store
+
+    # Given a person whose first record was merged away just after a resubmission found it by email
+    winner = new_contact(first_name="Ali")["id"]
+    loser = body(submit_json({"email": "ali.r@work.example", "first_name": "Ali R."}))["contact_id"]
+    assert merge(winner, loser).status == 200
+    owners, lookups = store._sentinel_owners, []
+
+    def stale_first(exc: Any) -> dict[str, str]:
+        lookups.append(exc)
+        return {"email": loser} if len(lookups) == 1 else owners(exc)
+
+    monkeypatch.setattr(store, "_sentinel_owners", stale_first)
+    # When the form is submitted again
+    again = body(submit_json({"email": "ali.r@work.example", "last_name": "Rezaei"}))
+    # Then it fills the winner, and the old record, a redirect, took nothing
+    assert again["contact_id"] == winner and len(lookups) == 2
+    assert sales.get(f"/v1/contacts/{winner}").body["last_name"] == "Rezaei"
+    from crm.models import ContactItem
+
+    assert ContactItem.get(*ContactItem.key(loser)).last_name is None
+
+
 @pytest.mark.parametrize("case", ["self", "missing", "merged_winner", "merged_loser", "erased", "forbidden",
                                   "bad_id", "extra"])
 def test_a_refused_merge_is_a_clear_4xx_and_changes_nothing(aws, case):

@@ -18,7 +18,7 @@ def test_any_integer_is_taken(n):
 
 
 @pytest.mark.fuzz
-@given(st.integers())
+@given(st.integers(max_value=-1))  # every example fails, not only the runs that happen to draw a negative
 def test_no_integer_is_negative(n):
     assert n >= 0
 

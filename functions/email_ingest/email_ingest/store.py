@@ -30,6 +30,10 @@ MAX_TEXT_BYTES = 96 * 1024
 MAX_HTML_BYTES = 160 * 1024
 
 
+class LinkedContactMoved(RuntimeError):
+    """A contact the email was linked to is a redirect or a tombstone now: link the message again."""
+
+
 class DynamoMailStore:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -123,22 +127,38 @@ class DynamoMailStore:
                     record = replace(record, auto_reply_key=None)
                 elif _conflicted(exc):
                     time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+                elif self._moved_contacts(record):
+                    raise LinkedContactMoved("a contact of this email was merged or erased meanwhile; the message "
+                                             "is delivered again and linked anew") from exc
                 else:
                     raise
         raise RuntimeError("email could not be saved after repeated transaction conflicts")
+
+    @staticmethod
+    def _moved_contacts(record: EmailRecord) -> bool:
+        known = [c for c in record.contact_ids if record.new_contact is None or c != record.new_contact.contact_id]
+        profiles = ContactItem.batch_get([ContactItem.key(c) for c in known], consistent_read=True,
+                                         attributes_to_get=["PK", "SK", "merged_into", "erased_at"]) if known else []
+        return any(p.merged_into or p.erased_at for p in profiles)
 
     def _write(self, record: EmailRecord) -> None:
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(_email_item(record), condition=EmailItem.PK.does_not_exist(), return_values="ALL_OLD")
             if record.new_contact is not None:
                 _create_contact(tx, record)
+            # A contact merged away or erased since it was looked up takes no more history.
+            live = ContactItem.PK.exists() & ContactItem.merged_into.does_not_exist() & \
+                ContactItem.erased_at.does_not_exist()
+            new_contact_id = record.new_contact.contact_id if record.new_contact is not None else None
             for contact_id in record.contact_ids:
                 tx.save(_history(record, contact_id))
+                if contact_id != new_contact_id and contact_id not in record.bouncing_contact_ids:
+                    tx.condition_check(ContactItem, *ContactItem.key(contact_id), condition=live)
             for contact_id in record.bouncing_contact_ids:
                 tx.update(ContactItem(*ContactItem.key(contact_id)),
                           [ContactItem.email_status.set("bouncing"), ContactItem.updated_at.set(record.received_at),
                            ContactItem.version.add(1)],
-                          condition=ContactItem.PK.exists(), add_version_condition=False)
+                          condition=live, add_version_condition=False)
                 tx.save(outbox_event("Contact Updated", {"contact_id": contact_id}))
             if record.case is not None:
                 _write_case(tx, record)

@@ -66,6 +66,10 @@ class DynamoLeadStore:
             except TransactWriteError as exc:
                 if _rate_limited(exc):
                     raise RateLimited from exc
+                if owner is not None and _contact_gone(exc):
+                    # Merged away or erased since its sentinel was read: look the person up again.
+                    owner = None
+                    continue
                 owners = _sentinel_owners(exc)
                 if owner is None and owners:
                     owner = owners.get("email") or owners["phone"]
@@ -121,7 +125,8 @@ class DynamoLeadStore:
         if lead.search_name:
             actions.append(ContactItem.search_name.set(ContactItem.search_name | lead.search_name))
         with TransactWrite(connection=transaction_connection()) as tx:
-            tx.update(contact, actions, condition=ContactItem.PK.exists(), add_version_condition=False)
+            tx.update(contact, actions, condition=ContactItem.PK.exists() & ContactItem.merged_into.does_not_exist()
+                      & ContactItem.erased_at.does_not_exist(), return_values="ALL_OLD", add_version_condition=False)
             for sentinel in _sentinels(lead, contact_id):
                 # Claim an identifier that is new to this person; one owned by someone else is left alone.
                 tx.save(sentinel, condition=UniqueItem.PK.does_not_exist() | (UniqueItem.contact_id == contact_id),
@@ -190,6 +195,10 @@ def _sentinel_owners(exc: TransactWriteError) -> dict[str, str]:
     """Which contact owns each identifier (email, phone) whose sentinel stopped the transaction."""
     return {item["kind"]["S"]: item["contact_id"]["S"]
             for item in _failed_items(exc) if item["PK"]["S"].startswith("UNIQUE#")}
+
+
+def _contact_gone(exc: TransactWriteError) -> bool:
+    return any(item["PK"]["S"].startswith("CONTACT#") for item in _failed_items(exc))
 
 
 def _conflicted(exc: TransactWriteError) -> bool:

@@ -10,7 +10,7 @@ effect, and the event announcing it, happens exactly once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from crm.clock import iso_now
@@ -75,11 +75,8 @@ def resolve_payer(event: PaymentEvent) -> tuple[str | None, str | None]:
 
 def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outcome:
     """Records the event and its effects once; raises Duplicate for an event already recorded."""
-    contact_id, email = resolve_payer(event)
-    plan = Plan(contact_id=contact_id,
-                create_contact=contact_id is None and email is not None and event.effect != "ignored")
-    if plan.create_contact:
-        plan.contact_id = uuid.uuid4().hex
+    plan = Plan(contact_id=None, create_contact=False)
+    email = _map_payer(plan, event)
     for _ in range(MAX_ATTEMPTS):
         transaction = LabelledTransaction()
         status = _build(transaction, event, plan, email, raw_body, headers)
@@ -94,24 +91,31 @@ def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outco
                 continue
             if not failed:
                 raise
-            if "contact" in failed:
-                event = replace(event, contact_id=None)  # the named contact does not exist: map by email
             _adjust(plan, failed, event)
     raise RuntimeError("payment event could not be recorded after repeated conflicts")
 
 
+def _map_payer(plan: Plan, event: PaymentEvent) -> str | None:
+    """Points the plan at the payer's contact, or at a new one when the event has an email; the email."""
+    plan.contact_id, email = resolve_payer(event)
+    plan.create_contact = plan.contact_id is None and email is not None and event.effect != "ignored"
+    if plan.create_contact:
+        plan.contact_id = uuid.uuid4().hex
+    return email
+
+
 def _adjust(plan: Plan, failed: set[str], event: PaymentEvent) -> None:
-    if {"new_contact", "email_sentinel", "contact"} & failed:
-        # Someone created this payer meanwhile: find them by email on the next attempt.
-        plan.contact_id, _ = resolve_payer(event)
-        plan.create_contact = plan.contact_id is None
-        if plan.create_contact:
-            plan.contact_id = uuid.uuid4().hex
+    moved = "subscription" in failed and plan.contact_id is not None and \
+        current_contact_id(plan.contact_id) != plan.contact_id
+    if {"new_contact", "email_sentinel", "contact"} & failed or moved:
+        # Someone created this payer meanwhile, or the contact was merged away or erased since it was
+        # read: map the payer again (by id followed to where it leads, by email, by customer).
+        _map_payer(plan, event)
     if "payment_success" in failed:
         plan.apply_success = False
     if "deal" in failed:
         plan.apply_deal = False
-    if "subscription" in failed:
+    if "subscription" in failed and not moved:
         plan.apply_subscription = False
     plan.known_refunds |= {label.removeprefix("refund:") for label in failed if label.startswith("refund:")}
 
@@ -181,8 +185,10 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
     if contact_id and event.customer_id and event.effect != "ignored":
         tx.put("customer_link", CustomerLinkItem(*CustomerLinkItem.key(event.provider, event.customer_id),
                                                  contact_id=contact_id), None)
+    # A contact merged away or erased since it was read takes nothing more: the attempt maps the payer again.
+    live = ContactItem.PK.exists() & ContactItem.merged_into.does_not_exist() & ContactItem.erased_at.does_not_exist()
     if contact_id and contact_actions and not plan.create_contact:
-        condition: Condition = ContactItem.PK.exists()
+        condition: Condition = live
         if event.effect == "subscription":
             condition &= (ContactItem.subscription_event_at.does_not_exist()
                           | (ContactItem.subscription_event_at < event.created))
@@ -191,8 +197,8 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
         else:
             tx.update("contact", ContactItem(*ContactItem.key(contact_id)),
                       contact_actions + [ContactItem.updated_at.set(now), ContactItem.version.add(1)], condition)
-    elif contact_id and event.effect == "refunded" and not plan.create_contact:
-        tx.check("contact", ContactItem, ContactItem.key(contact_id), ContactItem.PK.exists())
+    elif contact_id and not plan.create_contact:
+        tx.check("contact", ContactItem, ContactItem.key(contact_id), live)
     for entry_type, summary, data in timeline:
         if contact_id:
             tx.put(f"history:{entry_type}", HistoryItem(*HistoryItem.key(contact_id, now, uuid.uuid4().hex),
