@@ -68,7 +68,9 @@ def test_pages_cover_every_contact_once_newest_first(aws):
     assert seen == list(reversed(created))
 
 
-@pytest.mark.parametrize(("limit", "cursor"), [("0", None), ("201", None), ("abc", None), ("2", "forged.cursor")])
+# "²" is a digit to str.isdigit but not to int(): found by the deep schemathesis run as a 503.
+@pytest.mark.parametrize(("limit", "cursor"), [("0", None), ("201", None), ("abc", None), ("2", "forged.cursor"),
+                                               ("²", None), ("١٢", None)])
 def test_bad_paging_parameters_are_400(aws, limit, cursor):
     response = list_page(limit, cursor)
     assert response["statusCode"] == 400

@@ -240,6 +240,14 @@ def test_a_paypal_refund_with_odd_links_is_kept_against_its_own_id(aws, links):
     assert response["statusCode"] == 200, response
 
 
+@pytest.mark.parametrize("value", ["1e999999999", "-1E+999999", "1e-999999999", "99999999999999"])
+def test_an_amount_beyond_any_payment_is_kept_as_unknown_not_a_503(aws, value):
+    capture = {"id": "WH-HUGE-1", "event_type": "PAYMENT.CAPTURE.COMPLETED", "create_time": "2026-11-24T13:00:00Z",
+               "resource": {"id": "CAP-HUGE", "amount": {"currency_code": "EUR", "value": value}}}
+    response = deliver_signed("paypal", json.dumps(capture))
+    assert response["statusCode"] == 200, response
+
+
 @pytest.mark.parametrize(("event_type", "field"), [("charge.refunded", "refunds"),
                                                    ("customer.subscription.updated", "items")])
 @pytest.mark.parametrize("data", [5, {"a": 1}, "x", None, [None]])

@@ -61,6 +61,7 @@ def test_a_filled_honeypot_is_spam():
     (str(NOW_MS - 500), "submitted_too_fast"),
     (str(NOW_MS + 60_000), "submitted_too_fast"),
     ("yesterday", "render_time_invalid"),
+    ("²", "render_time_invalid"),
     ("0", "render_time_stale"),
 ])
 def test_an_implausible_render_time_is_spam(rendered, reason):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 
@@ -57,6 +59,14 @@ def test_forged_tampered_stale_and_unsigned_are_refused_like_the_library_does(ca
         verify_stripe(body.encode(), header, [SECRET])
     assert error.value.code == code
     assert not stripe_library_accepts(body, header)
+
+
+def test_a_timestamp_of_digits_int_cannot_read_is_malformed_even_when_signed():
+    # "²" passes str.isdigit; signed with the right secret it reached int() and was a 503
+    signature = hmac.new(SECRET.encode(), "²".encode() + b"." + BODY.encode(), hashlib.sha256).hexdigest()
+    with pytest.raises(SignatureError) as error:
+        verify_stripe(BODY.encode(), f"t=²,v1={signature}", [SECRET])
+    assert error.value.code == "signature_malformed"
 
 
 def test_during_rotation_any_secret_may_match_any_signature():

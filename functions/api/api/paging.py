@@ -23,7 +23,7 @@ def start_key(raw_cursor: str | None, secret: str, scope: str) -> dict[str, Any]
 def page_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ClientError(400, "invalid_limit", f"limit is a whole number from 1 to {MAX_LIMIT}.",
                           {"limit": f"A whole number from 1 to {MAX_LIMIT}."})
     return int(raw)

@@ -124,7 +124,7 @@ def judge_spam(config: FormConfig, fields: dict[str, str], now_ms: int) -> list[
     rendered = fields.get(RENDER_TIME_FIELD)
     # Forms posted without the embed script carry no render time; only the other rules judge them.
     if rendered is not None:
-        if not rendered.isdigit():
+        if not (rendered.isascii() and rendered.isdigit()):  # "²" is a digit to str.isdigit, not to int()
             reasons.append("render_time_invalid")
         else:
             elapsed_ms = now_ms - int(rendered)

@@ -175,6 +175,8 @@ def _capture_id_of_refund(resource: dict[str, Any]) -> str | None:
     return None
 
 
+# Amounts of at most this many digits before the point (under 10^13 in major units) are read.
+MAX_AMOUNT_DIGITS = 12
 # ISO 4217 currencies without minor units (amounts already whole), and those with three decimals.
 _ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF",
                  "XOF", "XPF", "IRR"}
@@ -191,8 +193,8 @@ def _minor_units(value: Any, currency: str | None) -> int | None:
         amount = Decimal(str(value))
     except InvalidOperation:
         return None
-    if not amount.is_finite():
-        return None
+    if not amount.is_finite() or amount.adjusted() > MAX_AMOUNT_DIGITS:
+        return None  # "1e999999999" overflows the arithmetic below
     code = (currency or "").upper()
     digits = 0 if code in _ZERO_DECIMAL else 3 if code in _THREE_DECIMAL else 2
     return int((amount * (10 ** digits)).to_integral_value())

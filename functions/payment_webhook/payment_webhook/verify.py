@@ -38,7 +38,7 @@ def verify_stripe(body: bytes, header: str | None, secrets: Sequence[str], now: 
             timestamp = value
         elif key == "v1":
             signatures.append(value)
-    if timestamp is None or not timestamp.isdigit() or not signatures:
+    if timestamp is None or not (timestamp.isascii() and timestamp.isdigit()) or not signatures:
         raise SignatureError("signature_malformed", "The Stripe-Signature header has no timestamp or v1 signature.")
     signed = timestamp.encode() + b"." + body
     expected = [hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in secrets if s]
