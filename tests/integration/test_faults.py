@@ -245,3 +245,32 @@ def test_scoring_raises_on_a_fault_so_the_invocation_is_retried_then_dead_letter
     assert "score" not in aws["dynamodb"].get_item(TableName=table, Key=profile)["Item"]
     handler(event, None)
     assert "score" in aws["dynamodb"].get_item(TableName=table, Key=profile)["Item"]
+
+
+API_CALLS = {"read": ("GET", "/v1/contacts/{id}", None, "dynamodb.GetItem"),
+             "list": ("GET", "/v1/contacts", None, "dynamodb.Query"),
+             "update": ("PATCH", "/v1/contacts/{id}", {"job_title": "CTO"}, "dynamodb.TransactWriteItems")}
+
+
+@pytest.mark.parametrize(("kind", "status", "code"), [(THROTTLE, 429, "throttled"),
+                                                      (SERVER_ERROR, 503, "temporarily_unavailable"),
+                                                      (READ_TIMEOUT, 503, "temporarily_unavailable")])
+@pytest.mark.parametrize("call", list(API_CALLS))
+def test_an_api_call_during_a_fault_is_told_when_to_retry_and_writes_nothing(aws, call, kind, status, code):
+    from tests.support.api_client import ApiClient
+
+    # Given a contact, and a client who reads, lists or edits it
+    sales = ApiClient("sales")
+    contact_id = sales.post("/v1/contacts", {"first_name": "Ali", "email": "ali@example.ir"}).body["id"]
+    method, path, body, operation = API_CALLS[call]
+    before = snapshot(aws)
+    # When the table throttles, fails or times out on that request's call
+    with fail_first(operation, kind) as faults, faults.armed():
+        response = sales.call(method, path.format(id=contact_id), body)
+    # Then a throttle is a 429 and a fault a 503, each with Retry-After in the one error shape; nothing changed
+    assert faults.count() == 1
+    assert (response.status, response.body["error"]["code"]) == (status, code)
+    assert int(response.headers["retry-after"]) > 0
+    assert snapshot(aws) == before
+    # And the retry goes through
+    assert sales.call(method, path.format(id=contact_id), body).status == 200

@@ -161,11 +161,32 @@ def not_found(_: Exception) -> Response:
     return _json_error(ClientError(404, "not_found", "No such route."))
 
 
+# What AWS answers when the table (or another service) is asked more than it takes at the moment.
+THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+                       "Throttling", "SlowDown", "TooManyRequestsException"})
+
+
 @app.exception_handler(Exception)
 def unexpected(error: Exception) -> Response:
+    if _throttled(error):
+        logger.warning("api request throttled", extra={"error": type(error).__name__})
+        return _json_error(ClientError(429, "throttled", "Too many requests just now; retry after a moment.",
+                                       headers={"retry-after": "2"}))
     logger.exception("api request failed")
     return _json_error(ClientError(503, "temporarily_unavailable", "Please try again shortly.",
                                    headers={"retry-after": "5"}))
+
+
+def _throttled(error: BaseException | None) -> bool:
+    """Somewhere in the chain (PynamoDB wraps botocore's error), an AWS error code that means slow down."""
+    seen = 0
+    while error is not None and seen < 10:
+        code = getattr(error, "cause_response_code", None) or \
+            (getattr(error, "response", None) or {}).get("Error", {}).get("Code")
+        if code in THROTTLED:
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 @metrics.log_metrics

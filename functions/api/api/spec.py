@@ -14,6 +14,7 @@ _EVERY_OPERATION = {
     401: "No caller: the request carried no token claims.",
     403: "The caller's roles may not do this (checked before the request is validated).",
     422: "Some fields of the body need attention; `fields` says which.",
+    429: "Too many requests just now (the table is throttling); retry after the `retry-after` seconds.",
     503: "Temporarily unavailable; retry after the `retry-after` seconds.",
 }
 _NOT_FOUND = "There is no record with this id (or the caller may not see it)."
