@@ -53,10 +53,11 @@ class FuzzResult:
         if len(self.failed_runs) < self.runs:
             outcome += f" in {', '.join(self.failed_runs)}" if self.failed_runs else ""
         outcome += f" ({self.shrinks:,} shrinks)" if self.shrinks else ""
-        prop = f"{self.prop} ({self.runs} operations)" if self.runs > 1 else self.prop
+        # The property cell stays the row's key; schemathesis's operations are counted with the cases.
+        cases = f"{run:,} over {self.runs} operations" if self.runs > 1 else f"{run:,}"
         spread = ", ".join(f"{name} {100 * n / max(run, 1):.0f}%" for name, n in self.events.most_common(6))
         minutes, seconds = divmod(round(self.seconds), 60)
-        return (f"| {self.entry_point} | {prop} | {run:,} | {outcome} | {spread or '-'} "
+        return (f"| {self.entry_point} | {self.prop} | {cases} | {outcome} | {spread or '-'} "
                 f"| {minutes}m{seconds:02d}s | {', '.join(sorted(self.stopped_because)) or '-'} "
                 f"| {time.strftime('%Y-%m-%d')} |")
 
