@@ -133,20 +133,20 @@ def _dead_letter_office(args: argparse.Namespace) -> Any:
     """The DLQs of the deployed stack named by --stack (AWS credentials and region from the environment),
     else of the running local stack; None, said on stderr, when there is neither."""
     from crm_local.dlq import DeadLetterOffice, DeadLetterQueues, ReplayError  # noqa: PLC0415
+    from crm_local.template import Template  # noqa: PLC0415
 
     if args.stack:
         import boto3  # noqa: PLC0415
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         session = boto3.session.Session(region_name=args.region)
+        deployed = Template.load(StackSettings.from_environ().template_path)
         try:
             return DeadLetterOffice(session.client, DeadLetterQueues.from_stack(
-                session.client("cloudformation"), args.stack))
+                session.client("cloudformation"), args.stack, deployed))
         except (ReplayError, BotoCoreError, ClientError) as error:
             print(f"cannot read stack {args.stack}: {error}", file=sys.stderr)
             return None
-    from crm_local.template import Template  # noqa: PLC0415
-
     state = _running_state()
     if state is None:
         return None

@@ -8,8 +8,9 @@ and the physical names of the template's queues.
   the CRM bus with its original time (consumers dedupe on detail.event_id).
 - EventPublisherDLQ holds Lambda's on-failure records, which name only a stream range; replay reads the
   outbox items of that range from the stream and publishes them as the publisher would.
-- SearchIndexerDLQ holds the same kind of records for the search indexer; replay reads the range and
-  indexes each record with the indexer's own code (it converges on the newest image, so a repeat is a no-op).
+- SearchIndexerDLQ holds the same kind of records for the search indexer; replay reads the range, keeps
+  the records its event source's filter in template.yaml takes, and indexes each with the indexer's own
+  code (it converges on the newest image, so a repeat is a no-op).
 
 A message leaves its DLQ only after its replay succeeded, so replay can be run again at any time.
 `crm dlq ... --stack NAME` works on a deployed stack: the names come from its CloudFormation resources,
@@ -18,11 +19,13 @@ credentials and region from the usual AWS environment."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from crm_local.patterns import matches
 
 ClientFactory = Callable[[str], Any]
 
@@ -30,6 +33,7 @@ ClientFactory = Callable[[str], Any]
 _REPLAY_VISIBILITY_SECONDS = 60
 
 
+SEARCH_INDEXER = "SearchIndexerFunction"
 # Each name's resource in template.yaml.
 _LOGICAL_IDS = {
     "inbound_mail_dlq": "InboundMailDLQ",
@@ -53,21 +57,26 @@ class DeadLetterQueues:
     search_dlq: str
     event_bus: str
     table: str
+    # The search indexer's event source filter (template.yaml): which records of a replayed range it takes.
+    search_filters: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_template(cls, template: Any) -> DeadLetterQueues:
-        return cls(**{field: template.physical_name(logical) for field, logical in _LOGICAL_IDS.items()})
+        return cls(**{field: template.physical_name(logical) for field, logical in _LOGICAL_IDS.items()},
+                   search_filters=template.stream_filter_patterns(SEARCH_INDEXER))
 
     @classmethod
-    def from_stack(cls, cloudformation: Any, stack_name: str) -> DeadLetterQueues:
-        """A deployed stack's names, from its resources (a queue's physical id is its URL)."""
+    def from_stack(cls, cloudformation: Any, stack_name: str, template: Any) -> DeadLetterQueues:
+        """A deployed stack's names, from its resources (a queue's physical id is its URL); the filters
+        from the template it was deployed from."""
         physical = {resource["LogicalResourceId"]: resource["PhysicalResourceId"]
                     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
                     for resource in page["StackResourceSummaries"]}
         missing = [logical for logical in _LOGICAL_IDS.values() if logical not in physical]
         if missing:
             raise ReplayError(f"stack {stack_name} has no {', '.join(missing)}; is it this CRM's stack?")
-        return cls(**{field: physical[logical].rsplit("/", 1)[-1] for field, logical in _LOGICAL_IDS.items()})
+        return cls(**{field: physical[logical].rsplit("/", 1)[-1] for field, logical in _LOGICAL_IDS.items()},
+                   search_filters=template.stream_filter_patterns(SEARCH_INDEXER))
 
     def names(self) -> tuple[str, str, str, str]:
         return self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq, self.search_dlq
@@ -198,15 +207,15 @@ class DeadLetterOffice:
     def _reindex_stream_range(self, batch: dict[str, Any]) -> None:
         from crm.config import Settings  # noqa: PLC0415 - product code, only for replays
         from crm.models import bind_table  # noqa: PLC0415
-        from search_indexer.index import indexes  # noqa: PLC0415
         from search_indexer.store import index_record  # noqa: PLC0415
 
         records = self._whole_stream_range(batch)
         dynamodb = self._client("dynamodb")
         bind_table(Settings(table_name=self.queues.table, event_bus_name=self.queues.event_bus, attachments_bucket="",
                             region=dynamodb.meta.region_name, aws_endpoint_url=dynamodb.meta.endpoint_url))
-        for record in filter(indexes, records):
-            index_record(record)
+        for record in records:
+            if any(matches(pattern, record) for pattern in self.queues.search_filters):
+                index_record(record)
 
     def _whole_stream_range(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         records = self._stream_range(batch)

@@ -488,6 +488,13 @@ class Template:
         own_auth = ((self.resources.get(api_id) or {}).get("Properties") or {}).get("Auth") or {} if api_id else {}
         return {**global_auth, **own_auth}
 
+    def stream_filter_patterns(self, function_id: str) -> tuple[Mapping[str, Any], ...]:
+        """The FilterCriteria patterns of the function's DynamoDB stream events, readable before anything
+        is provisioned (a replay of a deployed stack's stream range selects records with them)."""
+        events = ((self.resources[function_id].get("Properties") or {}).get("Events") or {}).values()
+        return tuple(pattern for event in events if event.get("Type") == "DynamoDB"
+                     for pattern in self._filter_patterns(event.get("Properties") or {}))
+
     def _filter_patterns(self, props: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
         filters = (props.get("FilterCriteria") or {}).get("Filters") or ()
         return tuple(json.loads(self.resolve(f["Pattern"])) for f in filters)

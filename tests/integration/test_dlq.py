@@ -44,6 +44,16 @@ def contact(stack: Any, contact_id: str) -> dict[str, Any]:
         "PK": {"S": f"CONTACT#{contact_id}"}, "SK": {"S": "PROFILE"}})["Item"]
 
 
+def replaying_again_changes_nothing(stack: Any, dlq: Any, queue: str, letter: Any) -> None:
+    """The dead letter put back after its replay had succeeded: replayed once more, the table unchanged."""
+    before = snapshot(stack)
+    sqs = stack.client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name(queue))["QueueUrl"], MessageBody=letter.body)
+    assert dlq.replay() == (1, [])
+    run(stack)
+    assert snapshot(stack) == before
+
+
 def test_mail_that_could_not_be_read_is_listed_then_replayed_once(in_process_stack):
     stack = in_process_stack
     dlq = office(stack)
@@ -65,13 +75,7 @@ def test_mail_that_could_not_be_read_is_listed_then_replayed_once(in_process_sta
     assert subjects == ["lost and found"]
     assert dlq.list()[stack.name("InboundMailDLQ")] == []
     # And replaying the same notification again (it had succeeded) changes nothing
-    before = snapshot(stack)
-    sqs = stack.client("sqs")
-    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name("InboundMailDLQ"))["QueueUrl"],
-                     MessageBody=letter.body)
-    assert dlq.replay() == (1, [])
-    run(stack)
-    assert snapshot(stack) == before
+    replaying_again_changes_nothing(stack, dlq, "InboundMailDLQ", letter)
     assert dlq.replay() == (0, [])
 
 
@@ -122,13 +126,7 @@ def test_a_stream_batch_the_publisher_gave_up_on_is_recovered_from_the_stream(in
     assert "score" in contact(stack, contact_id)
     assert dlq.list()[stack.name("EventPublisherDLQ")] == []
     # And a second replay of the same range changes nothing
-    before = snapshot(stack)
-    sqs = stack.client("sqs")
-    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name("EventPublisherDLQ"))["QueueUrl"],
-                     MessageBody=letter.body)
-    assert dlq.replay() == (1, [])
-    run(stack)
-    assert snapshot(stack) == before
+    replaying_again_changes_nothing(stack, dlq, "EventPublisherDLQ", letter)
 
 
 def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_process_stack):
@@ -149,12 +147,7 @@ def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_pr
     assert any(item["SK"]["S"].startswith("findme") for item in terms())
     assert dlq.list()[stack.name("SearchIndexerDLQ")] == []
     # And a second replay of the same range changes nothing
-    before = snapshot(stack)
-    sqs = stack.client("sqs")
-    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name("SearchIndexerDLQ"))["QueueUrl"],
-                     MessageBody=letter.body)
-    assert dlq.replay() == (1, [])
-    assert snapshot(stack) == before
+    replaying_again_changes_nothing(stack, dlq, "SearchIndexerDLQ", letter)
 
 
 DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
@@ -203,3 +196,11 @@ def test_a_deployed_stacks_dead_letters_are_found_by_its_name_and_replayed(monke
         assert main(["dlq", "replay", "--stack", "other", "--region", "eu-west-1"]) == 1
         errors = capsys.readouterr().err
         assert "cannot read stack no-such-stack" in errors and "other has no InboundMailDLQ" in errors
+        # And a replayed stream range is filtered as the deployed template filters the indexer's stream
+        from crm_local.dlq import DeadLetterQueues
+        from crm_local.template import Template
+
+        queues = DeadLetterQueues.from_stack(boto3.client("cloudformation", region_name="eu-west-1"), "crm-prod",
+                                             Template.load())
+        assert queues.search_filters and all(pattern["dynamodb"]["Keys"]["SK"] == {"S": ["PROFILE"]}
+                                             for pattern in queues.search_filters)

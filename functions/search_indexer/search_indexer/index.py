@@ -17,14 +17,6 @@ from crm.search import company_terms, contact_terms
 ENTITIES = {"CONTACT": "contact", "COMPANY": "company"}
 
 
-
-def indexes(record: dict[str, Any]) -> bool:
-    """Whether a stream record is one the indexer's event source delivers (a contact's or company's
-    profile), for replays that read a whole stream range."""
-    keys = record.get("dynamodb", {}).get("Keys", {})
-    return keys.get("SK", {}).get("S") == "PROFILE" and keys.get("PK", {}).get("S", "").partition("#")[0] in ENTITIES
-
-
 @dataclass(frozen=True)
 class Entry:
     """The terms of one image of a record and the summary each term item shows."""
