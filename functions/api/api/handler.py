@@ -88,8 +88,9 @@ def health() -> dict[str, str]:
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)
-def openapi() -> dict[str, Any]:
-    return json.loads(openapi_document())
+def openapi() -> Response[str]:
+    # The cached text as it is: parsing it only for Powertools to serialize it again would cost each call.
+    return Response(200, "application/json", openapi_document())
 
 
 @app.get("/v1/docs", include_in_schema=False)
