@@ -12,7 +12,7 @@ from typing import Any
 from bench.aws_calls import Call
 from bench.cpu import CpuTime
 from bench.harness import function_config, template
-from bench.requests_count import Operation
+from bench.requests_count import ItemWrite, Operation
 
 MILLION = 1_000_000
 # us-east-1 list prices, USD.
@@ -36,11 +36,16 @@ ASSUMPTIONS = (
     "this machine's core taken as fast as Graviton's) + an assumed round trip per AWS request: "
     + ", ".join(f"{name} {ms:g} ms" for name, ms in LATENCY_MS.items())
     + f", any other {DEFAULT_LATENCY_MS:g} ms; rounded up to the whole millisecond.",
-    "DynamoDB: item sizes by DynamoDB's sizing rules; a transaction costs 2 WRU per item per KB (Put items "
-    "sized, Update and ConditionCheck items taken as 1 KB), a plain write 1 WRU per KB; a Put carrying every "
-    "key of a global secondary index adds 1 WRU per KB for the index (an Update's index write is not "
-    "counted); a cancelled transaction is charged as if it completed (an upper bound); a read costs 0.5 RRU "
-    "per 4 KB, or 1 RRU when strongly consistent.",
+    "DynamoDB: item sizes by DynamoDB's sizing rules, from the item before and after each write (read from "
+    "moto's memory, not counted as requests); a Put or Update costs 1 WRU per KB of the larger of the two, a "
+    "Delete or a transaction's ConditionCheck per KB of the item; in a transaction each costs twice that.",
+    "DynamoDB indexes: per global secondary index of template.yaml, from the item before and after: an item "
+    "that enters the index is 1 index write, one that leaves it 1, one whose index keys change 2 (the old entry "
+    "deleted, the new put), one that stays with the same keys but changed projected attributes 1 (with ALL "
+    "projection, any change); each 1 WRU per KB of its entry, never doubled by a transaction (indexes are "
+    "updated once the transaction has committed).",
+    "DynamoDB cancelled transaction: its items are charged as if it completed (an upper bound), with no index "
+    "write (nothing changed); a read costs 0.5 RRU per 4 KB, or 1 RRU when strongly consistent.",
     "The table stream and Lambda's polling of it are free; each PutEvents entry (under 64 KB) is one event; "
     "a rule's delivery of it to a Lambda function is free (the scored events were paid for when published).",
 )
@@ -62,6 +67,36 @@ class Cost:
         return self.lambda_usd + self.dynamodb_usd + self.http_api_usd + self.eventbridge_usd
 
 
+# A whole flow, priced as the sum of the operations it is made of.
+COMPOSITES = {
+    # A lead from a web form: the submission through the HTTP API, then the scoring function invoked by the
+    # bus for each of its two events (publishing them is "publish new lead's outbox").
+    "captured and scored lead": ("new submission", "score new lead's Contact Created",
+                                 "score new lead's Form Submitted"),
+}
+
+
+@dataclass(frozen=True)
+class Composite:
+    name: str
+    parts: tuple[str, ...]
+    total_usd: float
+    write_units: float
+    read_units: float
+
+
+def composite_costs(costs: list[Cost]) -> list[Composite]:
+    """Each composite whose operations were all measured, summed."""
+    by_name = {cost.operation: cost for cost in costs}
+    found = []
+    for name, parts in COMPOSITES.items():
+        if all(part in by_name for part in parts):
+            chosen = [by_name[part] for part in parts]
+            found.append(Composite(name, parts, sum(c.total_usd for c in chosen), sum(c.write_units for c in chosen),
+                                   sum(c.read_units for c in chosen)))
+    return found
+
+
 def cost_per_million(operation: Operation, cpu: CpuTime) -> Cost:
     function = operation.function.function
     memory_mb = function.memory_mb
@@ -69,7 +104,7 @@ def cost_per_million(operation: Operation, cpu: CpuTime) -> Cost:
     wait_ms = sum(LATENCY_MS.get(call.name, DEFAULT_LATENCY_MS) for call in operation.calls)
     billed_ms = math.ceil(cpu.median_us / 1000 * FULL_VCPU_MB / memory_mb + wait_ms)
     gb_seconds = billed_ms / 1000 * memory_mb / 1024
-    write_units = sum(_write_units(call) for call in operation.calls)
+    write_units = sum(write_units_of(call, operation.writes_of(call)) for call in operation.calls)
     read_units = sum(_read_units(call) for call in operation.calls)
     events = sum(len(call.params.get("Entries", [])) for call in operation.calls if call.name == "eventbridge:PutEvents")
     return Cost(
@@ -84,28 +119,91 @@ def cost_per_million(operation: Operation, cpu: CpuTime) -> Cost:
     )
 
 
-def _index_keys() -> list[set[str]]:
-    indexes = template().table.properties.get("GlobalSecondaryIndexes") or []
-    return [{key["AttributeName"] for key in index["KeySchema"]} for index in indexes]
+@dataclass(frozen=True)
+class Index:
+    name: str
+    keys: frozenset[str]
+    projection: str
+    non_key_attributes: frozenset[str]
 
 
-def _write_units(call: Call) -> float:
-    if call.service != "dynamodb":
+def indexes() -> list[Index]:
+    """The table's global secondary indexes, as template.yaml declares them."""
+    found = []
+    for index in template().table.properties.get("GlobalSecondaryIndexes") or []:
+        projection = index.get("Projection") or {}
+        found.append(Index(index["IndexName"], frozenset(key["AttributeName"] for key in index["KeySchema"]),
+                           projection.get("ProjectionType", "ALL"), frozenset(projection.get("NonKeyAttributes", ()))))
+    return found
+
+
+def _table_keys() -> frozenset[str]:
+    return frozenset(key["AttributeName"] for key in template().table.properties["KeySchema"])
+
+
+def write_units_of(call: Call, writes: list[ItemWrite] | None) -> float:
+    """The WRU a DynamoDB write call consumed: its items (doubled in a transaction) and index entries."""
+    if call.service != "dynamodb" or call.operation not in ("PutItem", "UpdateItem", "DeleteItem",
+                                                            "TransactWriteItems", "BatchWriteItem"):
         return 0.0
+    transactional = call.operation == "TransactWriteItems"
+    committed = call.status < 300
+    return sum(item_write_units(write, transactional, committed)
+               for write in (writes if writes is not None else _sent_only(call)))
+
+
+def _sent_only(call: Call) -> list[ItemWrite]:
+    """Without images (a call not recorded against moto): what the request itself says, every item taken
+    as new, an Update, Delete or ConditionCheck as 1 KB."""
+    params = call.params
     if call.operation == "TransactWriteItems":
-        return sum(_item_write_units(action, transactional=True) for action in call.params.get("TransactItems", []))
-    if call.operation in ("PutItem", "UpdateItem", "DeleteItem"):
-        return _item_write_units({call.operation.removesuffix("Item"): call.params}, transactional=False)
-    return 0.0
+        actions = [next(iter(entry.items())) for entry in params.get("TransactItems", [])]
+    elif call.operation == "BatchWriteItem":
+        actions = [("Put", r["PutRequest"]) if "PutRequest" in r else ("Delete", r["DeleteRequest"])
+                   for requests in params.get("RequestItems", {}).values() for r in requests]
+    else:
+        actions = [(call.operation.removesuffix("Item"), params)]
+    return [ItemWrite(action, request.get("Item") if action == "Put" else None, None,
+                      request.get("Item") if action == "Put" else None) for action, request in actions]
 
 
-def _item_write_units(action: Mapping[str, Any], transactional: bool) -> float:
-    (kind, request), = action.items()
-    kilobytes = math.ceil(item_size(request["Item"]) / 1024) if kind == "Put" else 1
-    units = kilobytes * (2 if transactional else 1)
-    if kind == "Put" and any(keys <= request["Item"].keys() for keys in _index_keys()):
-        units += kilobytes
+def item_write_units(write: ItemWrite, transactional: bool, committed: bool = True) -> float:
+    """One item's write: its table units (per KB of the larger of before and after, or of what a Put sent
+    when the transaction was cancelled; doubled in a transaction) and, when the write took effect, its
+    index writes."""
+    sizes = [item_size(i) for i in (write.before, write.after if committed else write.sent) if i is not None]
+    if write.action in ("Delete", "ConditionCheck"):
+        sizes = [item_size(write.before)] if write.before is not None else []
+    units = _kilobytes(max(sizes, default=0)) * (2 if transactional else 1)
+    if committed and write.action != "ConditionCheck":
+        units += sum(index_write_units(index, write.before, write.after) for index in indexes())
     return units
+
+
+def index_write_units(index: Index, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> int:
+    """What one write cost in one index: its entry put, deleted, moved (both) or rewritten, per KB."""
+    old, new = _index_entry(index, before), _index_entry(index, after)
+    if old is None and new is None:
+        return 0
+    if old is None or new is None:
+        return _kilobytes(item_size(old if new is None else new))
+    if any(old[key] != new[key] for key in index.keys):
+        return _kilobytes(item_size(old)) + _kilobytes(item_size(new))
+    return _kilobytes(item_size(new)) if old != new else 0
+
+
+def _index_entry(index: Index, item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The item's entry in the index (its projected attributes), or None when it is not in the index."""
+    if item is None or not index.keys <= item.keys():
+        return None
+    if index.projection == "ALL":
+        return dict(item)
+    kept = index.keys | _table_keys() | (index.non_key_attributes if index.projection == "INCLUDE" else frozenset())
+    return {name: value for name, value in item.items() if name in kept}
+
+
+def _kilobytes(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
 
 
 def _read_units(call: Call) -> float:

@@ -1,19 +1,23 @@
 """(b) AWS requests per operation: each operation invoked once in a warm container against moto, with
-every call counted (and its response recorded, which the CPU bench replays). The clients' API is called
+every call counted (and its response recorded, which the CPU bench replays), and the items each DynamoDB
+write acted on read from moto before and after it (for the cost model). The clients' API is called
 through its one template route (`ANY /v1/{proxy+}`): contacts and companies read, listed, created,
-changed and deleted, and the audit log listed. Bus events are the ones the
-new submission put in the outbox, as EventBridge would deliver them; payment webhooks come signed as
-each provider signs them, from a payer the submission made a contact, a new payer and no payer."""
+changed and deleted, and the audit log listed. Bus events are the ones the submissions put in the
+outbox, read by the publisher's code and delivered as EventBridge would: the new lead's two events, then
+the repeat's Form Submitted (an engagement the score does not hold yet) twice. Payment webhooks come
+signed as each provider signs them, from a payer the submission made a contact, a new payer and no payer."""
 
 from __future__ import annotations
 
 import json
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.handlers import BUILTIN_HANDLERS
 from crm_local.template import FunctionSpec
 
 from bench.aws_calls import Call, counts, observing
@@ -37,6 +41,8 @@ from bench.harness import (
 )
 
 SUBMIT_ROUTE = "POST /forms/{form_id}/submissions"
+NEW_LEAD_CREATED = "score new lead's Contact Created"
+NEW_LEAD_SUBMITTED = "score new lead's Form Submitted"
 STRIPE_ROUTE = "POST /webhooks/stripe"
 EMAIL = "ali@example.com"
 EMAIL_HANDLER = "email_ingest.handler.handler"
@@ -68,6 +74,14 @@ def _read_and_write(calls: list[Call]) -> bool:
     return counts(calls) == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}
 
 
+def _one_read_one_write(calls: list[Call]) -> bool:
+    return _reads(calls) == 1 and _writes(calls) == 1 and len(calls) == 2
+
+
+def _one_read(calls: list[Call]) -> bool:
+    return counts(calls) == {"dynamodb:GetItem": 1}
+
+
 def _cancelled_write(calls: list[Call]) -> bool:
     return [call.status >= 400 for call in calls if call.name == "dynamodb:TransactWriteItems"] == [True]
 
@@ -83,8 +97,11 @@ ONE_WRITE: Target = ("TransactWriteItems 1", lambda calls: counts(calls) == {"dy
 TARGETS: dict[str, tuple[Target, ...]] = {
     "new submission": (("1 DynamoDB write, no other call", lambda calls: _writes(calls) == 1 and len(calls) == 1),),
     "repeat submission": (("<= 2 requests", lambda calls: len(calls) <= 2),),
-    "score new engagement event": (("1 read + 1 write", _read_and_write),),
-    "score re-delivered event": (("1 read, no write", lambda calls: counts(calls) == {"dynamodb:GetItem": 1}),),
+    # The new lead's own events find it scored at capture: a read each, nothing to write.
+    NEW_LEAD_CREATED: (("1 read, no write", _one_read),),
+    NEW_LEAD_SUBMITTED: (("1 read, no write", _one_read),),
+    "score new engagement event": (("1 read + 1 write", _one_read_one_write),),
+    "score re-delivered event": (("1 read, no write", _one_read),),
     "webhook from a contact": (WEBHOOK, READ_AND_WRITE),
     "webhook from a new payer": (WEBHOOK, READ_AND_WRITE),
     "webhook re-delivered": (WEBHOOK, ("write cancelled", _cancelled_write)),
@@ -100,6 +117,19 @@ TARGETS: dict[str, tuple[Target, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class ItemWrite:
+    """One item a DynamoDB write request acted on: the action (Put, Update, Delete, ConditionCheck), the
+    item a Put sent, and the item as the table held it just before and just after the request (None where
+    there was none). Read from moto's memory, outside botocore, so these reads are neither counted nor
+    recorded; the cost model sizes writes and finds the index entries they changed from them."""
+
+    action: str
+    sent: dict[str, Any] | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 @dataclass
 class Operation:
     name: str
@@ -108,6 +138,15 @@ class Operation:
     response: Any = None
     calls: list[Call] = field(default_factory=list)
     error: str | None = None
+    # The items each DynamoDB write call acted on, by the call's position in `calls`.
+    item_writes: dict[int, list[ItemWrite]] = field(default_factory=dict)
+
+    def writes_of(self, call: Call) -> list[ItemWrite] | None:
+        """The items this call (one of `calls`) acted on, as recorded; None when it was not recorded."""
+        for position, made in enumerate(self.calls):
+            if made is call:
+                return self.item_writes.get(position)
+        return None
 
     @property
     def status(self) -> str:
@@ -152,13 +191,15 @@ def measure_requests() -> list[Operation]:
     with embedded_aws(), quiet():
         lead_capture = _warm(route_function(SUBMIT_ROUTE), submission_event("warm.up@example.com", "+1 415 555 0199"))
         new = _measure(operations, "new submission", lead_capture, submission_event(EMAIL, PHONE))
-        _measure(operations, "repeat submission", lead_capture, submission_event("Ali@Example.COM", PHONE))
-        _measure_scoring(operations, new)
+        scorer = _measure_new_lead_scored(operations, new)
+        repeat = _measure(operations, "repeat submission", lead_capture, submission_event("Ali@Example.COM", PHONE))
+        _measure_engagement_scored(operations, scorer, repeat)
         contact_id = _created_id(new, "contact_id")
         api = _measure_api(operations, contact_id)
         outbox_batch = sample_event("event_publisher_stream.json")
         publisher = _warm(stream_function(outbox_batch["Records"][0]), outbox_batch)
         _measure(operations, "publish outbox batch", publisher, outbox_batch)
+        _measure(operations, "publish new lead's outbox", publisher, {"Records": _outbox_records(new)})
         _measure_search(operations, api, contact_id)
         _measure_webhooks(operations)
         _measure_email(operations)
@@ -243,30 +284,50 @@ def _measure_webhooks(operations: list[Operation]) -> None:
     _measure(operations, "webhook without email", webhook, authorizenet_webhook_event())
 
 
-def _measure_scoring(operations: list[Operation], new: Operation) -> None:
-    """The new contact's events scored: Contact Created warms the container (and fills its model cache),
-    then its Form Submitted is a new engagement, then the same event comes again, as the bus may deliver it."""
-    outbox = _outbox_events(new)
-    created, submitted = outbox.get("Contact Created"), outbox.get("Form Submitted")
-    function = rule_function("Form Submitted")
+def _measure_new_lead_scored(operations: list[Operation], new: Operation) -> Invocable | Exception:
+    """The scoring function warmed (its model cached) by an event about a contact that does not exist, then
+    the new submission's two events, Contact Created and Form Submitted, as the bus delivers them: together
+    with the submission they are a captured and scored lead."""
+    events = _outbox_events(new)
+    created, submitted = events.get("Contact Created"), events.get("Form Submitted")
     scorer: Invocable | Exception = LookupError("the new submission put no Contact Created and Form Submitted "
                                                 "events in the outbox")
     if created and submitted:
-        from lead_scoring import store  # noqa: PLC0415 - code under test is imported once the environment is set
+        from lead_scoring import handler, store  # noqa: PLC0415 - code under test is imported once the environment is set
 
         store.MODEL_CACHE_SECONDS = MODEL_CACHE_SECONDS
-        scorer = _warm(function, created)
-    _measure(operations, "score new engagement event", scorer, submitted or {})
-    _measure(operations, "score re-delivered event", scorer, submitted or {})
+        scorer = _warm(rule_function("Form Submitted"), bus_event(handler.CONTACT_EVENTS[-1], {
+            "contact_id": "bench-nobody", "event_id": "bench-warm-up"}))
+        store.current_model()  # a warm container holds the model (an event about nobody never loads it)
+    _measure(operations, NEW_LEAD_CREATED, scorer, created or {})
+    _measure(operations, NEW_LEAD_SUBMITTED, scorer, submitted or {})
+    return scorer
+
+
+def _measure_engagement_scored(operations: list[Operation], scorer: Invocable | Exception,
+                               repeat: Operation) -> None:
+    """The repeat submission's Form Submitted: an engagement the contact's score does not hold yet, then
+    the same event again, as the bus may deliver it."""
+    submitted = _outbox_events(repeat).get("Form Submitted") or {}
+    _measure(operations, "score new engagement event", scorer, submitted)
+    _measure(operations, "score re-delivered event", scorer, submitted)
+
+
+def _outbox_records(operation: Operation) -> list[dict[str, Any]]:
+    """The outbox items the operation's writes put, as the table stream brings them to the publisher."""
+    items = [action["Put"]["Item"] for call in operation.calls if call.name == "dynamodb:TransactWriteItems"
+             and call.status < 300 for action in call.params.get("TransactItems", [])
+             if "Put" in action and action["Put"]["Item"]["PK"]["S"].startswith("OUTBOX#")]
+    return [stream_record("INSERT", item, str(200 + n)) for n, item in enumerate(items)]
 
 
 def _outbox_events(operation: Operation) -> dict[str, dict[str, Any]]:
-    """The events the operation's writes put in the outbox, by detail type, as the bus delivers them."""
-    items = [action["Put"]["Item"] for call in operation.calls if call.name == "dynamodb:TransactWriteItems"
-             for action in call.params.get("TransactItems", [])
-             if "Put" in action and action["Put"]["Item"]["PK"]["S"].startswith("OUTBOX#")]
-    return {item["detail_type"]["S"]: bus_event(item["detail_type"]["S"], json.loads(item["detail"]["S"]))
-            for item in items}
+    """The events the operation's writes put in the outbox, by detail type, as the bus delivers them (read
+    from the items by the publisher's own code)."""
+    from event_publisher.handler import outbox_events  # noqa: PLC0415 - code under test, imported once the environment is set
+
+    return {event.detail_type: bus_event(event.detail_type, json.loads(event.detail))
+            for event in outbox_events({"Records": _outbox_records(operation)})}
 
 
 def _warm(function: FunctionSpec, event: dict[str, Any]) -> Invocable | Exception:
@@ -287,12 +348,14 @@ def _measure(operations: list[Operation], name: str, function: Invocable | Excep
         operation.error = f"not invocable: {function!r}"
         return operation
     operation.function = function
-    with observing() as calls:
+    with observing() as calls, recording_item_writes() as writes:
         try:
             operation.response = function(event)
         except Exception:  # noqa: BLE001 - a handler that raises is a finding, not the end of the bench
             operation.error = traceback.format_exc(limit=-3)
     operation.calls = calls
+    operation.item_writes = {position: items for position, call in enumerate(calls)
+                             for made, items in writes if made is call}
     return operation
 
 
@@ -301,3 +364,76 @@ def _created_id(created: Operation, key: str = "id") -> str:
     if created.error or created.response.get("statusCode") != 201:
         return "nothing-was-created"
     return json.loads(created.response["body"])[key]
+
+
+# Item images: botocore hooks (after bench.aws_calls' own, so its Call is in the request context by then)
+# read the items a DynamoDB write acts on from moto's memory before and after the request.
+_CALL_CONTEXT_KEY = "bench_call"  # where bench.aws_calls keeps the Call of the request in flight
+_TARGETS_CONTEXT_KEY = "bench_item_targets"
+_recordings: list[list[tuple[Call, list[ItemWrite]]]] = []
+
+
+@contextmanager
+def recording_item_writes() -> Iterator[list[tuple[Call, list[ItemWrite]]]]:
+    """The items each DynamoDB write inside the block acted on, with the Call it was made by."""
+    recorded: list[tuple[Call, list[ItemWrite]]] = []
+    _recordings.append(recorded)
+    try:
+        yield recorded
+    finally:
+        _recordings.remove(recorded)
+
+
+def _write_targets(operation: str, body: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], Any]]:
+    """(action, table, key or whole item, the item a Put sent) for each item the request writes or checks."""
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        action = operation.removesuffix("Item")
+        item = body.get("Item") if action == "Put" else None
+        yield action, body["TableName"], item or body["Key"], item
+    elif operation == "TransactWriteItems":
+        for entry in body.get("TransactItems", []):
+            (action, request), = entry.items()
+            item = request.get("Item") if action == "Put" else None
+            yield action, request["TableName"], item or request["Key"], item
+    elif operation == "BatchWriteItem":
+        for table, requests in body.get("RequestItems", {}).items():
+            for request in requests:
+                if "PutRequest" in request:
+                    yield "Put", table, request["PutRequest"]["Item"], request["PutRequest"]["Item"]
+                else:
+                    yield "Delete", table, request["DeleteRequest"]["Key"], None
+
+
+def _stored_item(region: str, table_name: str, key_or_item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The item as moto holds it now, in DynamoDB's JSON; None when there is none."""
+    from moto.core import DEFAULT_ACCOUNT_ID  # noqa: PLC0415 - moto only while the bench measures
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
+    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
+    range_key = DynamoType(key_or_item[table.range_key_attr]) if table.range_key_attr else None
+    item = table.get_item(DynamoType(key_or_item[table.hash_key_attr]), range_key)
+    return json.loads(json.dumps(item.to_json()["Attributes"])) if item is not None else None
+
+
+def _before_write(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    if not _recordings or model.service_model.service_name != "dynamodb" or model.name not in DYNAMODB_WRITES:
+        return
+    body = json.loads(params.get("body") or b"{}")
+    region = context["client_region"]
+    context[_TARGETS_CONTEXT_KEY] = [(action, table, key, sent, _stored_item(region, table, key))
+                                     for action, table, key, sent in _write_targets(model.name, body)]
+
+
+def _after_write(context: dict[str, Any], **_: Any) -> None:
+    targets, call = context.pop(_TARGETS_CONTEXT_KEY, None), context.get(_CALL_CONTEXT_KEY)
+    if targets is None or call is None:
+        return
+    region = context["client_region"]
+    writes = [ItemWrite(action, sent, before, _stored_item(region, table, key))
+              for action, table, key, sent, before in targets]
+    for recorded in _recordings:
+        recorded.append((call, writes))
+
+
+BUILTIN_HANDLERS.extend([("before-call", _before_write), ("after-call", _after_write)])

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import aws_calls  # noqa: E402,F401 - hooks botocore before any code under test makes a client
 from bench.coldstart import BASELINE, ColdStart, measure_cold_starts  # noqa: E402
-from bench.cost import ASSUMPTIONS, Cost, cost_per_million  # noqa: E402
+from bench.cost import ASSUMPTIONS, Cost, composite_costs, cost_per_million  # noqa: E402
 from bench.cpu import CpuTime, measure_cpu  # noqa: E402
 from bench.harness import apply_environment, functions  # noqa: E402
 from bench.inbound_mail import PASSES, REPEATS, ParseRate, measure_parsing  # noqa: E402
@@ -58,6 +58,7 @@ def main() -> None:
                       "targets": [{"target": t, "met": met} for t, met in op.targets()]} for op in operations],
         "cpu": [dataclasses.asdict(c) for c in cpu],
         "cost_per_million_usd": [dataclasses.asdict(c) | {"total_usd": c.total_usd} for c in costs],
+        "composite_cost_per_million_usd": [dataclasses.asdict(c) for c in composite_costs(costs)],
         "assumptions": ASSUMPTIONS,
         "email_parsing": {"passes": PASSES, "repeats": REPEATS,
                           "rates": [dataclasses.asdict(r) for r in (parsing, *parsing_by_kind)]},
@@ -123,6 +124,9 @@ def print_costs(costs: list[Cost]) -> None:
            [(c.operation, c.billed_ms, f"{c.write_units:g}", f"{c.read_units:g}", f"{c.lambda_usd:.2f}",
              f"{c.dynamodb_usd:.2f}", f"{c.http_api_usd:.2f}", f"{c.eventbridge_usd:.2f}", f"{c.total_usd:.2f}")
             for c in costs])
+    for composite in composite_costs(costs):
+        print(f"  {composite.name} = {' + '.join(composite.parts)}: {composite.write_units:g} WRU, "
+              f"{composite.read_units:g} RRU, ${composite.total_usd:.2f} per million")
     print("Assumptions:")
     for assumption in ASSUMPTIONS:
         print(f"  - {assumption}")

@@ -1,7 +1,12 @@
 """The bench's request counter (bench/aws_calls.py): each AWS call counted once, by operation, whichever
-client made it."""
+client made it; and its cost model (bench/cost.py): each write priced from the items it changed, with a
+write per index entry it put, moved or rewrote."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import pytest
 
 from bench.aws_calls import counts, observing
 
@@ -50,3 +55,123 @@ def test_the_benchs_api_calls_reach_the_api_through_its_template_route(aws):
     # Then the route answers, from one Query, as the bench counts it
     assert response["statusCode"] == 200, response
     assert counts(calls) == {"dynamodb:Query": 1}
+
+
+def _contact(contact_id: str = "c1", owner: str | None = "sales-1") -> Any:
+    """A contact as every entry point builds it: in the newest-first index (GSI1) and the score indexes
+    (GSI2 all, GSI3 by stage, GSI4 by owner when it has one)."""
+    from crm.contacts import new_contact_item
+
+    return new_contact_item(contact_id, now="2026-11-24T00:00:00.000Z", lifecycle_stage="lead",
+                            source="web_form", email=f"{contact_id}@example.com", owner=owner)
+
+
+def test_a_new_contact_costs_one_index_write_per_index_it_enters(aws):
+    from bench.cost import write_units_of
+    from bench.requests_count import recording_item_writes
+    from crm.models import transaction_connection
+    from pynamodb.transactions import TransactWrite
+
+    # Given a contact under 1 KB that lands in four indexes
+    contact = _contact()
+    # When it is put in a transaction, its items recorded before and after
+    with observing() as calls, recording_item_writes() as writes:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.save(contact)
+    # Then it costs 2 WRU for the item (doubled by the transaction) and 1 for each index, not doubled
+    [(call, items)] = writes
+    assert call is calls[0] and [(w.before, w.action) for w in items] == [(None, "Put")]
+    assert write_units_of(call, items) == 2 + 4
+    # And without an owner it enters one index fewer
+    with observing() as calls, recording_item_writes() as writes:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.save(_contact("c2", owner=None))
+    [(call, items)] = writes
+    assert write_units_of(call, items) == 2 + 3
+
+
+def test_a_score_change_moves_the_contact_in_every_score_index_and_rewrites_the_others(aws):
+    from bench.cost import write_units_of
+    from bench.requests_count import recording_item_writes
+    from crm.models import ContactItem
+
+    # Given the contact stored, at score 0
+    contact = _contact()
+    contact.save()
+    # When a plain UpdateItem gives it a score (its score_key, a sort key of GSI2..4, changes)
+    with observing() as calls, recording_item_writes() as writes:
+        contact.update([ContactItem.score.set(13), ContactItem.score_key.set(ContactItem.score_sort_key(13, "c1"))])
+    # Then: 1 WRU for the item, 1 to rewrite its GSI1 entry (ALL projection) and 2 (delete and put) in each
+    # of the three score indexes
+    [(call, items)] = writes
+    assert items[0].before["score_key"] == {"S": "000#c1"} and items[0].after["score_key"] == {"S": "013#c1"}
+    assert write_units_of(call, items) == 1 + 1 + 3 * 2
+    # And an update of an item in no index (a rate counter) costs the item alone
+    from crm.models import RateCounterItem
+
+    counter = RateCounterItem(*RateCounterItem.key("f", "ip", 1), hits=1, expires_at=1)
+    counter.save()
+    with observing() as calls, recording_item_writes() as writes:
+        counter.update([RateCounterItem.hits.add(1)])
+    [(call, items)] = writes
+    assert write_units_of(call, items) == 1
+
+
+def test_index_writes_follow_the_entry_in_or_out_moved_or_rewritten():
+    from bench.cost import Index, index_write_units
+
+    # Given an index on (GSI1PK, GSI1SK) with ALL projection, and one with KEYS_ONLY
+    everything = Index("GSI1", frozenset({"GSI1PK", "GSI1SK"}), "ALL", frozenset())
+    keys_only = Index("GSI1", frozenset({"GSI1PK", "GSI1SK"}), "KEYS_ONLY", frozenset())
+    item = {"PK": {"S": "A#1"}, "SK": {"S": "X"}, "GSI1PK": {"S": "A"}, "GSI1SK": {"S": "1"}, "n": {"N": "1"}}
+    outside = {k: v for k, v in item.items() if not k.startswith("GSI1")}
+    moved = {**item, "GSI1SK": {"S": "2"}}
+    changed = {**item, "n": {"N": "2"}}
+    # Then entering or leaving is one write, moving two, a changed projected attribute one, nothing none
+    assert index_write_units(everything, None, item) == 1
+    assert index_write_units(everything, item, None) == 1
+    assert index_write_units(everything, item, outside) == 1
+    assert index_write_units(everything, outside, outside) == 0
+    assert index_write_units(everything, item, moved) == 2
+    assert index_write_units(everything, item, changed) == 1
+    assert index_write_units(everything, item, item) == 0
+    # And an attribute the index does not project changes nothing in it
+    assert index_write_units(keys_only, item, changed) == 0
+    # And an entry over 1 KB costs a write per KB
+    big = {**item, "blob": {"S": "x" * 1500}}
+    assert index_write_units(everything, None, big) == 2
+
+
+def test_a_cancelled_transaction_is_charged_for_its_items_and_no_index_write(aws):
+    from bench.cost import write_units_of
+    from bench.requests_count import recording_item_writes
+    from crm.models import ContactItem, UniqueItem, transaction_connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    # Given the email's sentinel already taken
+    UniqueItem(*UniqueItem.key("email", "c1@example.com"), kind="email", contact_id="other").save()
+    # When a transaction puts the contact and claims the email
+    with observing() as calls, recording_item_writes() as writes, pytest.raises(TransactWriteError):
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.save(_contact(), condition=ContactItem.PK.does_not_exist())
+            tx.save(UniqueItem(*UniqueItem.key("email", "c1@example.com"), kind="email", contact_id="c1"),
+                    condition=UniqueItem.PK.does_not_exist())
+    # Then it is charged as if it completed (2 WRU per item), but no index changed
+    [(call, items)] = writes
+    assert call.status == 400 and [w.after for w in items][0] is None
+    assert write_units_of(call, items) == 2 + 2
+
+
+def test_a_composite_is_the_sum_of_its_operations():
+    from bench.cost import COMPOSITES, Cost, composite_costs
+
+    # Given each part of the captured and scored lead priced
+    parts = COMPOSITES["captured and scored lead"]
+    costs = [Cost(name, 0.25, 1.0 * n, 1.0 if n == 0 else 0.0, 0.0, 10, 2.0, 0.5) for n, name in enumerate(parts)]
+    # When the composites are summed
+    [composite] = composite_costs(costs)
+    # Then its total, WRU and RRU are the parts' sums; and a composite with a part missing is left out
+    assert composite.total_usd == sum(c.total_usd for c in costs)
+    assert (composite.write_units, composite.read_units) == (2.0 * len(parts), 0.5 * len(parts))
+    assert composite_costs(costs[1:]) == []
