@@ -21,6 +21,7 @@ from bench.cost import ASSUMPTIONS, Cost, composite_costs, cost_per_million  # n
 from bench.cpu import CpuTime, measure_cpu  # noqa: E402
 from bench.harness import apply_environment, functions  # noqa: E402
 from bench.inbound_mail import PASSES, REPEATS, ParseRate, measure_parsing  # noqa: E402
+from bench.local_stack import LocalStackRun, measure_local_stack  # noqa: E402
 from bench.requests_count import Operation, measure_requests  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -31,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=9, help="fresh-interpreter imports per module (>= 7)")
     parser.add_argument("--invocations", type=int, default=300, help="timed warm invocations per operation")
+    parser.add_argument("--no-stack", action="store_true", help="skip the local stack section (`crm local run`)")
     args = parser.parse_args()
     started = time.monotonic()
     apply_environment()
@@ -41,12 +43,15 @@ def main() -> None:
     by_name = {op.name: op for op in operations}
     costs = [cost_per_million(by_name[c.operation], c) for c in cpu]
     parsing, parsing_by_kind = measure_parsing()
+    local_stack = None if args.no_stack else measure_local_stack()
 
     print_cold_starts(baseline_ms, cold_starts, args.rounds)
     print_requests(operations)
     print_cpu(cpu)
     print_costs(costs)
     print_parsing(parsing, parsing_by_kind)
+    if local_stack is not None:
+        print_local_stack(local_stack)
     elapsed = time.monotonic() - started
     print(f"\n{len(operations)} operations, {len(cold_starts)} functions, {elapsed:.0f} s; results in {RESULTS}")
     RESULTS.write_text(json.dumps({
@@ -62,6 +67,8 @@ def main() -> None:
         "assumptions": ASSUMPTIONS,
         "email_parsing": {"passes": PASSES, "repeats": REPEATS,
                           "rates": [dataclasses.asdict(r) for r in (parsing, *parsing_by_kind)]},
+        "local_stack": None if local_stack is None else dataclasses.asdict(local_stack) | {
+            "figures": [dataclasses.asdict(f) | {"met": f.met} for f in local_stack.figures]},
         "seconds": elapsed,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -138,6 +145,19 @@ def print_parsing(whole: ParseRate, by_kind: list[ParseRate]) -> None:
                                           "parsed as"),
            [(r.kind, r.messages, f"{r.kilobytes:.1f}", f"{r.median_us:.0f}", f"{r.messages_per_s:.0f}",
              f"{r.mb_per_s:.2f}", r.found) for r in (whole, *by_kind)])
+
+
+def print_local_stack(run: LocalStackRun) -> None:
+    if run.error:
+        print(f"\nLocal stack: `crm local run` did not start: {run.error}")
+        return
+    _table(f"Local stack: `crm local run` on free ports, over HTTP (up in {run.startup_seconds:.0f} s, "
+           f"stopped: {run.stopped})", ("figure", "measured", "target", "", "detail"),
+           [(f.name, f.shown, f.target, _verdict(f.met), f.detail) for f in run.figures])
+    for problem in run.problems[:10]:
+        print(f"  stored other than once: {problem}")
+    if len(run.problems) > 10:
+        print(f"  ... and {len(run.problems) - 10} more")
 
 
 if __name__ == "__main__":
