@@ -1,6 +1,8 @@
 """What Lambda's event sources do in AWS, done locally for every source the template declares: the
 table stream, EventBridge rules (delivered by moto to local SQS queues), SQS queues, S3 notifications
-(also delivered to SQS) and schedules. One poller per source, each in its own thread."""
+(also delivered to SQS) and schedules. One poller per source, each in its own thread: it asks without
+waiting, then sleeps until the embedded AWS reports a change it listens to (see `crm_local.wakeups`), or
+its next schedule, or a slow safety poll."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any, Protocol
 
 from crm_local import log
 from crm_local.patterns import check_pattern, matches
+from crm_local.wakeups import QUEUE_MESSAGE, TABLE_WRITE, Wakeups
 from crm_local.template import (
     LOCAL_ACCOUNT_ID,
     LOCAL_REGION,
@@ -33,7 +36,11 @@ ClientFactory = Callable[[str], Any]
 
 # Lambda retries a failing stream batch until the records expire (-1); locally that would stall the shard.
 UNLIMITED_STREAM_RETRIES = 10
-IDLE_SECONDS = 0.2
+# What no wake-up announces (a failed message visible again after its queue's visibility timeout) is
+# found by this slow poll; an idle stack makes a handful of requests per interval.
+SAFETY_POLL_SECONDS = 10.0
+# After a failed poll (the embedded AWS restarting), a pause before the next try.
+ERROR_PAUSE_SECONDS = 1.0
 
 
 def retry_backoff(attempt: int) -> float:
@@ -57,11 +64,19 @@ def invoke_async(invoke: Invoke, function_id: str, event: Any, max_retries: int)
 
 
 class Poller(Protocol):
+    # The kinds of change (`crm_local.wakeups`) after which this poller may find work.
+    topics: tuple[str, ...]
+
     def poll(self) -> bool:
         """Handles what is waiting; False when there was nothing to do."""
 
+    def idle_seconds(self) -> float:
+        """How long to sleep when idle and nothing wakes it."""
+
 
 class StreamPoller:
+    topics = (TABLE_WRITE,)
+
     def __init__(self, source: StreamSource, invoke: Invoke, client: ClientFactory, function_arn: str) -> None:
         for pattern in source.filter_patterns:
             check_pattern(pattern)
@@ -94,6 +109,9 @@ class StreamPoller:
         """LATEST: start after everything already in the shard."""
         while records := self._streams.get_records(ShardIterator=self._iterator(shard_id))["Records"]:
             self._positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+
+    def idle_seconds(self) -> float:
+        return SAFETY_POLL_SECONDS
 
     def poll(self) -> bool:
         worked = False
@@ -176,6 +194,8 @@ class AsyncQueuePoller:
     """An asynchronous invocation fed from a local queue (EventBridge rule targets, S3 notifications):
     retried like Lambda's async invocations, then dead-lettered with the error, then deleted."""
 
+    topics = (QUEUE_MESSAGE,)
+
     def __init__(self, function_id: str, queue: str, to_event: Callable[[dict[str, Any]], Any | None],
                  max_retries: int, dead_letter_queue: str | None, invoke: Invoke, client: ClientFactory,
                  source_arn: str) -> None:
@@ -188,9 +208,13 @@ class AsyncQueuePoller:
         self._queue_url = self._sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         self._source_arn = source_arn
 
+    def idle_seconds(self) -> float:
+        return SAFETY_POLL_SECONDS
+
     def poll(self) -> bool:
+        # Never a long poll: it would hold the embedded AWS's lock while it waits.
         messages = self._sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10,
-                                             WaitTimeSeconds=1).get("Messages", [])
+                                             WaitTimeSeconds=0).get("Messages", [])
         for message in messages:
             event = self._to_event(json.loads(message["Body"]))
             if event is not None:
@@ -219,6 +243,8 @@ class QueueSourcePoller:
     """An SQS event source: batches of messages; what fails becomes visible again after the queue's
     visibility timeout, and the queue's own redrive policy dead-letters it (moto applies it)."""
 
+    topics = (QUEUE_MESSAGE,)
+
     def __init__(self, source: QueueSource, invoke: Invoke, client: ClientFactory) -> None:
         self._source = source
         self._invoke = invoke
@@ -226,9 +252,12 @@ class QueueSourcePoller:
         self._queue_url = self._sqs.get_queue_url(QueueName=source.queue_name)["QueueUrl"]
         self._queue_arn = f"arn:aws:sqs:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:{source.queue_name}"
 
+    def idle_seconds(self) -> float:
+        return SAFETY_POLL_SECONDS
+
     def poll(self) -> bool:
         messages = self._sqs.receive_message(
-            QueueUrl=self._queue_url, MaxNumberOfMessages=min(self._source.batch_size, 10), WaitTimeSeconds=1,
+            QueueUrl=self._queue_url, MaxNumberOfMessages=min(self._source.batch_size, 10), WaitTimeSeconds=0,
             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
         if not messages:
             return False
@@ -262,6 +291,8 @@ class QueueSourcePoller:
 class SchedulePoller:
     """Fires due schedules: moto's EventBridge and Scheduler store schedules but never fire them."""
 
+    topics: tuple[str, ...] = ()
+
     def __init__(self, sources: Iterable[ScheduleSource], invoke: Invoke,
                  clock: Callable[[], float] = time.time) -> None:
         self._invoke = invoke
@@ -277,6 +308,11 @@ class SchedulePoller:
                 fired = True
                 self._fire(source, now)
         return fired
+
+    def idle_seconds(self) -> float:
+        now = self._clock()
+        return max(0.0, min((schedule.next_due(now) for _, schedule in self._schedules),
+                            default=SAFETY_POLL_SECONDS) - now)
 
     def _fire(self, source: ScheduleSource, now: float) -> None:
         rule_arn = f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:rule/{source.function_id}-{source.event_id}"
@@ -300,6 +336,9 @@ class _Rate:
         self._next += self._seconds * (1 + int((now - self._next) // self._seconds))
         return True
 
+    def next_due(self, now: float) -> float:
+        return self._next
+
 
 class _At:
     def __init__(self, when: float) -> None:
@@ -310,6 +349,9 @@ class _At:
             return False
         self._when = None
         return True
+
+    def next_due(self, now: float) -> float:
+        return self._when if self._when is not None else now + SAFETY_POLL_SECONDS
 
 
 class _Cron:
@@ -338,6 +380,10 @@ class _Cron:
         weekday = moment.isoweekday() % 7 + 1  # AWS numbers Sunday 1 .. Saturday 7
         values = (moment.minute, moment.hour, moment.day, moment.month, weekday, moment.year)
         return all(allowed is None or value in allowed for allowed, value in zip(self._sets, values, strict=True))
+
+    def next_due(self, now: float) -> float:
+        """The next minute's start: a cron schedule is looked at once a minute."""
+        return (int(now // 60) + 1) * 60
 
 
 def _cron_field(text: str, low: int, high: int, names: tuple[str, ...] = ()) -> set[int] | None:
@@ -406,8 +452,10 @@ def build_pollers(sources: Iterable[EventSource], invoke: Invoke, client: Client
 
 
 class Dispatcher:
-    def __init__(self, pollers: Iterable[Poller]) -> None:
+    def __init__(self, pollers: Iterable[Poller], wakeups: Wakeups | None = None) -> None:
         self._pollers = list(pollers)
+        # Without an embedded AWS that reports changes, every poller falls back to its idle interval.
+        self._wakeups = wakeups or Wakeups()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -418,18 +466,23 @@ class Dispatcher:
             self._threads.append(thread)
 
     def _run(self, poller: Poller) -> None:
+        woken = self._wakeups.listen(poller.topics)
         while not self._stop.is_set():
+            # Cleared before the poll, so a change reported while it runs wakes the next wait at once.
+            woken.clear()
             try:
                 worked = poller.poll()
             except Exception:
                 # A poller survives a failed poll (moto restarting, a queue deleted by hand) and tries again.
                 log.exception("%s failed to poll", type(poller).__name__)
-                worked = False
+                self._stop.wait(ERROR_PAUSE_SECONDS)
+                continue
             if not worked:
-                self._stop.wait(IDLE_SECONDS)
+                woken.wait(poller.idle_seconds())
 
     def stop(self) -> None:
         self._stop.set()
+        self._wakeups.wake_all()
         for thread in self._threads:
             thread.join(timeout=5)
 

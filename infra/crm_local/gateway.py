@@ -85,6 +85,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The standard library's backlog of 5 resets the sixth client that connects at once.
+    request_queue_size = 1024
 
     def __init__(self, gateway: Gateway, host: str, port: int) -> None:
         super().__init__((host, port), _RequestHandler)

@@ -22,6 +22,7 @@ from crm_local.provision import provision, seed_demo_form
 from crm_local.routes import RouteTable
 from crm_local.runtime import LocalFunctions, shared_environment
 from crm_local.template import DEFAULT_TEMPLATE_PATH, LOCAL_REGION, Template
+from crm_local.wakeups import Wakeups
 
 HOST = "127.0.0.1"
 DEMO_FORM_ID = "contact-us"
@@ -83,7 +84,8 @@ class LocalStack:
             _require_free_port(port)
         from crm_local.embedded_aws import EmbeddedAws  # noqa: PLC0415 - moto is heavy, and only `run` needs it
 
-        self._moto = EmbeddedAws(HOST, settings.aws_port)
+        wakeups = Wakeups()
+        self._moto = EmbeddedAws(HOST, settings.aws_port, on_change=wakeups.notify)
         self._moto.start()
         template = Template.load(settings.template_path, aws_endpoint=settings.aws_endpoint)
         client = partial(local_client, aws_endpoint=settings.aws_endpoint)
@@ -134,7 +136,7 @@ class LocalStack:
         functions = LocalFunctions(specs)
         verifier = JwtVerifier(JwksCache(partial(cognito_jwks_url, aws_endpoint=settings.aws_endpoint)))
         self._dispatcher = Dispatcher(build_pollers(template.event_sources(), functions.invoke, client,
-                                                    partial(template.get_att, attribute="Arn")))
+                                                    partial(template.get_att, attribute="Arn")), wakeups)
         self._dispatcher.start()
         self._gateway = GatewayServer(Gateway(RouteTable(template.routes()), functions.invoke, verifier),
                                       HOST, settings.http_port)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
@@ -32,6 +34,26 @@ def test_health_answers_without_a_token(stack: RunningStack) -> None:
 
     # Then the API answers
     assert response.status_code == 200
+
+
+def test_a_hundred_clients_connecting_at_once_all_get_an_answer(stack: RunningStack) -> None:
+    # Given a hundred clients, each on its own connection, released together
+    clients = 100
+    start = threading.Barrier(clients)
+
+    def connect_and_post(number: int) -> int:
+        start.wait()
+        with requests.Session() as session:
+            return session.post(f"{stack.http_url}/forms/contact-us/submissions", headers=JSON, timeout=120,
+                                data=json.dumps({"email": unique_email(f"crowd{number}")})).status_code
+
+    # When they all post a form at the same moment
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        statuses = list(pool.map(connect_and_post, range(clients)))
+
+    # Then none is reset or refused (a listen backlog of five reset the sixth), and every one is answered:
+    # accepted, or refused by the form's limit of 20 a minute from one address
+    assert set(statuses) <= {201, 429}, statuses
 
 
 def test_contacts_need_a_valid_token(stack: RunningStack) -> None:

@@ -29,12 +29,7 @@ class InProcessStack:
     def client(self, service: str) -> Any:
         from crm_local.clients import local_client
 
-        client = local_client(service, self.aws_endpoint)
-        if service == "sqs":
-            # Drained by polling until idle: moto would hold each empty long poll for its full wait.
-            client.meta.events.register("provide-client-params.sqs.ReceiveMessage",
-                                        lambda params, **_: params.update(WaitTimeSeconds=0))
-        return client
+        return local_client(service, self.aws_endpoint)
 
     def pollers(self, invoke: Callable[[str, Any], Any]) -> list[Any]:
         from crm_local.dispatch import build_pollers
