@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-
 from crm.text import InvalidValue, clean_text, fold_text
 
 __all__ = ["InvalidValue", "clean_text", "email_key", "fold_text", "normalize_email"]
@@ -11,6 +9,8 @@ __all__ = ["InvalidValue", "clean_text", "email_key", "fold_text", "normalize_em
 
 def normalize_email(raw: str) -> str:
     """The address as email-validator normalizes it (no deliverability check, never the network)."""
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - ~20 ms; only checks need it
+
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
