@@ -247,11 +247,15 @@ class SubmissionItem(CrmItem):
 
 
 class OutboxItem(CrmItem):
-    """An event written with the state change it announces; the stream publisher sends it."""
+    """Events written with the state change they announce; the stream publisher sends them. One event is
+    `event_id`, `detail_type` and `detail` (JSON); several from one transaction are `events`, a JSON list
+    of `{"detail_type", "detail"}` whose details carry their ids, with `detail_type` naming them all
+    (crm.events builds and reads both)."""
 
-    event_id = UnicodeAttribute()
-    detail_type = UnicodeAttribute()
-    detail = UnicodeAttribute()
+    event_id = UnicodeAttribute(null=True)
+    detail_type = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    events = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()
 

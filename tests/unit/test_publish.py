@@ -60,3 +60,52 @@ def test_only_new_outbox_items_are_read_from_the_stream():
     event["Records"].append({"eventName": "INSERT", "dynamodb": {"NewImage": {"PK": {"S": "CONTACT#x"}}}})
     found = outbox_events(event)
     assert [(e.event_id, e.detail_type) for e in found] == [("e1", "Contact Created"), ("e2", "Form Submitted")]
+
+
+def stream_insert(item: object, sequence_number: str) -> dict:
+    return {"eventName": "INSERT", "dynamodb": {"NewImage": item.serialize(), "SequenceNumber": sequence_number}}
+
+
+def test_an_outbox_item_carrying_two_events_is_read_as_two_entries_of_one_record():
+    from crm.events import new_event, outbox_item
+
+    # Given one outbox item announcing both events of a new lead, and a single-event item after it
+    created, submitted = new_event("Contact Created", {"contact_id": "c1"}), new_event("Form Submitted", {"contact_id": "c1"})
+    event = {"Records": [stream_insert(outbox_item([created, submitted]), "1"),
+                         stream_insert(outbox_item([new_event("Contact Updated", {"contact_id": "c2"})]), "2")]}
+    # When the publisher reads the stream batch
+    found = outbox_events(event)
+    # Then each event is its own entry, with its own id, under its record's sequence number
+    assert [(e.sequence_number, e.event_id, e.detail_type) for e in found][:2] == [
+        ("1", created.event_id, "Contact Created"), ("1", submitted.event_id, "Form Submitted")]
+    assert [json.loads(e.detail)["event_id"] for e in found[:2]] == [created.event_id, submitted.event_id]
+    assert (found[2].sequence_number, found[2].detail_type) == ("2", "Contact Updated")
+
+
+def two_event_record() -> list[OutboxEvent]:
+    """Record 1 carries e1a and e1b (one outbox item); record 2 carries e2."""
+    return [OutboxEvent("1", "e1a", "Contact Created", "{}", "t"), OutboxEvent("1", "e1b", "Form Submitted", "{}", "t"),
+            OutboxEvent("2", "e2", "Contact Updated", "{}", "t")]
+
+
+def test_both_events_of_one_item_are_sent_once_each():
+    # Given a batch whose first record carries two events, and a bus that takes everything
+    bus = FakeBus(set(), 0)
+    # When it is published / Then every event went once, in one PutEvents, and nothing is reported
+    assert publish(two_event_record(), "bus", bus, pause=lambda s: None) == []
+    assert [[e["Resources"][0] for e in call] for call in bus.calls] == [
+        ["crm:event/e1a", "crm:event/e1b", "crm:event/e2"]]
+
+
+def test_a_failed_event_of_a_two_event_item_is_resent_alone_and_its_record_reported_once():
+    # Given a bus that refuses the second event of the first record once, then (another batch) always
+    once, always = FakeBus({"e1b"}, times=1), FakeBus({"e1b"}, times=99)
+    # When each publishes the batch
+    # Then a passing refusal resends that entry alone, and nothing is reported
+    assert publish(two_event_record(), "bus", once, pause=lambda s: None) == []
+    assert [[e["Resources"][0] for e in call] for call in once.calls] == [
+        ["crm:event/e1a", "crm:event/e1b", "crm:event/e2"], ["crm:event/e1b"]]
+    # And a lasting one reports the record once, for the stream to retry (its events are deduplicated by
+    # their consumers on event_id)
+    assert publish(two_event_record(), "bus", always, pause=lambda s: None) == ["1"]
+    assert all(call == always.calls[1] for call in always.calls[1:]) and len(always.calls[1]) == 1

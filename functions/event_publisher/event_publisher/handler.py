@@ -1,11 +1,15 @@
-"""Lambda entry: the table stream (filtered to new outbox items) to the CRM event bus."""
+"""Lambda entry: the table stream (filtered to new outbox items) to the CRM event bus. An outbox item
+announces one event or several (those of one transaction); each is its own PutEvents entry."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import json
+
 from crm import aws
 from crm.config import get_settings
+from crm.events import events_of
 from crm.models import OUTBOX_PREFIX, OutboxItem
 from crm.observability import count, logger, metrics
 
@@ -20,8 +24,9 @@ def outbox_events(event: dict[str, Any]) -> list[OutboxEvent]:
         if record.get("eventName") != "INSERT" or not image.get("PK", {}).get("S", "").startswith(OUTBOX_PREFIX):
             continue
         item = OutboxItem.from_raw_data(image)
-        found.append(OutboxEvent(record["dynamodb"]["SequenceNumber"], item.event_id, item.detail_type,
-                                 item.detail, item.created_at))
+        found.extend(OutboxEvent(record["dynamodb"]["SequenceNumber"], event.event_id, event.detail_type,
+                                 json.dumps(event.detail, ensure_ascii=False), item.created_at)
+                     for event in events_of(item))
     return found
 
 
@@ -33,9 +38,11 @@ def _put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     events = outbox_events(event)
     failed = publish(events, get_settings().event_bus_name, _put_events)
-    count("EventsPublished", len(events) - len(failed))
+    # An item's events are retried together: those of a failed record count as not published yet.
+    unpublished = sum(e.sequence_number in failed for e in events)
+    count("EventsPublished", len(events) - unpublished)
     if failed:
-        count("EventsPublishFailed", len(failed))
+        count("EventsPublishFailed", unpublished)
         logger.warning("some events were not published; the stream will retry them", extra={"failed": failed})
     # Only the failed records (and those after them) are retried, by ReportBatchItemFailures.
     return {"batchItemFailures": [{"itemIdentifier": seq} for seq in failed]}

@@ -28,7 +28,8 @@ PutEvents = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
 def publish(events: Sequence[OutboxEvent], bus_name: str, put_events: PutEvents,
             pause: Callable[[float], None] = time.sleep) -> list[str]:
-    """Sends every event; returns the stream sequence numbers of those that still failed."""
+    """Sends every event; returns the stream sequence numbers of the records whose events still failed,
+    each once (a record, an outbox item, may carry several events)."""
     failed: list[str] = []
     for start in range(0, len(events), PUT_EVENTS_MAX_ENTRIES):
         pending = list(events[start:start + PUT_EVENTS_MAX_ENTRIES])
@@ -40,7 +41,7 @@ def publish(events: Sequence[OutboxEvent], bus_name: str, put_events: PutEvents,
                 break
             pause(0.05 * 2 ** attempt)
         failed.extend(e.sequence_number for e in pending)
-    return failed
+    return list(dict.fromkeys(failed))
 
 
 def _entry(event: OutboxEvent, bus_name: str) -> dict[str, Any]:
