@@ -42,12 +42,18 @@ ASSUMPTIONS = (
     "DynamoDB indexes: per global secondary index of template.yaml, from the item before and after: an item "
     "that enters the index is 1 index write, one that leaves it 1, one whose index keys change 2 (the old entry "
     "deleted, the new put), one that stays with the same keys but changed projected attributes 1 (with ALL "
-    "projection, any change); each 1 WRU per KB of its entry, never doubled by a transaction (indexes are "
-    "updated once the transaction has committed).",
-    "DynamoDB cancelled transaction: its items are charged as if it completed (an upper bound), with no index "
-    "write (nothing changed); a read costs 0.5 RRU per 4 KB, or 1 RRU when strongly consistent.",
+    "projection, any change); each 1 WRU per KB of its entry (the projected attributes; an ALL-projection "
+    "entry is the item), never doubled by a transaction (indexes are updated once the transaction has committed).",
+    "DynamoDB cancelled transaction (or refused conditional write): its items are charged as if it completed "
+    "(an upper bound), with no index write (nothing changed).",
+    "DynamoDB reads: 0.5 RRU per 4 KB, or 1 RRU when strongly consistent; a Query on the total it read, a "
+    "GetItem or each item of a BatchGetItem on its own; 2 RRU per 4 KB per item of a TransactGetItems.",
     "The table stream and Lambda's polling of it are free; each PutEvents entry (under 64 KB) is one event; "
     "a rule's delivery of it to a Lambda function is free (the scored events were paid for when published).",
+    "A composite is the sum of its operations: a captured and scored lead is the submission through the HTTP "
+    "API and the scoring function's invocations for its Contact Created and Form Submitted; publishing those "
+    "two events (EventBridge $2.00/M leads, plus the publisher's invocation, shared by up to 100 stream "
+    "records) is priced apart, as publish new lead's outbox.",
 )
 
 
@@ -207,12 +213,26 @@ def _kilobytes(size: int) -> int:
 
 
 def _read_units(call: Call) -> float:
-    if call.name not in ("dynamodb:GetItem", "dynamodb:Query") or call.status >= 300:
+    if call.service != "dynamodb" or call.status >= 300:
+        return 0.0
+    if call.operation == "BatchGetItem":
+        # Each item on its own, as a GetItem (a key not found costs the minimum).
+        return sum(_per_item_reads(call.response.get("Responses", {}).get(table) or [],
+                                   len(request.get("Keys", [])), 1.0 if request.get("ConsistentRead") else 0.5)
+                   for table, request in call.params.get("RequestItems", {}).items())
+    if call.operation == "TransactGetItems":
+        items = [r["Item"] for r in call.response.get("Responses", []) if "Item" in r]
+        return _per_item_reads(items, len(call.params.get("TransactItems", [])), 2.0)
+    if call.operation not in ("GetItem", "Query"):
         return 0.0
     items = call.response.get("Items") or ([call.response["Item"]] if "Item" in call.response else [])
     per_4kb = 1.0 if call.params.get("ConsistentRead") else 0.5
     # A Query is charged on the total size it read; each GetItem on its own item. Never less than 4 KB.
     return per_4kb * max(1, math.ceil(sum(item_size(item) for item in items) / 4096))
+
+
+def _per_item_reads(found: list[Any], asked: int, per_4kb: float) -> float:
+    return per_4kb * (sum(max(1, math.ceil(item_size(item) / 4096)) for item in found) + max(0, asked - len(found)))
 
 
 def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:

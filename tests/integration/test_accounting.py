@@ -119,7 +119,8 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     items = table_items(stack.client("dynamodb"), table)
     # Then forms: each accepted one is one accepted submission; a refused one left nothing behind
     accepted_forms = sum(status in (200, 201) for status in form_statuses)
-    submissions = [i for i in items if i["SK"]["S"].startswith("SUBMISSION#")]
+    # (an accepted submission is kept as its contact's timeline entry, with its raw body)
+    submissions = [i for i in items if i["SK"]["S"].startswith("HISTORY#") and "raw_body" in i["data"]["M"]]
     assert Counter(form_statuses) == Counter({201: accepted_forms, 503: FORMS - accepted_forms})
     assert len(submissions) == accepted_forms
     # And webhooks: each accepted delivery is one recorded event
@@ -142,8 +143,11 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     assert not scored & set(scoring_dlq)
     assert all(len(attempts) <= 3 for attempts in scoring_outcomes.values())
     # And the publisher lost nothing: every outbox event the scoring rule matches reached scoring
-    assert set(scoring_outcomes) == {i["event_id"]["S"] for i in items if i["PK"]["S"].startswith("OUTBOX#")
-                                     and i["detail_type"]["S"] in SCORED_TYPES}
+    from crm.events import events_of
+    from crm.models import OutboxItem
+
+    announced = [e for i in items if i["PK"]["S"].startswith("OUTBOX#") for e in events_of(OutboxItem.from_raw_data(i))]
+    assert set(scoring_outcomes) == {e.event_id for e in announced if e.detail_type in SCORED_TYPES}
     # And search: every contact or company record the stream delivered was indexed or is in a range of
     # SearchIndexerDLQ, never both, never twice
     search_dlq = [json.loads(m["Body"])["DDBStreamBatchInfo"]

@@ -27,3 +27,30 @@ def test_stream_records_become_bus_events(aws):
     delivered = sorted((json.loads(m["Body"])["detail-type"], json.loads(m["Body"])["detail"]["event_id"])
                        for m in messages)
     assert delivered == [("Contact Created", "e1"), ("Form Submitted", "e2")]
+
+
+def test_a_new_leads_outbox_item_reaches_the_bus_as_its_two_events_each_once(aws):
+    from tests.conftest import table_items
+
+    # Given a catch-all rule on the CRM bus, and a new lead whose submission wrote one outbox item
+    settings = aws["settings"]
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue_url = sqs.create_queue(QueueName="catch-all")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="all", EventBusName=settings.event_bus_name, EventPattern=json.dumps({"source": ["crm"]}))
+    events.put_targets(Rule="all", EventBusName=settings.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}])
+    from event_publisher.handler import handler
+    from lead_capture.handler import handler as capture
+
+    contact_id = json.loads(capture(sample_event("lead_capture_submit_json.json"), None)["body"])["contact_id"]
+    [item] = [i for i in table_items(aws["dynamodb"], settings.table_name) if i["PK"]["S"].startswith("OUTBOX#")]
+    # When the table stream brings it to the publisher
+    record = {"eventName": "INSERT", "dynamodb": {"NewImage": item, "SequenceNumber": "1"}}
+    result = handler({"Records": [record]}, None)
+    # Then nothing failed, and both events are on the bus once each, about the new contact
+    assert result == {"batchItemFailures": []}
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    delivered = [json.loads(m["Body"]) for m in messages]
+    assert sorted(d["detail-type"] for d in delivered) == ["Contact Created", "Form Submitted"]
+    assert {d["detail"]["contact_id"] for d in delivered} == {contact_id}
+    assert len({d["detail"]["event_id"] for d in delivered}) == 2

@@ -37,6 +37,21 @@ def items_by_prefix(aws: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     return [i for i in table_items(aws["dynamodb"], aws["settings"].table_name) if i["PK"]["S"].startswith(prefix)]
 
 
+def announced(aws: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(detail type, detail) of every event in the outbox, as the publisher reads its items."""
+    from crm.events import events_of
+    from crm.models import OutboxItem
+
+    return [(e.detail_type, e.detail) for item in items_by_prefix(aws, "OUTBOX#")
+            for e in events_of(OutboxItem.from_raw_data(item))]
+
+
+def submission_entries(aws: dict[str, Any], contact_id: str = "") -> list[dict[str, Any]]:
+    """Accepted submissions: the timeline entries that carry one (of this contact, or of any)."""
+    return [i for i in items_by_prefix(aws, f"CONTACT#{contact_id}")
+            if i["SK"]["S"].startswith("HISTORY#") and "submission_id" in i.get("data", {}).get("M", {})]
+
+
 def contact(aws: dict[str, Any], contact_id: str) -> dict[str, Any]:
     key = {"PK": {"S": f"CONTACT#{contact_id}"}, "SK": {"S": "PROFILE"}}
     return aws["dynamodb"].get_item(TableName=aws["settings"].table_name, Key=key)["Item"]
@@ -57,12 +72,20 @@ def test_a_new_lead_becomes_one_contact_with_its_submission_history_and_events(a
     assert saved["search_name"]["S"] == "علی رضایی"
     assert saved["first_touch"]["M"]["utm_source"]["S"] == "google"
     assert saved["first_touch"]["M"]["ip"]["S"] == "203.0.113.7"
-    # And the submission, a history entry and both outbox events were written with it
-    assert [i["status"]["S"] for i in items_by_prefix(aws, "FORM#contact-us") if "status" in i] == ["accepted"]
-    assert sorted(i["detail_type"]["S"] for i in items_by_prefix(aws, "OUTBOX#")) == ["Contact Created",
-                                                                                      "Form Submitted"]
-    history = [i for i in items_by_prefix(aws, f"CONTACT#{result['contact_id']}") if i["SK"]["S"].startswith("HISTORY#")]
-    assert history[0]["data"]["M"]["submitted"]["M"]["message"]["S"].startswith("سلام")
+    # And the submission was kept with it, as the contact's timeline entry: the raw body as received and
+    # every value sent
+    [entry] = [i for i in items_by_prefix(aws, f"CONTACT#{result['contact_id']}") if i["SK"]["S"].startswith("HISTORY#")]
+    assert entry["entry_type"]["S"] == "contact_created"
+    assert entry["data"]["M"]["submitted"]["M"]["message"]["S"].startswith("سلام")
+    assert entry["data"]["M"]["raw_body"]["S"] == sample_event("lead_capture_submit_json.json")["body"]
+    assert entry["data"]["M"]["content_type"]["S"] == "application/json"
+    assert [i for i in items_by_prefix(aws, "FORM#") if i["SK"]["S"].startswith("SUBMISSION#")] == []
+    # And both events went in the same transaction, in one outbox item, each with its own id
+    [outbox_item] = items_by_prefix(aws, "OUTBOX#")
+    events = announced(aws)
+    assert [t for t, _ in events] == ["Contact Created", "Form Submitted"]
+    assert all(d["contact_id"] == result["contact_id"] for _, d in events)
+    assert len({d["event_id"] for _, d in events}) == 2 and int(outbox_item["expires_at"]["N"]) > time.time()
     # And CORS allows the configured origin
     assert response["headers"]["access-control-allow-origin"] == LOCAL_ORIGIN
 
@@ -85,6 +108,10 @@ def test_a_repeat_with_another_case_matches_fills_gaps_and_never_overwrites(aws)
     history = [i for i in items_by_prefix(aws, f"CONTACT#{first['contact_id']}") if i["SK"]["S"].startswith("HISTORY#")]
     assert [h["entry_type"]["S"] for h in history] == ["contact_created", "form_resubmitted"]
     assert history[1]["data"]["M"]["submitted"]["M"]["first_name"]["S"] == "Ваня"
+    assert json.loads(history[1]["data"]["M"]["raw_body"]["S"])["last_name"] == "Петров"
+    # And its two events were announced together
+    assert [t for t, _ in announced(aws)].count("Contact Updated") == 1
+    assert len(items_by_prefix(aws, "OUTBOX#")) == 2 and len(announced(aws)) == 4
     assert len(items_by_prefix(aws, "UNIQUE#EMAIL#")) == 1
 
 
@@ -119,6 +146,7 @@ def test_spam_is_kept_for_review_and_creates_no_contact(aws):
     assert response["statusCode"] == 202
     submissions = [i for i in items_by_prefix(aws, "FORM#contact-us") if "status" in i]
     assert [(s["status"]["S"], s["spam_reasons"]["L"][0]["S"]) for s in submissions] == [("spam", "honeypot_filled")]
+    assert json.loads(submissions[0]["raw_body"]["S"])["website"] == "http://cheap.example"
     assert items_by_prefix(aws, "CONTACT#") == [] and items_by_prefix(aws, "OUTBOX#") == []
 
 
@@ -173,8 +201,11 @@ def test_multipart_files_go_to_the_attachments_bucket_content_addressed(aws):
     assert len(keys) == 1
     stored = aws["s3"].get_object(Bucket=aws["settings"].attachments_bucket, Key=keys[0])["Body"].read()
     assert stored == pdf
-    files = [i["files"]["L"][0]["M"] for i in items_by_prefix(aws, "FORM#contact-us") if "files" in i]
-    assert files[0]["filename"]["S"] == "brief.pdf" and files[0]["key"]["S"] == keys[0]
+    # And each submission's timeline entry names the stored file; multipart keeps no raw body, only its parts
+    entries = submission_entries(aws, body(first)["contact_id"])
+    assert len(entries) == 2 and all("raw_body" not in e["data"]["M"] for e in entries)
+    files = [e["data"]["M"]["files"]["L"][0]["M"] for e in entries]
+    assert {(f["filename"]["S"], f["key"]["S"]) for f in files} == {("brief.pdf", keys[0])}
 
 
 def test_the_multipart_sample_creates_a_greek_contact(aws):
@@ -238,7 +269,7 @@ def test_concurrent_submissions_with_one_email_make_one_contact(serialized_aws):
     assert sorted(r["statusCode"] for r in results) == [200] * 49 + [201]
     assert len({body(r)["contact_id"] for r in results}) == 1
     assert len([i for i in items_by_prefix(aws, "CONTACT#") if i["SK"]["S"] == "PROFILE"]) == 1
-    assert len([i for i in items_by_prefix(aws, "FORM#contact-us") if "status" in i]) == 50
+    assert len(submission_entries(aws)) == 50
 
 
 # Strangers' forms: the demo form's own fields (sometimes valid), honeypot and timing fields, and anything else.

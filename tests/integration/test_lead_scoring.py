@@ -31,12 +31,26 @@ def scored(event: dict[str, Any]) -> bool:
     return any(matches(pattern, event) for pattern in _scoring_rule_patterns())
 
 
+@pytest.fixture(autouse=True)
+def no_cached_model() -> Any:
+    """Each test reads the scoring model of its own table (a container caches it for a minute)."""
+    from crm import score_changes
+
+    score_changes._model_cache = None
+    yield
+    score_changes._model_cache = None
+
+
 def outbox(aws: dict[str, Any]) -> list[dict[str, Any]]:
-    """Outbox items as the bus would deliver them to the scoring rule (source crm, detail parsed)."""
+    """The outbox's events as the bus would deliver them to the scoring rule (source crm, detail parsed),
+    read from its items by the publisher's own code."""
+    from event_publisher.handler import outbox_events
+
     items = [i for i in table_items(aws["dynamodb"], aws["settings"].table_name) if i["PK"]["S"].startswith("OUTBOX#")]
     items.sort(key=lambda i: i["created_at"]["S"])
-    return [{"version": "0", "id": i["event_id"]["S"], "source": "crm", "detail-type": i["detail_type"]["S"],
-             "time": i["created_at"]["S"], "detail": json.loads(i["detail"]["S"])} for i in items]
+    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": i, "SequenceNumber": str(n)}} for n, i in enumerate(items)]
+    return [{"version": "0", "id": e.event_id, "source": "crm", "detail-type": e.detail_type, "time": e.created_at,
+             "detail": json.loads(e.detail)} for e in outbox_events({"Records": records})]
 
 
 def score(event: dict[str, Any]) -> None:
@@ -68,6 +82,14 @@ def submit(fields: dict[str, Any], ip: str = "203.0.113.7") -> str:
     return json.loads(handler(event, None)["body"])["contact_id"]
 
 
+def email_received(contact_id: str, event_id: str) -> dict[str, Any]:
+    """An Email Received event (5 points, decaying from now) as the bus delivers it to scoring."""
+    from datetime import UTC, datetime
+
+    return {"detail-type": "Email Received", "source": "crm", "time": datetime.now(UTC).isoformat(),
+            "detail": {"contact_id": contact_id, "event_id": event_id}}
+
+
 def contact(aws: dict[str, Any], contact_id: str) -> dict[str, Any]:
     key = {"PK": {"S": f"CONTACT#{contact_id}"}, "SK": {"S": "PROFILE"}}
     return aws["dynamodb"].get_item(TableName=aws["settings"].table_name, Key=key)["Item"]
@@ -95,37 +117,120 @@ def qualifying_form(aws):
     return "demo-request"
 
 
-def test_a_new_lead_is_scored_with_its_breakdown_and_timeline(aws):
+def test_a_new_lead_is_scored_at_capture_and_its_own_events_change_nothing(aws):
+    # Given a new lead from the demo form
     contact_id = submit({"email": "lead@acme.example", "company": "Acme"})
-    deliver_all(aws)
+    # Then it is scored by the transaction that created it, its Form Submitted already in its ledger
     saved = contact(aws, contact_id)
     assert saved["score"]["N"] == "18"  # web form 3 + company 5 + one form submission 10
     assert saved["grade"]["S"] == "D2"  # fit 8 is under C (10); engagement 10 makes 2
     assert {b["M"]["rule"]["S"] for b in saved["score_breakdown"]["L"]} == {"source-web-form", "has-company",
                                                                            "form-submissions"}
-    assert "score_changed" in timeline(aws, contact_id)
+    submitted = [e for e in outbox(aws) if e["detail-type"] == "Form Submitted"]
+    assert list(saved["engagement"]["M"]) == [submitted[0]["detail"]["event_id"]]
+    assert saved["score_key"]["S"] == f"018#{contact_id}" and saved["score_rev"]["N"] == "1"
+    # And its timeline is the submission: a score that crosses no threshold is explained on the contact
+    assert timeline(aws, contact_id) == ["contact_created"]
+    # When its Contact Created and Form Submitted reach scoring, twice
+    deliver_all(aws)
+    for event in outbox(aws):
+        score(event)
+    # Then nothing was written
+    assert contact(aws, contact_id) == saved
+    assert timeline(aws, contact_id) == ["contact_created"]
+
+
+def test_a_lead_captured_while_the_model_cannot_be_read_is_accepted_and_scored_from_its_events(aws):
+    from tests.support.faults import THROTTLE, FaultInjector, FaultPlan, Rule
+
+    # Given a container that has neither the form nor the scoring model cached, and a model read that fails
+    plan = FaultPlan([Rule("dynamodb.GetItem", THROTTLE, calls=frozenset({2}))])
+    # When a new lead submits the form
+    with FaultInjector(plan) as faults, faults.armed():
+        contact_id = submit({"email": "unscored@acme.example"})
+    # Then the lead is accepted unscored (score 0 in the score lists), nothing lost
+    assert faults.count() == 1
+    saved = contact(aws, contact_id)
+    assert "score" not in saved and saved["score_key"]["S"] == f"000#{contact_id}"
+    # And scoring its events scores it as capture would have
+    deliver_all(aws)
+    saved = contact(aws, contact_id)
+    assert saved["score"]["N"] == "13" and len(saved["engagement"]["M"]) == 1
 
 
 def test_redelivery_and_reordering_change_nothing(aws):
-    # Given two people whose events arrive in opposite orders
+    # Given two people who each came back with a second submission (an engagement not scored yet)
     forward_id = submit({"email": "forward@acme.example"})
     backward_id = submit({"email": "backward@acme.example"}, ip="203.0.113.8")
+    assert submit({"email": "forward@acme.example"}) == forward_id
+    assert submit({"email": "backward@acme.example"}, ip="203.0.113.8") == backward_id
     events = [e for e in outbox(aws) if scored(e)]
+    # When their events arrive in opposite orders
     for event in events:
         if event["detail"]["contact_id"] == forward_id:
             score(event)
     for event in reversed(events):
         if event["detail"]["contact_id"] == backward_id:
             score(event)
-    # Then both end with the same score
+    # Then both end with the same score: web form 3 + two form submissions 20
     forward, backward = contact(aws, forward_id), contact(aws, backward_id)
-    assert forward["score"] == backward["score"] == {"N": "13"}
+    assert forward["score"] == backward["score"] == {"N": "23"}
+    assert len(forward["engagement"]["M"]) == len(backward["engagement"]["M"]) == 2
     # And delivering every event twice more writes nothing at all
     history_before = timeline(aws, forward_id) + timeline(aws, backward_id)
     for event in events + events:
         score(event)
     assert contact(aws, forward_id) == forward and contact(aws, backward_id) == backward
     assert timeline(aws, forward_id) + timeline(aws, backward_id) == history_before
+
+
+def test_a_score_change_that_crosses_nothing_is_one_conditional_write_of_the_contact(aws):
+    from bench.aws_calls import counts, observing
+
+    # Given a scored lead
+    contact_id = submit({"email": "mail@acme.example"})
+    before = table_items(aws["dynamodb"], aws["settings"].table_name)
+    # When it writes to sales (an engagement worth 5)
+    with observing() as calls:
+        score(email_received(contact_id, "mail-1"))
+    # Then the contact was read (eventually consistent: the write's condition guards it) and updated alone
+    assert counts(calls) == {"dynamodb:GetItem": 1, "dynamodb:UpdateItem": 1}
+    assert not calls[0].params.get("ConsistentRead")
+    assert "attribute_exists" not in calls[1].params.get("ConditionExpression", "") and calls[1].params[
+        "ConditionExpression"]
+    after = table_items(aws["dynamodb"], aws["settings"].table_name)
+    assert len(after) == len(before)
+    saved = contact(aws, contact_id)
+    assert saved["score_rev"]["N"] == "2" and "mail-1" in saved["engagement"]["M"]
+
+
+def test_a_stale_read_of_an_engagement_is_refused_and_scored_again_from_a_consistent_read(aws, monkeypatch):
+    from lead_scoring import store
+
+    # Given a lead whose first email was scored, and a replica that still shows it as captured
+    contact_id = submit({"email": "stale@acme.example"})
+    stale = store.load_contact(contact_id)
+    score(email_received(contact_id, "mail-1"))
+    reads: list[bool] = []
+    load = store.load_contact
+
+    def replica(contact_id: str, consistent: bool = True) -> Any:
+        reads.append(consistent)
+        return load(contact_id, consistent) if consistent else stale
+
+    monkeypatch.setattr(store, "load_contact", replica)
+    # When the second email is scored from the stale read
+    score(email_received(contact_id, "mail-2"))
+    # Then the write conditioned on that read was refused, and the consistent read scored both emails
+    assert reads == [False, True]
+    saved = contact(aws, contact_id)
+    assert set(saved["engagement"]["M"]) >= {"mail-1", "mail-2"} and saved["score"]["N"] == "23"
+    # And a contact an eventually consistent read misses is looked up consistently before the event is dropped
+    reads.clear()
+    monkeypatch.setattr(store, "load_contact", lambda contact_id, consistent=True: (
+        reads.append(consistent), load(contact_id, consistent) if consistent else None)[1])
+    score(email_received(contact_id, "mail-3"))
+    assert reads == [False, True] and "mail-3" in contact(aws, contact_id)["engagement"]["M"]
 
 
 def test_crossing_the_threshold_makes_an_mql_once(aws, qualifying_form):
@@ -136,16 +241,66 @@ def test_crossing_the_threshold_makes_an_mql_once(aws, qualifying_form):
                                           "budget": "50000", "authority": "Decision maker",
                                           "need": "Our CRM is spreadsheets", "timeline": "this quarter"}))
     contact_id = json.loads(handler(event, None)["body"])["contact_id"]
-    deliver_all(aws)
+    # Then the transaction that created the lead qualified it: stage, timeline entry and event together
     saved = contact(aws, contact_id)
-    assert int(saved["score"]["N"]) >= 60
+    assert int(saved["score"]["N"]) >= 60 and saved["qualified"] == {"BOOL": True}
     assert saved["lifecycle_stage"]["S"] == "mql" and saved["GSI3PK"]["S"] == "STAGE#mql"
+    assert sorted(timeline(aws, contact_id)) == ["contact_created", "qualified"]
     qualified = [e for e in outbox(aws) if e["detail-type"] == "Contact Qualified"]
     assert [e["detail"]["contact_id"] for e in qualified] == [contact_id]
+    # And its events, delivered once and again, qualify it no second time
+    deliver_all(aws)
     for event in outbox(aws):
         if scored(event):
             score(event)
+    assert contact(aws, contact_id) == saved
     assert len([e for e in outbox(aws) if e["detail-type"] == "Contact Qualified"]) == 1
+
+
+def test_a_lead_that_crosses_the_threshold_later_is_qualified_with_its_timeline_and_event_in_one_write(
+        aws, qualifying_form):
+    from lead_capture.handler import handler
+
+    # Given a lead below the threshold: bant 35 + company 5 + web form 3 + one form submission 10 = 53
+    event = sample_event("lead_capture_submit_json.json", pathParameters={"form_id": qualifying_form},
+                         body=json.dumps({"email": "cto@acme.example", "company": "Acme", "budget": "5000",
+                                          "authority": "Influencer", "need": "A CRM", "timeline": "now"}))
+    contact_id = json.loads(handler(event, None)["body"])["contact_id"]
+    assert contact(aws, contact_id)["score"]["N"] == "53" and "qualified" not in contact(aws, contact_id)
+    # When two emails from them are scored (5 points each), the second twice
+    for mail in ("mail-1", "mail-2", "mail-2"):
+        score(email_received(contact_id, mail))
+    # Then the second crossed 60: the contact is an mql, with its timeline entry and one Contact Qualified
+    saved = contact(aws, contact_id)
+    assert saved["score"]["N"] == "63" and saved["lifecycle_stage"]["S"] == "mql"
+    assert saved["qualified"] == {"BOOL": True} and saved["GSI3PK"]["S"] == "STAGE#mql"
+    assert sorted(timeline(aws, contact_id)) == ["contact_created", "qualified"]
+    assert [e["detail"]["score"] for e in outbox(aws) if e["detail-type"] == "Contact Qualified"] == [63]
+
+
+def test_a_fault_in_a_crossings_transaction_writes_nothing_and_the_retry_qualifies(aws, qualifying_form):
+    from lead_capture.handler import handler
+
+    from tests.support.faults import SERVER_ERROR, FaultInjector, FaultPlan, Rule
+
+    # Given a lead at 58, one email (5) below qualifying
+    event = sample_event("lead_capture_submit_json.json", pathParameters={"form_id": qualifying_form},
+                         body=json.dumps({"email": "vp@acme.example", "company": "Acme", "budget": "5000",
+                                          "authority": "Influencer", "need": "A CRM", "timeline": "now"}))
+    contact_id = json.loads(handler(event, None)["body"])["contact_id"]
+    score(email_received(contact_id, "mail-1"))
+    before = table_items(aws["dynamodb"], aws["settings"].table_name)
+    # When the email that crosses the threshold is scored while its transaction fails
+    plan = FaultPlan([Rule("dynamodb.TransactWriteItems", SERVER_ERROR, calls=frozenset({1}))])
+    with FaultInjector(plan) as faults, faults.armed(), pytest.raises(Exception):
+        score(email_received(contact_id, "mail-2"))
+    # Then the invocation failed (to be retried, then dead-lettered) and nothing was written
+    assert faults.count() == 1
+    assert table_items(aws["dynamodb"], aws["settings"].table_name) == before
+    # And the retry qualifies the lead, once
+    score(email_received(contact_id, "mail-2"))
+    assert contact(aws, contact_id)["lifecycle_stage"]["S"] == "mql"
+    assert [e["detail-type"] for e in outbox(aws)].count("Contact Qualified") == 1
 
 
 def api(method: str, path: str, groups: str, body: Any = None, query: dict[str, str] | None = None,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 from crm.scoring import DEFAULT_MODEL, InvalidScoringModel, LedgerEntry, ScoringModel, default_model, score_contact
@@ -130,3 +132,48 @@ def test_any_order_of_the_same_events_gives_the_same_score(contact, ledger, data
 def test_duplicate_deliveries_change_nothing(contact, ledger, data):
     duplicates = data.draw(st.lists(st.sampled_from(ledger), max_size=20)) if ledger else []
     assert score_contact(MODEL, contact, ledger + duplicates, TODAY) == score_contact(MODEL, contact, ledger, TODAY)
+
+
+def snapshot(score: int | None = None, qualified: bool = False, stage: str = "lead",
+             ledger: tuple[LedgerEntry, ...] = ()) -> Any:
+    from crm.score_changes import ContactSnapshot
+
+    return ContactSnapshot(contact_id="c1", properties={"source": "web_form", "custom_fields": {}}, ledger=ledger,
+                           version=1, score_rev=None if score is None else 1, score=score, grade=None,
+                           breakdown=None, qualified=qualified, lifecycle_stage=stage, has_ledger=bool(ledger))
+
+
+def test_a_score_change_that_crosses_nothing_changes_the_contact_alone():
+    from crm.score_changes import rescore, score_values
+
+    # Given a new web-form lead and its first form submission
+    before = snapshot()
+    change = rescore(before, MODEL, TODAY, "Form Submitted:e1", entry(1))
+    # Then the change is its score and explanation: no timeline entry, no event, no stage, qualified unchanged
+    assert change.result.score == 13 and not change.crosses and change.stage is None
+    values = score_values(before, change)
+    assert values == {"score": 13, "grade": "D2", "score_breakdown": list(change.result.breakdown),
+                      "score_key": "013#c1", "score_rev": 1}
+    # And the same event again changes nothing
+    after = replace(snapshot(score=13, ledger=(entry(1),)), grade="D2", breakdown=list(change.result.breakdown))
+    assert rescore(after, MODEL, TODAY, "Form Submitted:e1", entry(1)) is None
+
+
+def test_crossing_the_threshold_qualifies_once_and_dropping_below_is_only_recorded():
+    from crm.score_changes import rescore, score_values
+
+    strong = {"source": "web_form", "company": "Acme", "job_title": "CEO",
+              "custom_fields": {"budget": "50000", "authority": "decision maker", "need": "x"}}
+    lead = replace(snapshot(), properties=strong)
+    # When a lead's score reaches the threshold
+    up = rescore(lead, MODEL, TODAY, "Form Submitted:e1", entry(1))
+    # Then it is qualified, moved to mql, on the timeline and announced, together
+    assert up.result.score >= MODEL.qualification_threshold and up.crosses
+    assert up.stage == "mql" and [t for t, _, _ in up.timeline] == ["qualified"]
+    assert [t for t, _ in up.events] == ["Contact Qualified"]
+    assert score_values(lead, up)["qualified"] is True and score_values(lead, up)["GSI3PK"] == "STAGE#mql"
+    # And a customer who drops below keeps its stage: the drop is recorded, nothing announced
+    customer = snapshot(score=80, qualified=True, stage="customer")
+    down = rescore(customer, MODEL, TODAY, "rescore:daily decay")
+    assert down.stage is None and [t for t, _, _ in down.timeline] == ["score_below_threshold"]
+    assert down.events == [] and score_values(customer, down)["qualified"] is False

@@ -1,4 +1,9 @@
-"""Data access for lead capture: one DynamoDB transaction per submission, uniqueness by sentinels."""
+"""Data access for lead capture: one DynamoDB transaction per submission, uniqueness by sentinels.
+
+An accepted submission is kept as the contact's timeline entry (the raw body, every value sent, the files
+and the visit), and its events go in one outbox item. A new lead is scored in the transaction that
+creates it, its Form Submitted already in its engagement ledger, so the scoring function's delivery of its
+two events finds nothing to write."""
 
 from __future__ import annotations
 
@@ -6,21 +11,26 @@ import random
 import time
 import uuid
 from dataclasses import replace
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from crm import aws
 from crm.clock import epoch_seconds
 from crm.config import Settings
 from crm.contacts import new_contact_item
-from crm.events import outbox_event
+from crm.events import Event, new_event, outbox_item
 from crm.models import ContactItem, HistoryItem, RateCounterItem, SubmissionItem, UniqueItem, transaction_connection
+from crm.observability import logger
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from lead_capture.capture import Lead, RateLimited, Submission
 from lead_capture.request import UploadedFile
+
+if TYPE_CHECKING:
+    from crm.score_changes import ScoreChange
 
 MAX_ATTEMPTS = 6
 _RATE_WINDOW_SECONDS = 60
@@ -89,14 +99,20 @@ class DynamoLeadStore:
             owner=lead.owner, custom_fields=lead.custom_fields, first_touch=submission.touch,
             last_touch=submission.touch, **lead.properties,
         )
+        events = [new_event("Contact Created", {"contact_id": contact_id, "source": lead.source}),
+                  new_event("Form Submitted", _form_event(submission, contact_id, created=True))]
+        scored = _score_at_capture(contact, events[-1], now)
+        timeline = scored.timeline if scored else []
+        events += [new_event(detail_type, detail) for detail_type, detail in (scored.events if scored else [])]
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(contact, condition=ContactItem.PK.does_not_exist())
             for sentinel in _sentinels(lead, contact_id):
                 tx.save(sentinel, condition=UniqueItem.PK.does_not_exist(), return_values="ALL_OLD")
-            tx.save(_submission_item(submission, "accepted", contact_id))
-            tx.save(_history(contact_id, submission, "contact_created", "Created from a web form submission"))
-            tx.save(outbox_event("Contact Created", {"contact_id": contact_id, "source": lead.source}))
-            tx.save(outbox_event("Form Submitted", _form_event(submission, contact_id, created=True)))
+            tx.save(_submission_entry(contact_id, submission, "contact_created", "Created from a web form submission"))
+            for entry_type, summary, data in timeline:
+                tx.save(HistoryItem(*HistoryItem.key(contact_id, now, uuid.uuid4().hex), entry_type=entry_type,
+                                    summary=summary, data=data, created_at=now))
+            tx.save(outbox_item(events))
             _count_hit(tx, submission, limit)
         return contact_id
 
@@ -131,11 +147,10 @@ class DynamoLeadStore:
                 # Claim an identifier that is new to this person; one owned by someone else is left alone.
                 tx.save(sentinel, condition=UniqueItem.PK.does_not_exist() | (UniqueItem.contact_id == contact_id),
                         return_values="ALL_OLD")
-            tx.save(_submission_item(submission, "accepted", contact_id))
-            tx.save(_history(contact_id, submission, "form_resubmitted",
-                             "Submitted a web form again; empty fields were filled, filled ones kept"))
-            tx.save(outbox_event("Contact Updated", {"contact_id": contact_id}))
-            tx.save(outbox_event("Form Submitted", _form_event(submission, contact_id, created=False)))
+            tx.save(_submission_entry(contact_id, submission, "form_resubmitted",
+                                      "Submitted a web form again; empty fields were filled, filled ones kept"))
+            tx.save(outbox_item([new_event("Contact Updated", {"contact_id": contact_id}),
+                                 new_event("Form Submitted", _form_event(submission, contact_id, created=False))]))
             _count_hit(tx, submission, limit)
 
 
@@ -146,6 +161,7 @@ def _sentinels(lead: Lead, contact_id: str) -> list[UniqueItem]:
 
 
 def _submission_item(submission: Submission, status: str, contact_id: str | None) -> SubmissionItem:
+    """A submission that made no contact (spam), kept under its form for review."""
     pk, sk = SubmissionItem.key(submission.form_id, submission.received_at, submission.submission_id)
     return SubmissionItem(
         pk, sk,
@@ -157,14 +173,36 @@ def _submission_item(submission: Submission, status: str, contact_id: str | None
     )
 
 
-def _history(contact_id: str, submission: Submission, entry_type: str, summary: str) -> HistoryItem:
+def _submission_entry(contact_id: str, submission: Submission, entry_type: str, summary: str) -> HistoryItem:
+    """An accepted submission, kept as the contact's timeline entry: the raw body as received (JSON and
+    urlencoded; multipart is kept parsed, its files in the attachments bucket), every value sent, the files
+    and the visit. A merge moves it with the timeline, an erase deletes it (and the files it names)."""
     pk, sk = HistoryItem.key(contact_id, submission.received_at, submission.submission_id)
-    return HistoryItem(
-        pk, sk, entry_type=entry_type, summary=summary, created_at=submission.received_at,
-        data={"form_id": submission.form_id, "submission_id": submission.submission_id,
-              "submitted": submission.fields, "files": [vars(f) for f in submission.files],
-              "touch": submission.touch},
-    )
+    data: dict[str, Any] = {"form_id": submission.form_id, "submission_id": submission.submission_id,
+                            "submitted": submission.fields, "files": [vars(f) for f in submission.files],
+                            "touch": submission.touch, "content_type": submission.content_type}
+    if submission.raw_body is not None:
+        data["raw_body"] = submission.raw_body
+    return HistoryItem(pk, sk, entry_type=entry_type, summary=summary, created_at=submission.received_at, data=data)
+
+
+def _score_at_capture(contact: ContactItem, submitted: Event, received_at: str) -> ScoreChange | None:
+    """Scores the new contact with its Form Submitted in its ledger, by the model in force (cached per
+    container, like the form); what the change sets is on `contact`. None when the model cannot be read:
+    the lead is stored unscored, and the scoring function scores it from its events."""
+    # The scoring core is imported by the first submission that may be a new lead, not at cold start.
+    from crm.score_changes import current_model, score_new_contact  # noqa: PLC0415
+    from crm.scoring import LedgerEntry  # noqa: PLC0415
+
+    try:
+        model = current_model()
+    except Exception:  # noqa: BLE001 - an AWS fault or an invalid stored model must not refuse the lead
+        logger.warning("the scoring model could not be read; the lead is left for the scoring function",
+                       exc_info=True)
+        return None
+    entry = LedgerEntry(submitted.event_id, submitted.detail_type, received_at)
+    return score_new_contact(contact, entry, model, date.fromisoformat(received_at[:10]),
+                             f"{submitted.detail_type}:{submitted.event_id}")
 
 
 def _form_event(submission: Submission, contact_id: str, created: bool) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from crm.config import get_settings
 from crm.models import bind_table
 from crm.observability import count, logger, metrics
 from crm.rescore import RESCORE_BATCH_EVENT, new_rescore_job
+from crm.score_changes import ContactSnapshot, current_model, rescore, snapshot_of
 from crm.scoring import ENGAGEMENT_EVENTS, LedgerEntry
 
 from lead_scoring import store
-from lead_scoring.rescore import rescore
 
 CONTACT_EVENTS = ("Contact Created", "Contact Updated")
 DAILY_DECAY_EVENT = "Daily Decay Requested"
@@ -31,20 +31,29 @@ def today() -> Any:
 
 
 def score_one(contact_id: str, cause: str, new_entry: LedgerEntry | None = None,
-              snapshot: store.ContactSnapshot | None = None) -> bool:
-    """Re-scores one contact; True when something was written. Retries when the contact moved."""
+              snapshot: ContactSnapshot | None = None) -> bool:
+    """Re-scores one contact; True when something was written. Retries when the contact moved.
+
+    An engagement is read eventually consistently: a stale read can only make a write that its condition
+    (the contact's version and score revision) refuses, or find the entry already in the ledger, which a
+    stale read never shows before it was written. A contact not found, a refused write, or a contact event
+    (whose "nothing changed" a stale read could fake) reads consistently."""
+    consistent = new_entry is None
     for _ in range(CONFLICT_RETRIES):
-        snapshot = snapshot or store.load_contact(contact_id)
+        snapshot = snapshot or store.load_contact(contact_id, consistent=consistent)
+        if snapshot is None and not consistent:
+            consistent = True
+            snapshot = store.load_contact(contact_id, consistent=True)
         if snapshot is None:
             return False
-        change = rescore(snapshot, store.current_model(), today(), cause, new_entry)
+        change = rescore(snapshot, current_model(), today(), cause, new_entry)
         if change is None:
             return False
         try:
             store.save_change(snapshot, change)
             return True
         except store.WriteConflict:
-            snapshot = None
+            snapshot, consistent = None, True
     raise RuntimeError(f"contact {contact_id} kept changing while being scored")
 
 
@@ -52,16 +61,16 @@ def run_page(job_id: str, cursor: str | None) -> None:
     job = store.load_job(job_id)
     if job is None or job.status == "done" or job.cursor != cursor:
         return  # a duplicate or stale page request: that page is already done
-    store.current_model(fresh=True)
+    current_model(fresh=True)
     items, next_cursor = store.contacts_page(cursor, PAGE_SIZE)
-    changed = sum(score_one(item.contact_id, f"rescore:{job.reason}", snapshot=store.snapshot_of(item))
+    changed = sum(score_one(item.contact_id, f"rescore:{job.reason}", snapshot=snapshot_of(item))
                   for item in items)
     store.advance_job(job, next_cursor, len(items), changed)
     count("ContactsRescored", len(items))
 
 
 def start_daily_decay() -> None:
-    job, first_page = new_rescore_job("daily decay", store.current_model(fresh=True).version)
+    job, first_page = new_rescore_job("daily decay", current_model(fresh=True).version)
     store.start_job(job, first_page)
 
 

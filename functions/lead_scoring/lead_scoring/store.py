@@ -1,92 +1,56 @@
-"""Data access for lead scoring: one read of the contact (with its ledger), one transactional write."""
+"""Data access for lead scoring: one read of the contact (with its ledger), then one write: a conditional
+UpdateItem of the contact, or, when the change crosses the qualification threshold, one transaction with
+its timeline entry and event."""
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
 from crm.clock import iso_now
 from crm.events import outbox_event
 from crm.models import ContactItem, HistoryItem, get_item, transaction_connection
-from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import next_page_event
-from crm.scoring import LedgerEntry, ScoringModel, default_model
-from pynamodb.exceptions import TransactWriteError
+from crm.score_changes import ContactSnapshot, ScoreChange, ledger_value, score_values, snapshot_of
+from crm.scoring_models import RescoreJobItem
+from pynamodb.constants import NONE
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
-
-from lead_scoring.rescore import ContactSnapshot, ScoreChange
-
-MODEL_CACHE_SECONDS = 60
-_model_cache: tuple[float, ScoringModel] | None = None
-
 
 class WriteConflict(Exception):
     """The contact changed between our read and our write; read again and recompute."""
 
 
-def current_model(fresh: bool = False) -> ScoringModel:
-    """The model in force, cached per container; the default until someone saves one."""
-    global _model_cache
-    if fresh or _model_cache is None or _model_cache[0] < time.monotonic():
-        item = get_item(ScoringModelItem, ScoringModelItem.key())
-        model = (ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version)) if item
-                 else default_model())
-        _model_cache = (time.monotonic() + MODEL_CACHE_SECONDS, model)
-    return _model_cache[1]
-
-
-def snapshot_of(item: ContactItem) -> ContactSnapshot:
-    ledger = item.engagement.as_dict() if item.engagement is not None else {}
-    properties = {name: getattr(item, name) for name in (
-        "email", "phone", "first_name", "last_name", "company", "job_title", "owner", "lifecycle_stage",
-        "lead_status", "source", "email_status")}
-    properties["custom_fields"] = item.custom_fields.as_dict() if item.custom_fields else {}
-    return ContactSnapshot(
-        contact_id=item.contact_id,
-        properties=properties,
-        ledger=tuple(LedgerEntry(event_id, entry["type"], entry["at"]) for event_id, entry in ledger.items()),
-        version=int(item.version),
-        score_rev=int(item.score_rev) if item.score_rev is not None else None,
-        score=int(item.score) if item.score is not None else None,
-        grade=item.grade,
-        breakdown=list(item.score_breakdown) if item.score_breakdown is not None else None,
-        qualified=bool(item.qualified),
-        lifecycle_stage=item.lifecycle_stage,
-        has_ledger=item.engagement is not None,
-    )
-
-
-def load_contact(contact_id: str) -> ContactSnapshot | None:
-    item = get_item(ContactItem, ContactItem.key(contact_id), consistent=True)
+def load_contact(contact_id: str, consistent: bool = True) -> ContactSnapshot | None:
+    item = get_item(ContactItem, ContactItem.key(contact_id), consistent=consistent)
     return snapshot_of(item) if item else None
 
 
 def save_change(snapshot: ContactSnapshot, change: ScoreChange) -> None:
-    """Writes the score, its explanation, the ledger entry, timeline and events, or nothing at all."""
+    """Writes the score, its explanation and the ledger entry, conditioned on the contact being as read;
+    a crossing's timeline entries and events go with it in one transaction. All of it or nothing."""
     contact = ContactItem(*ContactItem.key(snapshot.contact_id))
-    result = change.result
-    actions: list[Any] = [
-        ContactItem.score.set(result.score),
-        ContactItem.grade.set(result.grade),
-        ContactItem.score_breakdown.set(list(result.breakdown)),
-        ContactItem.score_key.set(ContactItem.score_sort_key(result.score, snapshot.contact_id)),
-        ContactItem.qualified.set(change.qualified),
-        ContactItem.score_rev.set((snapshot.score_rev or 0) + 1),
-    ]
+    actions: list[Any] = [getattr(ContactItem, name).set(value)
+                          for name, value in score_values(snapshot, change).items()]
     entry = change.new_entry
     if entry is not None:
-        value = {"type": entry.event_type, "at": entry.at}
-        actions.append(ContactItem.engagement[entry.event_id].set(value) if snapshot.has_ledger
-                       else ContactItem.engagement.set({entry.event_id: value}))
+        actions.append(ContactItem.engagement[entry.event_id].set(ledger_value(entry)) if snapshot.has_ledger
+                       else ContactItem.engagement.set({entry.event_id: ledger_value(entry)}))
     if change.stage is not None:
-        actions += [ContactItem.lifecycle_stage.set(change.stage),
-                    ContactItem.GSI3PK.set(ContactItem.stage_key(change.stage)),
-                    ContactItem.version.add(1)]
+        actions.append(ContactItem.version.add(1))
     unchanged_since_read = (ContactItem.version == snapshot.version) & (
         ContactItem.score_rev.does_not_exist() if snapshot.score_rev is None
         else ContactItem.score_rev == snapshot.score_rev)
+    if not change.crosses:
+        try:
+            ContactItem._get_connection().update_item(contact.PK, range_key=contact.SK, actions=actions,
+                                                      condition=unchanged_since_read, return_values=NONE)
+        except UpdateError as exc:
+            if exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException"):
+                raise WriteConflict from exc
+            raise
+        return
     now = iso_now()
     try:
         with TransactWrite(connection=transaction_connection()) as tx:
