@@ -90,7 +90,8 @@ def rescore(snapshot: ContactSnapshot, model: ScoringModel, as_of: date, cause: 
 
 def score_values(snapshot: ContactSnapshot, change: ScoreChange) -> dict[str, Any]:
     """The contact's attributes a change sets (its ledger entry and version aside): the score and its
-    explanation, a revision to condition the next write on, and what a crossing changes."""
+    explanation, a revision to condition the next write on, and what a crossing changes (`qualified` is
+    written only when it changes: absent reads as not qualified)."""
     result = change.result
     values: dict[str, Any] = {
         "score": result.score,
