@@ -13,14 +13,16 @@ $(STAMP): pyproject.toml infra/scripts/bootstrap.sh infra/scripts/python.sh
 run: $(STAMP)
 	$(VENV)/bin/crm local run
 
+# One pytest worker per core (pytest-xdist); each worker that runs end-to-end tests starts its own stack.
 test: $(STAMP)
 	bash infra/scripts/install_browser.sh
 	bash infra/scripts/install_checkov.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --durations=15
 
+# The inner loop: everything but the end-to-end tests over a started stack.
 test-fast: $(STAMP)
 	bash infra/scripts/install_checkov.sh
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -n auto -m "not e2e"
 
 # The entry-point properties (marker `fuzz`) with the deep hypothesis profile, 10,000 examples each; rewrites
 # the fuzzing table of RELIABILITY.md. One property runs for minutes, so the per-test timeout is raised.

@@ -45,6 +45,10 @@ LOCAL_ORIGIN = "http://localhost:3000"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The embedded AWS's moto, in every test: transactions roll back from an undo log, not whole-table copies.
+    from crm_local import moto_speedups
+
+    moto_speedups.install()
     if PROFILE == DEEP_PROFILE:
         config.pluginmanager.register(FuzzReport(ROOT / "RELIABILITY.md"), "crm-fuzz-report")
 

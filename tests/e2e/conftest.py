@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +35,20 @@ class RunningStack:
     # An extra origin the demo form accepts, for a test page served apart from the gateway.
     page_port: int
     environment: dict[str, str]
+    # Tokens by role: a token lives an hour, and each run of the command is a new interpreter.
+    tokens: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def page_origin(self) -> str:
         return f"http://127.0.0.1:{self.page_port}"
 
     def token(self, role: str) -> str:
-        """What a developer runs: `crm local token --role <role>`."""
-        result = subprocess.run([sys.executable, "-m", "crm_local.cli", "local", "token", "--role", role],
-                                env=self.environment, capture_output=True, text=True, timeout=30, check=True)
-        return result.stdout.strip()
+        """What a developer runs: `crm local token --role <role>`, once per role for the session."""
+        if role not in self.tokens:
+            result = subprocess.run([sys.executable, "-m", "crm_local.cli", "local", "token", "--role", role],
+                                    env=self.environment, capture_output=True, text=True, timeout=30, check=True)
+            self.tokens[role] = result.stdout.strip()
+        return self.tokens[role]
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role)}"}
