@@ -109,7 +109,8 @@ def _contact(contact_id: str, email: str, **more: str) -> dict[str, object]:
 
 
 def _submission(email: str, n: int) -> dict[str, object]:
-    return {"PK": "FORM#contact-us", "SK": f"SUBMISSION#2026-01-01#{email}{n}", "fields": {"email": email}}
+    return {"PK": f"CONTACT#{email}", "SK": f"HISTORY#2026-01-01#{n}",
+            "data": {"submission_id": f"{email}{n}", "submitted": {"email": email}}}
 
 
 def _event(event_id: str, contact_id: str) -> list[dict[str, object]]:
