@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +50,14 @@ ASSUMPTIONS = (
     "GetItem or each item of a BatchGetItem on its own; 2 RRU per 4 KB per item of a TransactGetItems.",
     "The table stream and Lambda's polling of it are free; each PutEvents entry (under 64 KB) is one event; "
     "a rule's delivery of it to a Lambda function is free (the scored events were paid for when published).",
-    "A composite is the sum of its operations: a captured and scored lead is the submission through the HTTP "
-    "API and the scoring function's invocations for its Contact Created and Form Submitted; publishing those "
-    "two events (EventBridge $2.00/M leads, plus the publisher's invocation, shared by up to 100 stream "
-    "records) is priced apart, as publish new lead's outbox.",
+    "A composite is the sum of its operations that ran: a captured and scored lead is the submission through "
+    "the HTTP API and the scoring function's invocations for its Contact Created and Form Submitted that the "
+    "scoring rule delivers. The submission scores a new lead and marks both events scored_at_capture; the "
+    "rule's pattern in template.yaml skips them, so they cost the lead no invocation and no read (shown as not "
+    "delivered). A lead whose scoring model could not be read at capture is stored unscored, and its two "
+    "events are delivered and score it; that path is not measured here. Publishing the two events "
+    "(EventBridge $2.00/M leads, plus the publisher's invocation, shared by up to 100 stream records) is "
+    "priced apart, as publish new lead's outbox.",
 )
 
 
@@ -73,10 +77,11 @@ class Cost:
         return self.lambda_usd + self.dynamodb_usd + self.http_api_usd + self.eventbridge_usd
 
 
-# A whole flow, priced as the sum of the operations it is made of.
+# A whole flow, priced as the sum of the operations it is made of that ran.
 COMPOSITES = {
     # A lead from a web form: the submission through the HTTP API, then the scoring function invoked by the
-    # bus for each of its two events (publishing them is "publish new lead's outbox").
+    # bus for each of its two events its rule delivers (none when the submission scored the lead);
+    # publishing them is "publish new lead's outbox".
     "captured and scored lead": ("new submission", "score new lead's Contact Created",
                                  "score new lead's Form Submitted"),
 }
@@ -85,21 +90,28 @@ COMPOSITES = {
 @dataclass(frozen=True)
 class Composite:
     name: str
+    # The parts summed, and the parts that cost nothing because their bus rule did not deliver them.
     parts: tuple[str, ...]
     total_usd: float
     write_units: float
     read_units: float
+    not_delivered: tuple[str, ...] = ()
 
 
-def composite_costs(costs: list[Cost]) -> list[Composite]:
-    """Each composite whose operations were all measured, summed."""
+def composite_costs(costs: list[Cost], operations: Sequence[Operation] = ()) -> list[Composite]:
+    """Each composite summed from its parts that ran; a part that is a bus event its rule did not deliver
+    (one of `operations` with delivered False) costs nothing and is listed apart. A composite with a part
+    neither priced nor left undelivered (one that failed) is left out."""
     by_name = {cost.operation: cost for cost in costs}
+    undelivered = {operation.name for operation in operations if not operation.delivered}
     found = []
     for name, parts in COMPOSITES.items():
-        if all(part in by_name for part in parts):
-            chosen = [by_name[part] for part in parts]
-            found.append(Composite(name, parts, sum(c.total_usd for c in chosen), sum(c.write_units for c in chosen),
-                                   sum(c.read_units for c in chosen)))
+        used = tuple(part for part in parts if part not in undelivered)
+        if all(part in by_name for part in used):
+            chosen = [by_name[part] for part in used]
+            found.append(Composite(name, used, sum(c.total_usd for c in chosen), sum(c.write_units for c in chosen),
+                                   sum(c.read_units for c in chosen),
+                                   tuple(part for part in parts if part in undelivered)))
     return found
 
 

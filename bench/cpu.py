@@ -24,7 +24,9 @@ class CpuTime:
 
 
 def measure_cpu(operations: list[Operation], invocations: int) -> list[CpuTime]:
-    return [_measure(operation, invocations) for operation in operations if not operation.error]
+    """Each operation that ran: not one that failed, nor a bus event its rule did not deliver."""
+    return [_measure(operation, invocations) for operation in operations
+            if operation.delivered and not operation.error]
 
 
 def _measure(operation: Operation, invocations: int) -> CpuTime:

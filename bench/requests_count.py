@@ -3,8 +3,10 @@ every call counted (and its response recorded, which the CPU bench replays), and
 write acted on read from moto before and after it (for the cost model). The clients' API is called
 through its one template route (`ANY /v1/{proxy+}`): contacts and companies read, listed, created,
 changed and deleted, and the audit log listed. Bus events are the ones the submissions put in the
-outbox, read by the publisher's code and delivered as EventBridge would: the new lead's two events, then
-the repeat's Form Submitted (an engagement the score does not hold yet) twice. Payment webhooks come
+outbox, read by the publisher's code and delivered as EventBridge would, by the scoring rule's pattern in
+template.yaml: the new lead's two events (marked scored at capture, so the rule does not deliver them:
+recorded as not delivered, with no invocation and no request), then the repeat's Form Submitted (an
+engagement the score does not hold yet) twice. Payment webhooks come
 signed as each provider signs them, from a payer the submission made a contact, a new payer and no payer."""
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.handlers import BUILTIN_HANDLERS
-from crm_local.template import FunctionSpec
+from crm_local.patterns import matches
+from crm_local.template import FunctionSpec, RuleSource
 
 from bench.aws_calls import Call, counts, observing
 from bench.inbound_mail import PDF, stored_message_event
@@ -93,13 +96,15 @@ WEBHOOK: Target = ("1 DynamoDB write, at most 1 read", _one_write_at_most_one_re
 ONE_READ: Target = ("GetItem 1", lambda calls: counts(calls) == {"dynamodb:GetItem": 1})
 ONE_QUERY: Target = ("Query 1", lambda calls: counts(calls) == {"dynamodb:Query": 1})
 ONE_WRITE: Target = ("TransactWriteItems 1", lambda calls: counts(calls) == {"dynamodb:TransactWriteItems": 1})
+# A bus event the rule's pattern does not match: no invocation, so no request.
+NOT_DELIVERED: Target = ("no request (the rule does not deliver it)", lambda calls: not calls)
 # Request targets by operation, beyond the "no Scan" that all share: (target, whether the calls meet it).
 TARGETS: dict[str, tuple[Target, ...]] = {
     "new submission": (("1 DynamoDB write, no other call", lambda calls: _writes(calls) == 1 and len(calls) == 1),),
     "repeat submission": (("<= 2 requests", lambda calls: len(calls) <= 2),),
-    # The new lead's own events find it scored at capture: a read each, nothing to write.
-    NEW_LEAD_CREATED: (("1 read, no write", _one_read),),
-    NEW_LEAD_SUBMITTED: (("1 read, no write", _one_read),),
+    # The new lead's own events are marked scored at capture, and the scoring rule does not deliver them.
+    NEW_LEAD_CREATED: (NOT_DELIVERED,),
+    NEW_LEAD_SUBMITTED: (NOT_DELIVERED,),
     "score new engagement event": (("1 read + 1 write", _one_read_one_write),),
     "score re-delivered event": (("1 read, no write", _one_read),),
     "webhook from a contact": (WEBHOOK, READ_AND_WRITE),
@@ -140,6 +145,9 @@ class Operation:
     error: str | None = None
     # The items each DynamoDB write call acted on, by the call's position in `calls`.
     item_writes: dict[int, list[ItemWrite]] = field(default_factory=dict)
+    # False for a bus event its function's rule does not deliver (its pattern does not match): not invoked,
+    # no request, nothing to time or price.
+    delivered: bool = True
 
     def writes_of(self, call: Call) -> list[ItemWrite] | None:
         """The items this call (one of `calls`) acted on, as recorded; None when it was not recorded."""
@@ -150,6 +158,8 @@ class Operation:
 
     @property
     def status(self) -> str:
+        if not self.delivered:
+            return "not delivered"
         return "error" if self.error else outcome(self.response)
 
     @property
@@ -289,8 +299,10 @@ def _measure_webhooks(operations: list[Operation]) -> None:
 
 def _measure_new_lead_scored(operations: list[Operation], new: Operation) -> Invocable | Exception:
     """The scoring function warmed (its model cached) by an event about a contact that does not exist, then
-    the new submission's two events, Contact Created and Form Submitted, as the bus delivers them: together
-    with the submission they are a captured and scored lead."""
+    the new submission's two events, Contact Created and Form Submitted, as its bus rule delivers them: the
+    submission scored the new lead and marked them so, and the rule's pattern skips them, so each is recorded
+    as not delivered (a lead the capture left unscored would have them delivered and scored). Together with
+    the submission they are a captured and scored lead."""
     events = _outbox_events(new)
     created, submitted = events.get("Contact Created"), events.get("Form Submitted")
     scorer: Invocable | Exception = LookupError("the new submission put no Contact Created and Form Submitted "
@@ -302,8 +314,8 @@ def _measure_new_lead_scored(operations: list[Operation], new: Operation) -> Inv
         scorer = _warm(rule_function("Form Submitted"), bus_event(CONTACT_EVENTS[-1], {
             "contact_id": "bench-nobody", "event_id": "bench-warm-up"}))
         current_model()  # a warm container holds the model (an event about nobody never loads it)
-    _measure(operations, NEW_LEAD_CREATED, scorer, created or {})
-    _measure(operations, NEW_LEAD_SUBMITTED, scorer, submitted or {})
+    _deliver(operations, NEW_LEAD_CREATED, scorer, created or {})
+    _deliver(operations, NEW_LEAD_SUBMITTED, scorer, submitted or {})
     return scorer
 
 
@@ -312,8 +324,25 @@ def _measure_engagement_scored(operations: list[Operation], scorer: Invocable | 
     """The repeat submission's Form Submitted: an engagement the contact's score does not hold yet, then
     the same event again, as the bus may deliver it."""
     submitted = _outbox_events(repeat).get("Form Submitted") or {}
-    _measure(operations, "score new engagement event", scorer, submitted)
-    _measure(operations, "score re-delivered event", scorer, submitted)
+    _deliver(operations, "score new engagement event", scorer, submitted)
+    _deliver(operations, "score re-delivered event", scorer, submitted)
+
+
+def rule_delivers(function: FunctionSpec, event: Mapping[str, Any]) -> bool:
+    """Whether one of the function's bus rules in template.yaml matches the event (its pattern, with the
+    local dispatcher's matching, which moto's agrees with), so EventBridge would invoke the function."""
+    return any(isinstance(source, RuleSource) and matches(source.pattern, event) for source in function.sources)
+
+
+def _deliver(operations: list[Operation], name: str, function: Invocable | Exception,
+             event: dict[str, Any]) -> Operation:
+    """A bus event measured as the rule for its type (the scoring function's) delivers it: invoked when the
+    rule's pattern matches it, else recorded as not delivered (no invocation, no request, no cost)."""
+    if event and not rule_delivers(rule_function(event["detail-type"]), event):
+        operation = Operation(name, event, delivered=False)
+        operations.append(operation)
+        return operation
+    return _measure(operations, name, function, event)
 
 
 def _outbox_records(operation: Operation) -> list[dict[str, Any]]:

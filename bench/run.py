@@ -50,7 +50,7 @@ def main() -> None:
     print_cold_starts(baseline_ms, cold_starts, args.rounds)
     print_requests(operations)
     print_cpu(cpu)
-    print_costs(costs)
+    print_costs(costs, operations)
     print_parsing(parsing, parsing_by_kind)
     if local_stack is not None:
         print_local_stack(local_stack)
@@ -65,7 +65,7 @@ def main() -> None:
                       "targets": [{"target": t, "met": met} for t, met in op.targets()]} for op in operations],
         "cpu": [dataclasses.asdict(c) for c in cpu],
         "cost_per_million_usd": [dataclasses.asdict(c) | {"total_usd": c.total_usd} for c in costs],
-        "composite_cost_per_million_usd": [dataclasses.asdict(c) for c in composite_costs(costs)],
+        "composite_cost_per_million_usd": [dataclasses.asdict(c) for c in composite_costs(costs, operations)],
         "assumptions": ASSUMPTIONS,
         "email_parsing": {"passes": PASSES, "repeats": REPEATS,
                           "rates": [dataclasses.asdict(r) for r in (parsing, *parsing_by_kind)]},
@@ -127,14 +127,15 @@ def print_cpu(cpu: list[CpuTime]) -> None:
            [(c.operation, c.invocations, f"{c.median_us:.0f}", f"{c.p90_us:.0f}") for c in cpu])
 
 
-def print_costs(costs: list[Cost]) -> None:
+def print_costs(costs: list[Cost], operations: list[Operation]) -> None:
     _table("Cost per million operations, USD (us-east-1 list prices)",
            ("operation", "billed ms", "WRU", "RRU", "Lambda", "DynamoDB", "HTTP API", "EventBridge", "total"),
            [(c.operation, c.billed_ms, f"{c.write_units:g}", f"{c.read_units:g}", f"{c.lambda_usd:.2f}",
              f"{c.dynamodb_usd:.2f}", f"{c.http_api_usd:.2f}", f"{c.eventbridge_usd:.2f}", f"{c.total_usd:.2f}")
             for c in costs])
-    for composite in composite_costs(costs):
-        print(f"  {composite.name} = {' + '.join(composite.parts)}: {composite.write_units:g} WRU, "
+    for composite in composite_costs(costs, operations):
+        skipped = f" ({', '.join(composite.not_delivered)}: not delivered)" if composite.not_delivered else ""
+        print(f"  {composite.name} = {' + '.join(composite.parts)}{skipped}: {composite.write_units:g} WRU, "
               f"{composite.read_units:g} RRU, ${composite.total_usd:.2f} per million")
     print("Assumptions:")
     for assumption in ASSUMPTIONS:

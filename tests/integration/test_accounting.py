@@ -142,12 +142,21 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     assert scored | set(scoring_dlq) == set(scoring_outcomes)
     assert not scored & set(scoring_dlq)
     assert all(len(attempts) <= 3 for attempts in scoring_outcomes.values())
-    # And the publisher lost nothing: every outbox event the scoring rule matches reached scoring
-    from crm.events import events_of
+    # And the publisher lost nothing: every outbox event the scoring rule matches reached scoring, and no
+    # other (a new lead scored at capture announces its two events marked so, and the rule skips them)
+    from crm.events import EVENT_SOURCE, events_of
     from crm.models import OutboxItem
+    from crm_local.patterns import matches
+    from crm_local.template import RuleSource
 
     announced = [e for i in items if i["PK"]["S"].startswith("OUTBOX#") for e in events_of(OutboxItem.from_raw_data(i))]
-    assert set(scoring_outcomes) == {e.event_id for e in announced if e.detail_type in SCORED_TYPES}
+    scoring_rules = [source.pattern for source in stack.template.event_sources()
+                     if isinstance(source, RuleSource) and source.function_id == "LeadScoringFunction"]
+    assert scoring_rules
+    assert set(scoring_outcomes) == {e.event_id for e in announced if any(
+        matches(rule, {"source": EVENT_SOURCE, "detail-type": e.detail_type, "detail": e.detail})
+        for rule in scoring_rules)}
+    assert any(e.detail.get("scored_at_capture") for e in announced)
     # And search: every contact or company record the stream delivered was indexed or is in a range of
     # SearchIndexerDLQ, never both, never twice
     search_dlq = [json.loads(m["Body"])["DDBStreamBatchInfo"]
@@ -178,7 +187,3 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
           f"records = {len(indexer_done)} indexed + {len(in_search_dlq)} in SearchIndexerDLQ "
           f"({len(search_dlq)} ranges); "
           f"faults injected {Counter(i.kind for i in faults.injected)}")
-
-
-SCORED_TYPES = ("Contact Created", "Contact Updated", "Form Submitted", "Email Received", "Payment Succeeded",
-                "Activity Logged", "Rescore Batch Requested")

@@ -86,6 +86,8 @@ def test_a_new_lead_becomes_one_contact_with_its_submission_history_and_events(a
     assert [t for t, _ in events] == ["Contact Created", "Form Submitted"]
     assert all(d["contact_id"] == result["contact_id"] for _, d in events)
     assert len({d["event_id"] for _, d in events}) == 2 and int(outbox_item["expires_at"]["N"]) > time.time()
+    # And the lead was scored by that transaction, so both events say so (the scoring rule skips them)
+    assert "score" in saved and all(d["scored_at_capture"] is True for _, d in events)
     # And CORS allows the configured origin
     assert response["headers"]["access-control-allow-origin"] == LOCAL_ORIGIN
 
@@ -109,8 +111,11 @@ def test_a_repeat_with_another_case_matches_fills_gaps_and_never_overwrites(aws)
     assert [h["entry_type"]["S"] for h in history] == ["contact_created", "form_resubmitted"]
     assert history[1]["data"]["M"]["submitted"]["M"]["first_name"]["S"] == "Ваня"
     assert json.loads(history[1]["data"]["M"]["raw_body"]["S"])["last_name"] == "Петров"
-    # And its two events were announced together
+    # And its two events were announced together, unmarked: scoring has the repeat's engagement to score
     assert [t for t, _ in announced(aws)].count("Contact Updated") == 1
+    assert [sorted(d) for t, d in announced(aws) if t == "Contact Updated"] == [["contact_id", "event_id"]]
+    assert {d["created_contact"]: d.get("scored_at_capture") for t, d in announced(aws)
+            if t == "Form Submitted"} == {True: True, False: None}
     assert len(items_by_prefix(aws, "OUTBOX#")) == 2 and len(announced(aws)) == 4
     assert len(items_by_prefix(aws, "UNIQUE#EMAIL#")) == 1
 

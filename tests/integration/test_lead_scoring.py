@@ -117,10 +117,17 @@ def qualifying_form(aws):
     return "demo-request"
 
 
-def test_a_new_lead_is_scored_at_capture_and_its_own_events_change_nothing(aws):
+def test_a_new_lead_scored_at_capture_is_published_but_not_delivered_to_scoring(aws):
     # Given a new lead from the demo form
     contact_id = submit({"email": "lead@acme.example", "company": "Acme"})
-    # Then it is scored by the transaction that created it, its Form Submitted already in its ledger
+    # Then its Contact Created and Form Submitted are published (in the outbox), marked scored at capture,
+    # and the scoring rule's pattern in template.yaml matches neither: the scoring function never runs
+    events = outbox(aws)
+    assert [e["detail-type"] for e in events] == ["Contact Created", "Form Submitted"]
+    assert all(e["detail"]["scored_at_capture"] is True and e["detail"]["contact_id"] == contact_id for e in events)
+    assert not any(scored(e) for e in events)
+    assert deliver_new(aws, set()) == 0
+    # And the transaction that created it scored it, its Form Submitted already in its ledger
     saved = contact(aws, contact_id)
     assert saved["score"]["N"] == "18"  # web form 3 + company 5 + one form submission 10
     assert saved["grade"]["S"] == "D2"  # fit 8 is under C (10); engagement 10 makes 2
@@ -131,9 +138,8 @@ def test_a_new_lead_is_scored_at_capture_and_its_own_events_change_nothing(aws):
     assert saved["score_key"]["S"] == f"018#{contact_id}" and saved["score_rev"]["N"] == "1"
     # And its timeline is the submission: a score that crosses no threshold is explained on the contact
     assert timeline(aws, contact_id) == ["contact_created"]
-    # When its Contact Created and Form Submitted reach scoring, twice
-    deliver_all(aws)
-    for event in outbox(aws):
+    # When its Contact Created and Form Submitted reach scoring all the same, twice (a replay by hand, say)
+    for event in outbox(aws) + outbox(aws):
         score(event)
     # Then nothing was written
     assert contact(aws, contact_id) == saved
@@ -152,10 +158,38 @@ def test_a_lead_captured_while_the_model_cannot_be_read_is_accepted_and_scored_f
     assert faults.count() == 1
     saved = contact(aws, contact_id)
     assert "score" not in saved and saved["score_key"]["S"] == f"000#{contact_id}"
-    # And scoring its events scores it as capture would have
-    deliver_all(aws)
+    # And its two events are not marked scored at capture, so the scoring rule matches both
+    events = outbox(aws)
+    assert [e["detail-type"] for e in events] == ["Contact Created", "Form Submitted"]
+    assert not any("scored_at_capture" in e["detail"] for e in events)
+    assert all(scored(e) for e in events)
+    # And scoring them scores it as capture would have
+    assert deliver_new(aws, set()) == 2
     saved = contact(aws, contact_id)
     assert saved["score"]["N"] == "13" and len(saved["engagement"]["M"]) == 1
+    assert list(saved["engagement"]["M"]) == [events[1]["detail"]["event_id"]]
+
+
+def test_a_contact_created_through_the_api_and_a_repeat_submission_still_reach_scoring(aws):
+    # Given a contact a sales user created through the API, and a lead scored at capture
+    created = api("POST", "/v1/contacts", "[sales]", {"first_name": "Maria", "email": "maria@acme.example"})
+    assert created["status"] == 201
+    api_contact = created["body"]["id"]
+    assert "score" not in contact(aws, api_contact)
+    lead_id = submit({"email": "again@acme.example"})
+    assert contact(aws, lead_id)["score"]["N"] == "13"
+    # When the lead submits the form again
+    assert submit({"email": "again@acme.example"}) == lead_id
+    # Then the API's Contact Created and the repeat's Contact Updated and Form Submitted carry no mark, and
+    # the scoring rule matches them; the new lead's own two events it does not
+    delivered = {(e["detail-type"], e["detail"]["contact_id"]) for e in outbox(aws) if scored(e)}
+    assert delivered == {("Contact Created", api_contact), ("Contact Updated", lead_id), ("Form Submitted", lead_id)}
+    assert not any("scored_at_capture" in e["detail"] for e in outbox(aws) if scored(e))
+    # And scoring them scores the API's contact (no rule applies: 0) and the repeat's engagement (10 more)
+    assert deliver_new(aws, set()) == 3
+    assert contact(aws, api_contact)["score"]["N"] == "0" and contact(aws, api_contact)["score_rev"]["N"] == "1"
+    saved = contact(aws, lead_id)
+    assert saved["score"]["N"] == "23" and len(saved["engagement"]["M"]) == 2
 
 
 def test_redelivery_and_reordering_change_nothing(aws):

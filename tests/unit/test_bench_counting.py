@@ -174,4 +174,42 @@ def test_a_composite_is_the_sum_of_its_operations():
     # Then its total, WRU and RRU are the parts' sums; and a composite with a part missing is left out
     assert composite.total_usd == sum(c.total_usd for c in costs)
     assert (composite.write_units, composite.read_units) == (2.0 * len(parts), 0.5 * len(parts))
+    assert composite.parts == parts and composite.not_delivered == ()
     assert composite_costs(costs[1:]) == []
+
+
+def test_a_part_its_rule_does_not_deliver_costs_the_composite_nothing():
+    from bench.cost import Cost, composite_costs
+    from bench.requests_count import NEW_LEAD_CREATED, NEW_LEAD_SUBMITTED, Operation
+
+    # Given the submission priced, and the new lead's two events recorded as not delivered (unpriced)
+    submission = Cost("new submission", 0.25, 10.0, 1.0, 0.0, 10, 7.0, 0.0)
+    operations = [Operation("new submission", {}), Operation(NEW_LEAD_CREATED, {}, delivered=False),
+                  Operation(NEW_LEAD_SUBMITTED, {}, delivered=False)]
+    # When the composites are summed
+    [composite] = composite_costs([submission], operations)
+    # Then the captured and scored lead is the submission alone, the two events listed as not delivered
+    assert composite.parts == ("new submission",)
+    assert composite.not_delivered == (NEW_LEAD_CREATED, NEW_LEAD_SUBMITTED)
+    assert (composite.total_usd, composite.write_units, composite.read_units) == (submission.total_usd, 7.0, 0.0)
+    # And an event that was delivered but not priced (it failed) still leaves the composite out
+    assert composite_costs([submission], operations[:2]) == []
+    # And a not-delivered operation reports so, with no request and its target met
+    assert operations[1].status == "not delivered"
+    assert operations[1].targets() == [("no Scan", True), ("no request (the rule does not deliver it)", True)]
+
+
+def test_the_bench_delivers_a_bus_event_by_the_template_rules_pattern():
+    from bench.harness import bus_event, rule_function
+    from bench.requests_count import rule_delivers
+
+    # Given the function template.yaml's bus rule sends Form Submitted to (the scoring function)
+    scoring = rule_function("Form Submitted")
+    submitted = {"contact_id": "c1", "event_id": "e1", "created_contact": True}
+    # Then a Form Submitted is delivered to it, unless it is marked scored at capture
+    assert rule_delivers(scoring, bus_event("Form Submitted", submitted))
+    assert rule_delivers(scoring, bus_event("Contact Created", {"contact_id": "c1", "event_id": "e2"}))
+    assert not rule_delivers(scoring, bus_event("Form Submitted", submitted | {"scored_at_capture": True}))
+    assert not rule_delivers(scoring, bus_event("Contact Created", {"contact_id": "c1", "scored_at_capture": True}))
+    # And a type the rule does not list is not delivered either
+    assert not rule_delivers(scoring, bus_event("Contact Qualified", {"contact_id": "c1"}))

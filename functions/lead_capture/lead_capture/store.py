@@ -2,8 +2,9 @@
 
 An accepted submission is kept as the contact's timeline entry (the raw body, every value sent, the files
 and the visit), and its events go in one outbox item. A new lead is scored in the transaction that
-creates it, its Form Submitted already in its engagement ledger, so the scoring function's delivery of its
-two events finds nothing to write."""
+creates it, its Form Submitted already in its engagement ledger; its two events then say so
+(`scored_at_capture`), and the scoring function's rule in template.yaml does not deliver them (they would
+find nothing to write). They are published all the same, for every other consumer."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from crm.score_changes import ScoreChange
 
 MAX_ATTEMPTS = 6
+# In the detail of a new lead's Contact Created and Form Submitted when the transaction that created the lead
+# scored it; the LeadScoringFunction's ContactActivity rule (template.yaml) matches only events without it.
+SCORED_AT_CAPTURE = "scored_at_capture"
 _RATE_WINDOW_SECONDS = 60
 
 
@@ -103,6 +107,10 @@ class DynamoLeadStore:
                   new_event("Form Submitted", _form_event(submission, contact_id, created=True))]
         scored = _score_at_capture(contact, events[-1], now)
         timeline = scored.timeline if scored else []
+        if scored is not None:
+            # Scoring has nothing left to do with them: its rule skips events that carry the flag. A lead
+            # left unscored keeps them unflagged, and the scoring function scores it from them.
+            events = [replace(event, detail={**event.detail, SCORED_AT_CAPTURE: True}) for event in events]
         events += [new_event(detail_type, detail) for detail_type, detail in (scored.events if scored else [])]
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(contact, condition=ContactItem.PK.does_not_exist())
