@@ -7,6 +7,7 @@ table's stream ARN) are bound by provisioning with `Template.bind`; until then r
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -249,11 +250,8 @@ class Template:
     @classmethod
     def load(cls, path: Path | str | None = None, **options: Any) -> Template:
         source = Path(path or DEFAULT_TEMPLATE_PATH)
-        document, problems = decode_str(source.read_text(encoding="utf-8"))
-        if problems:
-            raise TemplateError(f"{source}: {problems[0].message}")
-        # cfn-lint's node classes carry line marks; plain dicts and lists are all the rest needs.
-        return cls(json.loads(json.dumps(document)), **options)
+        # Each Template gets its own document (callers may change theirs), decoded from YAML once per version.
+        return cls(json.loads(_decoded(source, source.stat().st_mtime_ns)), **options)
 
     def bind(self, logical_id: str, ref: str | None = None, **attributes: str) -> None:
         """Records an id or attribute that exists only once the resource has been created."""
@@ -655,6 +653,16 @@ def _attribute_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@functools.lru_cache(maxsize=8)
+def _decoded(source: Path, modified_ns: int) -> str:
+    """The template as JSON text: cfn-lint's node classes carry line marks, and plain dicts and lists are
+    all the rest needs. Keyed by the file's modification time, so an edited template is read again."""
+    document, problems = decode_str(source.read_text(encoding="utf-8"))
+    if problems:
+        raise TemplateError(f"{source}: {problems[0].message}")
+    return json.dumps(document)
 
 
 def create_table_kwargs(table_name: str, template_path: Path | str | None = None) -> dict[str, Any]:

@@ -15,12 +15,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import sample_event, table_items
+from tests.conftest import TEST_ENV, sample_event, table_items
 from tests.support.mail import DOMAIN, SALES, SUPPORT, dsn, message, mutated, reply_to, with_attachment
 
-INBOUND_BUCKET = "crm-test-inbound"
-os.environ.setdefault("CRM_INBOUND_BUCKET", INBOUND_BUCKET)
-os.environ.setdefault("CRM_MAIL_DOMAIN", DOMAIN)
+INBOUND_BUCKET = TEST_ENV["CRM_INBOUND_BUCKET"]
+assert TEST_ENV["CRM_MAIL_DOMAIN"] == DOMAIN
 
 
 @pytest.fixture
