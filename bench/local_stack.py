@@ -53,7 +53,9 @@ DUPLICATED_EVENTS = 5
 # Each of these addresses is posted by CLIENTS // SHARED_EMAILS clients at once.
 SHARED_EMAILS = 10
 IDLE_SECONDS = 30
-SETTLE_LIMIT_SECONDS = 5
+# The burst leaves background work (events published, leads scored, contacts indexed) that drains first;
+# how long it took is reported beside the idle figure.
+SETTLE_LIMIT_SECONDS = 120
 SETTLED_CPU_SHARE = 0.05
 FORM_PATH = "/forms/contact-us/submissions"
 STRIPE_PATH = "/webhooks/stripe"
