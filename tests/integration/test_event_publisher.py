@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 
 from tests.conftest import sample_event
 
 
-def test_stream_records_become_bus_events(aws):
-    # Given a catch-all rule on the CRM bus that delivers to a queue
-    settings = aws["settings"]
+def catch_all_queue(bus_name: str) -> tuple[Any, str]:
+    """A rule on the bus that delivers every CRM event to a new queue; the SQS client and the queue's URL."""
     sqs, events = boto3.client("sqs"), boto3.client("events")
     queue_url = sqs.create_queue(QueueName="catch-all")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="all", EventBusName=settings.event_bus_name, EventPattern=json.dumps({"source": ["crm"]}))
-    events.put_targets(Rule="all", EventBusName=settings.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.put_rule(Name="all", EventBusName=bus_name, EventPattern=json.dumps({"source": ["crm"]}))
+    events.put_targets(Rule="all", EventBusName=bus_name, Targets=[{"Id": "q", "Arn": queue_arn}])
+    return sqs, queue_url
+
+
+def test_stream_records_become_bus_events(aws):
+    # Given a catch-all rule on the CRM bus that delivers to a queue
+    settings = aws["settings"]
+    sqs, queue_url = catch_all_queue(settings.event_bus_name)
     # When the publisher gets the sample stream batch
     from event_publisher.handler import handler
 
@@ -34,11 +41,7 @@ def test_a_new_leads_outbox_item_reaches_the_bus_as_its_two_events_each_once(aws
 
     # Given a catch-all rule on the CRM bus, and a new lead whose submission wrote one outbox item
     settings = aws["settings"]
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    queue_url = sqs.create_queue(QueueName="catch-all")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="all", EventBusName=settings.event_bus_name, EventPattern=json.dumps({"source": ["crm"]}))
-    events.put_targets(Rule="all", EventBusName=settings.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}])
+    sqs, queue_url = catch_all_queue(settings.event_bus_name)
     from event_publisher.handler import handler
     from lead_capture.handler import handler as capture
 
