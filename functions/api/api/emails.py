@@ -1,9 +1,11 @@
 """Mail as the clients see it: a contact's timeline, one email with its thread, a case and its status,
 and short-lived download links for attachments. Emails and cases: admin and support read and write, sales reads,
-marketing sees neither (its timeline omits the email entries)."""
+marketing sees neither (its timeline omits the email entries). Support sees mail only where it belongs to a
+support case or to a customer, as it sees contacts: an email, the thread beside it, an attachment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -20,7 +22,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 from pydantic import BaseModel, ConfigDict
 
-from api.auth import current_caller
+from api.auth import Caller, current_caller
 from api.contacts import CUSTOMER_STAGE
 from api.records import history_page, history_view
 
@@ -61,11 +63,17 @@ def contact_timeline(contact_id: str) -> dict[str, Any]:
 
 @router.get("/emails/<email_id>")
 def get_email(email_id: str) -> dict[str, Any]:
-    current_caller().require("emails", "read")
+    caller = current_caller()
+    caller.require("emails", "read")
     email = _get(EmailItem, EmailItem.key(email_id), "email")
-    thread = EmailItem.by_thread.query(EmailItem.thread_key(email.thread_id), limit=THREAD_LIMIT,
-                                       attributes_to_get=["email_id", "subject", "from_address", "received_at",
-                                                          "preview"])
+    thread = list(EmailItem.by_thread.query(EmailItem.thread_key(email.thread_id), limit=THREAD_LIMIT,
+                                            attributes_to_get=["email_id", "subject", "from_address", "received_at",
+                                                               "preview", *_WHOSE]))
+    if caller.customers_only:
+        visible = _visible_to_support([email, *thread])
+        if email.email_id not in visible:
+            raise _not_found("email")
+        thread = [e for e in thread if e.email_id in visible]
     return {**email_view(email), "thread": [
         {"id": e.email_id, "subject": e.subject, "from": e.from_address, "received_at": e.received_at,
          "preview": e.preview} for e in thread]}
@@ -109,8 +117,11 @@ def case_view(case: CaseItem) -> dict[str, Any]:
 @router.get("/attachments/<attachment_id>")
 def get_attachment(attachment_id: str) -> dict[str, Any]:
     """A presigned GET that downloads the file (Content-Disposition: attachment) for five minutes."""
-    current_caller().require("emails", "read")
+    caller = current_caller()
+    caller.require("emails", "read")
     attachment = _get(AttachmentItem, AttachmentItem.key(attachment_id), "attachment")
+    if not _attachment_visible(caller, attachment):
+        raise _not_found("attachment")
     filename = attachment.filename
     url = aws.client("s3").generate_presigned_url("get_object", ExpiresIn=DOWNLOAD_SECONDS, Params={
         "Bucket": get_settings().attachments_bucket, "Key": attachment.s3_key,
@@ -133,6 +144,39 @@ def email_view(email: EmailItem) -> dict[str, Any]:
         "mailbox": email.mailbox, "routed_to": email.routed_to.as_dict() if email.routed_to else None,
         "case_id": email.case_id, "size": int(email.size),
     }
+
+
+# What says whom an email belongs to: a support case, or its contacts.
+_WHOSE = ("case_id", "contact_ids")
+
+
+def _visible_to_support(emails: Iterable[EmailItem]) -> set[str]:
+    """The ids of the emails support may see: those of a support case or of a customer. One BatchGetItem
+    of the contacts' stages, for all the emails at once."""
+    emails = list(emails)
+    customers = _customers({contact_id for e in emails if not e.case_id for contact_id in e.contact_ids or []})
+    return {e.email_id for e in emails if e.case_id or customers & set(e.contact_ids or [])}
+
+
+def _customers(contact_ids: set[str]) -> set[str]:
+    if not contact_ids:
+        return set()
+    profiles = ContactItem.batch_get([ContactItem.key(contact_id) for contact_id in sorted(contact_ids)],
+                                     attributes_to_get=["contact_id", "lifecycle_stage"])
+    return {profile.contact_id for profile in profiles if profile.lifecycle_stage == CUSTOMER_STAGE}
+
+
+def _attachment_visible(caller: Caller, attachment: AttachmentItem) -> bool:
+    """Support may download a file one of whose emails it may see. A file carried by too many emails to
+    track (widely shared, like a logo) names none of them, so support is not given it."""
+    if not caller.customers_only:
+        return True
+    carriers = sorted(attachment.email_ids or ())
+    if not carriers:
+        return False
+    emails = EmailItem.batch_get([EmailItem.key(email_id) for email_id in carriers],
+                                 attributes_to_get=["email_id", *_WHOSE])
+    return bool(_visible_to_support(emails))
 
 
 def _get(model: type[CrmItem], key: tuple[str, str], what: str) -> Any:
