@@ -124,7 +124,8 @@ def cost_per_million(operation: Operation, cpu: CpuTime) -> Cost:
     gb_seconds = billed_ms / 1000 * memory_mb / 1024
     write_units = sum(write_units_of(call, operation.writes_of(call)) for call in operation.calls)
     read_units = sum(_read_units(call) for call in operation.calls)
-    events = sum(len(call.params.get("Entries", [])) for call in operation.calls if call.name == "eventbridge:PutEvents")
+    events = sum(len(call.params.get("Entries", [])) for call in operation.calls
+                 if call.name == "eventbridge:PutEvents")
     return Cost(
         operation=operation.name,
         lambda_usd=MILLION * (LAMBDA_PER_REQUEST + gb_seconds * LAMBDA_GB_SECOND[architecture]),

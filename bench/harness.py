@@ -131,11 +131,11 @@ def rule_function(detail_type: str) -> FunctionSpec:
 @contextlib.contextmanager
 def embedded_aws() -> Iterator[None]:
     """moto in this process with the template's table, buckets and bus, and the demo form seeded."""
-    import boto3
-    from crm.config import get_settings
-    from crm.forms import demo_form, save_form
-    from crm.models import bind_table
-    from moto import mock_aws
+    import boto3  # noqa: PLC0415 - imported once the bench has set the environment
+    from crm.config import get_settings  # noqa: PLC0415 - imported once the bench has set the environment
+    from crm.forms import demo_form, save_form  # noqa: PLC0415 - imported once the bench has set the environment
+    from crm.models import bind_table  # noqa: PLC0415 - imported once the bench has set the environment
+    from moto import mock_aws  # noqa: PLC0415 - imported once the bench has set the environment
 
     with mock_aws():
         settings = get_settings()
@@ -252,4 +252,4 @@ def quiet() -> Iterator[None]:
 
 @cache
 def _null_sink() -> io.TextIOWrapper:
-    return open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - open for the life of the process
+    return open(os.devnull, "w", encoding="utf-8")

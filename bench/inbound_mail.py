@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from tests.support.mail import DOMAIN, SALES, dsn, encoded_word, message, raw, with_attachment
-
 from bench.harness import sample_event
+from tests.support.mail import DOMAIN, SALES, dsn, encoded_word, message, raw, with_attachment
 
 PASSES = 7
 # Each pass parses the corpus this many times, so one pass takes long enough to time.

@@ -234,7 +234,7 @@ def burst_plan(clients: int) -> list[list[Delivery]]:
             event_id, payer = duplicated[i % DUPLICATED_EVENTS]
             requests = [Delivery("form", own, own, form_body(own)),
                         Delivery("stripe", event_id, payer, duplicated_bodies[event_id])]
-        plan.append(requests + [Delivery("form", shared, shared, form_body(shared))])
+        plan.append([*requests, Delivery("form", shared, shared, form_body(shared))])
     return plan
 
 

@@ -24,10 +24,9 @@ from crm_local.patterns import matches
 from crm_local.template import FunctionSpec, RuleSource
 
 from bench.aws_calls import Call, counts, observing
-from bench.inbound_mail import PDF, stored_message_event
 from bench.harness import (
-    Invocable,
     API_ROUTE,
+    Invocable,
     api_event,
     authorizenet_webhook_event,
     bus_event,
@@ -42,6 +41,7 @@ from bench.harness import (
     stripe_webhook_event,
     submission_event,
 )
+from bench.inbound_mail import PDF, stored_message_event
 
 SUBMIT_ROUTE = "POST /forms/{form_id}/submissions"
 NEW_LEAD_CREATED = "score new lead's Contact Created"
@@ -247,9 +247,9 @@ def _measure_email(operations: list[Operation]) -> None:
     """Mail to sales from the new submission's contact, as SES stores it and the queue delivers the bucket's
     notification: without attachment, with a PDF, and that one delivered again (another copy, another key)."""
     import boto3  # noqa: PLC0415 - the test helpers' messages, stored in moto's inbound bucket
-    from tests.support.mail import SALES, message, with_attachment  # noqa: PLC0415
-
     from email_ingest import handler as email_handler  # noqa: PLC0415 - imported once the environment is set
+
+    from tests.support.mail import SALES, message, with_attachment  # noqa: PLC0415 - imported once the environment is set
 
     email_handler.MAILBOX_CACHE_SECONDS = MODEL_CACHE_SECONDS
     s3, bucket = boto3.client("s3"), os.environ["CRM_INBOUND_BUCKET"]
@@ -270,8 +270,8 @@ def _measure_search(operations: list[Operation], api: Invocable | Exception, con
     """The new submission's contact as the table stream brings it to the search indexer, that record
     delivered again, and a search that finds it."""
     import boto3  # noqa: PLC0415 - the contact's item as moto holds it, read outside the counted calls
-    from crm.config import get_settings  # noqa: PLC0415
-    from crm.models import ContactItem  # noqa: PLC0415
+    from crm.config import get_settings  # noqa: PLC0415 - code under test, imported once the environment is set
+    from crm.models import ContactItem  # noqa: PLC0415 - code under test, imported once the environment is set
 
     pk, sk = ContactItem.key(contact_id)
     key = {"PK": {"S": pk}, "SK": {"S": sk}}
@@ -309,7 +309,7 @@ def _measure_new_lead_scored(operations: list[Operation], new: Operation) -> Inv
                                                 "events in the outbox")
     if created and submitted:
         from crm.score_changes import current_model  # noqa: PLC0415 - code under test, imported once the environment is set
-        from lead_scoring.handler import CONTACT_EVENTS  # noqa: PLC0415
+        from lead_scoring.handler import CONTACT_EVENTS  # noqa: PLC0415 - code under test, imported once the environment is set
 
         scorer = _warm(rule_function("Form Submitted"), bus_event(CONTACT_EVENTS[-1], {
             "contact_id": "bench-nobody", "event_id": "bench-warm-up"}))
@@ -439,8 +439,8 @@ def _write_targets(operation: str, body: Mapping[str, Any]) -> Iterator[tuple[st
 def _stored_item(region: str, table_name: str, key_or_item: Mapping[str, Any]) -> dict[str, Any] | None:
     """The item as moto holds it now, in DynamoDB's JSON; None when there is none."""
     from moto.core import DEFAULT_ACCOUNT_ID  # noqa: PLC0415 - moto only while the bench measures
-    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
-    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 - moto only while the bench measures
+    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415 - moto only while the bench measures
 
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
     range_key = DynamoType(key_or_item[table.range_key_attr]) if table.range_key_attr else None

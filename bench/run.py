@@ -15,14 +15,14 @@ from pathlib import Path
 # `make bench` runs this file as a script; the bench package lives beside it in the repository.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import aws_calls  # noqa: E402,F401 - hooks botocore before any code under test makes a client
-from bench.coldstart import BASELINE, ColdStart, measure_cold_starts  # noqa: E402
-from bench.cost import ASSUMPTIONS, Cost, composite_costs, cost_per_million  # noqa: E402
-from bench.cpu import CpuTime, measure_cpu  # noqa: E402
-from bench.harness import apply_environment, functions  # noqa: E402
-from bench.inbound_mail import PASSES, REPEATS, ParseRate, measure_parsing  # noqa: E402
-from bench.local_stack import LocalStackRun, measure_local_stack  # noqa: E402
-from bench.requests_count import Operation, measure_requests  # noqa: E402
+from bench import aws_calls  # noqa: F401 - hooks botocore before any code under test makes a client
+from bench.coldstart import BASELINE, ColdStart, measure_cold_starts
+from bench.cost import ASSUMPTIONS, Cost, composite_costs, cost_per_million
+from bench.cpu import CpuTime, measure_cpu
+from bench.harness import apply_environment, functions
+from bench.inbound_mail import PASSES, REPEATS, ParseRate, measure_parsing
+from bench.local_stack import LocalStackRun, measure_local_stack
+from bench.requests_count import Operation, measure_requests
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 COLD_START_TARGET = {"ApiFunction": 1.6, "LeadCaptureFunction": 1.35, "EmailIngestFunction": 1.4,

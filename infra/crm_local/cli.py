@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     stack = LocalStack(settings)
     try:
         state = stack.start()
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever stops the start is logged and the stack stopped
         log.exception("the local stack did not start")
         stack.stop()
         return 1
@@ -112,7 +112,7 @@ def token(args: argparse.Namespace) -> int:
 
 def outbox(args: argparse.Namespace) -> int:
     """Mail the CRM sent through the embedded SES (auto-replies, ...), oldest first."""
-    from crm_local.smtp import sent_messages  # noqa: PLC0415
+    from crm_local.smtp import sent_messages  # noqa: PLC0415 - each subcommand loads only what it uses
 
     state = _running_state()
     if state is None:
@@ -132,12 +132,12 @@ def outbox(args: argparse.Namespace) -> int:
 def _dead_letter_office(args: argparse.Namespace) -> Any:
     """The DLQs of the deployed stack named by --stack (AWS credentials and region from the environment),
     else of the running local stack; None, said on stderr, when there is neither."""
-    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues, ReplayError  # noqa: PLC0415
-    from crm_local.template import Template  # noqa: PLC0415
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues, ReplayError  # noqa: PLC0415 - each subcommand loads only what it uses
+    from crm_local.template import Template  # noqa: PLC0415 - each subcommand loads only what it uses
 
     if args.stack:
-        import boto3  # noqa: PLC0415
-        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+        import boto3  # noqa: PLC0415 - only a deployed stack's DLQs need boto3 here
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - only a deployed stack's DLQs need boto3 here
 
         session = boto3.session.Session(region_name=args.region)
         deployed = Template.load(StackSettings.from_environ().template_path)

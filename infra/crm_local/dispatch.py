@@ -18,7 +18,6 @@ from typing import Any, Protocol
 
 from crm_local import log
 from crm_local.patterns import check_pattern, matches
-from crm_local.wakeups import QUEUE_MESSAGE, TABLE_WRITE, Wakeups
 from crm_local.template import (
     LOCAL_ACCOUNT_ID,
     LOCAL_REGION,
@@ -29,7 +28,7 @@ from crm_local.template import (
     ScheduleSource,
     StreamSource,
 )
-
+from crm_local.wakeups import QUEUE_MESSAGE, TABLE_WRITE, Wakeups
 
 Invoke = Callable[[str, Any], Any]
 ClientFactory = Callable[[str], Any]
@@ -55,7 +54,7 @@ def invoke_async(invoke: Invoke, function_id: str, event: Any, max_retries: int)
         try:
             invoke(function_id, event)
             return None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a function's failure of any kind is retried, as Lambda does
             error = exc
             log.exception("%s failed (attempt %d of %d)", function_id, attempt + 1, max_retries + 1)
             if attempt < max_retries:
@@ -147,7 +146,7 @@ class StreamPoller:
         """Index of the first record to retry, or None when the whole batch succeeded."""
         try:
             result = self._invoke(self._source.function_id, {"Records": records})
-        except Exception:
+        except Exception:  # noqa: BLE001 - a function's failure of any kind fails the batch, as Lambda does
             log.exception("%s failed on a stream batch of %d", self._source.function_id, len(records))
             return 0
         if not self._source.report_item_failures or not isinstance(result, dict):
@@ -274,7 +273,7 @@ class QueueSourcePoller:
         } for message in messages]
         try:
             result = self._invoke(self._source.function_id, {"Records": records})
-        except Exception:
+        except Exception:  # noqa: BLE001 - a function's failure of any kind returns the messages, as Lambda does
             log.exception("%s failed on %d messages; they return after the visibility timeout",
                           self._source.function_id, len(records))
             return True
@@ -472,7 +471,7 @@ class Dispatcher:
             woken.clear()
             try:
                 worked = poller.poll()
-            except Exception:
+            except Exception:  # noqa: BLE001 - a poller survives any failed poll
                 # A poller survives a failed poll (moto restarting, a queue deleted by hand) and tries again.
                 log.exception("%s failed to poll", type(poller).__name__)
                 self._stop.wait(ERROR_PAUSE_SECONDS)

@@ -195,7 +195,7 @@ class DeadLetterOffice:
 
     def _publish_stream_range(self, batch: dict[str, Any]) -> None:
         from event_publisher.handler import outbox_events  # noqa: PLC0415 - product code, only for replays
-        from event_publisher.publish import publish  # noqa: PLC0415
+        from event_publisher.publish import publish  # noqa: PLC0415 - product code, only for replays
 
         records = self._whole_stream_range(batch)
         events_client = self._client("events")
@@ -206,8 +206,8 @@ class DeadLetterOffice:
 
     def _reindex_stream_range(self, batch: dict[str, Any]) -> None:
         from crm.config import Settings  # noqa: PLC0415 - product code, only for replays
-        from crm.models import bind_table  # noqa: PLC0415
-        from search_indexer.store import index_record  # noqa: PLC0415
+        from crm.models import bind_table  # noqa: PLC0415 - product code, only for replays
+        from search_indexer.store import index_record  # noqa: PLC0415 - product code, only for replays
 
         records = self._whole_stream_range(batch)
         dynamodb = self._client("dynamodb")

@@ -15,12 +15,11 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from crm_local import moto_speedups
-from crm_local.wakeups import changes
-
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from crm_local import moto_speedups
+from crm_local.wakeups import changes
 
 Changed = Callable[[tuple[str, ...]], None]
 

@@ -15,7 +15,6 @@ from crm_local.apigw import HttpRequest, HttpResponse, build_event, json_error, 
 from crm_local.jwt_authorizer import Forbidden, JwtVerifier, Unauthorized
 from crm_local.routes import RouteTable
 
-
 Invoke = Callable[[str, Any], Any]
 
 
@@ -45,7 +44,7 @@ class Gateway:
                             authorization.as_request_context() if authorization else None)
         try:
             return to_http_response(self._invoke(match.route.function_id, event))
-        except Exception:
+        except Exception:  # noqa: BLE001 - a function's failure of any kind is a 500, as API Gateway answers
             log.exception("%s failed on %s (request %s)", match.route.function_id, match.route.route_key,
                           request_id)
             return json_error(500, "Internal Server Error")

@@ -16,7 +16,7 @@ from crm_local.template import BucketSource, RuleSource, SecretSpec, Template
 ClientFactory = Callable[[str], Any]
 
 # Development only: the demo users exist only in the in-memory moto server of `crm local run`.
-DEMO_PASSWORD = "Crm-Demo-Passw0rd"
+DEMO_PASSWORD = "Crm-Demo-Passw0rd"  # noqa: S105 - the local demo user's published password
 DEMO_EMAIL_DOMAIN = "demo.crm.local"
 
 
@@ -164,8 +164,8 @@ def _create_bucket_notifications(template: Template, s3: Any) -> None:
 def seed_demo_form(environment: dict[str, str], allowed_origins: tuple[str, ...], redirect_url: str) -> None:
     """Stores the `contact-us` demo form through the product's own code, against the local table."""
     from crm.config import Settings  # noqa: PLC0415 - product code reads its settings from the environment
-    from crm.forms import demo_form, save_form  # noqa: PLC0415
-    from crm.models import bind_table  # noqa: PLC0415
+    from crm.forms import demo_form, save_form  # noqa: PLC0415 - product code reads its settings from the environment
+    from crm.models import bind_table  # noqa: PLC0415 - product code reads its settings from the environment
 
     bind_table(Settings.from_environ(environment))
     save_form(demo_form(allowed_origins=allowed_origins, redirect_url=redirect_url))

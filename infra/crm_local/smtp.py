@@ -55,7 +55,7 @@ class InboundMailHandler:
                  f"X-SES-Receipt-Recipients: {', '.join(envelope.rcpt_tos)}\r\n").encode("ascii", "replace")
         try:
             self._put_object(Bucket=self._bucket, Key=key, Body=added + content)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any storage failure is a temporary SMTP error
             log.exception("could not store an inbound message")
             return "451 4.3.0 the message could not be stored; try again"
         log.info("stored inbound mail from %s to %s as s3://%s/%s", envelope.mail_from,

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Development defaults for the local stack only; in AWS these come from Secrets Manager.
-DEV_CURSOR_SECRET = "local-development-cursor-secret-change-me"
-DEV_STRIPE_WEBHOOK_SECRET = "whsec_local_development_secret"
+DEV_CURSOR_SECRET = "local-development-cursor-secret-change-me"  # noqa: S105 - local stack only
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_local_development_secret"  # noqa: S105 - local stack only
 DEV_AUTHORIZENET_SIGNATURE_KEY = "LOCALDEVELOPMENTSIGNATUREKEY0123456789ABCDEF"
 DEV_PAYPAL_WEBHOOK_ID = "LOCAL-DEV-WEBHOOK-ID"
 

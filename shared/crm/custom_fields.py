@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from crm.normalize import normalize_email
+from crm.phone import normalize_phone
 from crm.text import InvalidValue, clean_text
 
 ENTITIES = ("contact", "company", "deal", "activity")
@@ -131,12 +133,8 @@ def coerce(definition: FieldDefinition, raw: Any, phone_region: str | None = Non
     if kind == "date":
         return _date(raw)
     if kind == "email":
-        from crm.normalize import normalize_email
-
         return normalize_email(_text(raw))
     if kind == "phone":
-        from crm.phone import normalize_phone
-
         return normalize_phone(_text(raw), phone_region)
     if kind == "url":
         return _url(raw)

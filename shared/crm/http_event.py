@@ -36,7 +36,7 @@ class HttpEvent:
             path_parameters={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
             headers=headers,
             body=body,
-            source_ip=str(http.get("sourceIp") or "0.0.0.0"),
+            source_ip=str(http.get("sourceIp") or "0.0.0.0"),  # noqa: S104 - a placeholder address, not a bind
             user_agent=str(http.get("userAgent") or headers.get("user-agent", ""))[:512],
             query={str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items()},
         )

@@ -5,10 +5,16 @@ Apart from crm.models so that functions which do not use them do not build their
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute
-from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 
-from crm.models import CrmItem, ContactListIndex
+from crm.models import ContactListIndex, CrmItem
 
 
 class MailboxesItem(CrmItem):

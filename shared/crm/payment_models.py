@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
-from crm.models import CrmItem, ContactListIndex
+from crm.models import ContactListIndex, CrmItem
 
 
 class WebhookEventItem(CrmItem):

@@ -231,7 +231,7 @@ def contact_country(contact: Mapping[str, Any]) -> str | None:
     phone = contact.get("phone")
     if not phone:
         return None
-    import phonenumbers  # noqa: PLC0415
+    import phonenumbers  # noqa: PLC0415 - ~15 ms of metadata, loaded only for a contact with a phone
 
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(str(phone), None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -28,7 +29,8 @@ def aws(stack: RunningStack, service: str):
 
 def stored_emails(stack: RunningStack) -> int:
     pages = aws(stack, "dynamodb").get_paginator("scan").paginate(TableName=stack.state["table_name"])
-    return sum(1 for page in pages for i in page["Items"] if i["PK"]["S"].startswith("EMAIL#") and i["SK"]["S"] == "EMAIL")
+    return sum(1 for page in pages for i in page["Items"]
+               if i["PK"]["S"].startswith("EMAIL#") and i["SK"]["S"] == "EMAIL")
 
 
 def test_a_dead_lettered_mail_is_listed_and_replayed_once(stack: RunningStack) -> None:
@@ -45,8 +47,8 @@ def test_a_dead_lettered_mail_is_listed_and_replayed_once(stack: RunningStack) -
         time.sleep(0.3)
     assert stored_emails(stack) == before + 1
     sqs = aws(stack, "sqs")
-    notification = ('{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "%s"}, '
-                    '"object": {"key": "%s"}}}]}') % (bucket, key)
+    notification = json.dumps({"Records": [{"eventName": "ObjectCreated:Put",
+                                            "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]})
     sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=dlq)["QueueUrl"], MessageBody=notification)
     # When the developer lists the DLQs
     listed = crm(stack, "list").stdout

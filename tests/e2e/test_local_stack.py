@@ -137,7 +137,7 @@ def test_unknown_routes_are_not_found_like_api_gateway(stack: RunningStack) -> N
 
 def test_new_contact_event_reaches_the_event_bus(stack: RunningStack) -> None:
     # Given a queue subscribed to everything on the CRM's bus
-    def client(service: str):  # noqa: ANN202 - a boto3 client
+    def client(service: str):
         return boto3.client(service, region_name=stack.state["region"], endpoint_url=stack.aws_endpoint,
                             aws_access_key_id="local", aws_secret_access_key="local")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.conftest import sample_event, table_items
 from tests.support.faults import READ_TIMEOUT, SERVER_ERROR, THROTTLE, FaultInjector, FaultPlan, Rule
-from tests.support.local_stack import drain, in_process_stack  # noqa: F401 - the fixture
+from tests.support.local_stack import drain
 from tests.support.mail import message
 from tests.support.signing import stripe_header
 
@@ -136,7 +136,8 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     assert set(processed_mail) | set(mail_dlq) == mail_keys
     assert not set(processed_mail) & set(mail_dlq)
     # And scoring: every event the bus delivered was scored or dead-lettered, never both
-    scoring_dlq = [json.loads(m["Body"])["detail"]["event_id"] for m in dead_letters(stack.client("sqs"), stack.name("LeadScoringDLQ"))]
+    scoring_dlq = [json.loads(m["Body"])["detail"]["event_id"]
+                   for m in dead_letters(stack.client("sqs"), stack.name("LeadScoringDLQ"))]
     scored = {event_id for event_id, attempts in scoring_outcomes.items() if any(attempts)}
     assert len(scoring_dlq) == len(set(scoring_dlq))
     assert scored | set(scoring_dlq) == set(scoring_outcomes)

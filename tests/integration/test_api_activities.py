@@ -4,6 +4,7 @@ timelines of the linked contact and deal, the event lead scoring scores, and sup
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -139,7 +140,9 @@ def test_activities_list_by_due_date_or_newest_first_with_filters(aws):
     second = new_activity(subject="B", contact_id=contact["id"], owner="u2")
     new_activity(type="call", subject="C", contact_id=new_contact()["id"], owner="u2", due_at="2026-12-01T00:00:00Z")
     sales.patch(f"/v1/activities/{second['id']}", {"done": True}, version=1)
-    subjects = lambda response: [a["subject"] for a in response.body["items"]]  # noqa: E731
+    def subjects(response: Any) -> list[str]:
+        return [a["subject"] for a in response.body["items"]]
+
     # Then they list newest first, or by due date (none last), and filter on any ordering
     assert subjects(marketing.get("/v1/activities")) == ["C", "B", "A"]
     assert subjects(sales.get("/v1/activities", sort="due_at")) == ["C", "A", "B"]
@@ -159,7 +162,8 @@ def test_support_reads_and_writes_activities_of_customers_only(aws):
     before = table_items(aws)
     # When support logs on the lead, or on no contact / Then refused, nothing written
     refused = support.post("/v1/activities", {"type": "note", "subject": "X", "contact_id": lead["id"]})
-    assert (refused.status, refused.body["error"]["fields"]) == (422, {"contact_id": "There is no customer with this id."})
+    assert refused.status == 422
+    assert refused.body["error"]["fields"] == {"contact_id": "There is no customer with this id."}
     assert support.post("/v1/activities", {"type": "note", "subject": "X", "deal_id": "d"}).status == 422
     assert support.patch(f"/v1/activities/{on_customer['id']}", {"contact_id": lead["id"]}).status == 422
     assert table_items(aws) == before
@@ -176,4 +180,5 @@ def test_support_reads_and_writes_activities_of_customers_only(aws):
     assert {a["id"] for a in support.get("/v1/activities", contact_id=customer["id"]).body["items"]} == \
         {on_customer["id"], mine["id"]}
     # And marketing only reads
-    assert marketing.post("/v1/activities", {"type": "note", "subject": "X", "contact_id": customer["id"]}).status == 403
+    note = {"type": "note", "subject": "X", "contact_id": customer["id"]}
+    assert marketing.post("/v1/activities", note).status == 403

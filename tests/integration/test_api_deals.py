@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -113,7 +114,8 @@ def test_a_pipeline_with_deals_cannot_be_deleted_and_the_default_never(aws):
     path = f"/v1/pipelines/{pipeline['id']}"
     deal = new_deal(pipeline_id=pipeline["id"])
     # When an admin deletes it / Then 409 until the deal is gone
-    assert (admin.delete(path, version=1).status, admin.delete(path).body["error"]["code"]) == (409, "pipeline_has_deals")
+    assert admin.delete(path, version=1).status == 409
+    assert admin.delete(path).body["error"]["code"] == "pipeline_has_deals"
     assert sales.delete(f"/v1/deals/{deal['id']}", version=1).status == 204
     assert admin.delete(path, version=2).status == 412
     assert admin.delete(path, version=1).status == 204
@@ -227,7 +229,8 @@ def test_won_and_lost_close_a_deal_and_reopening_clears_the_close(aws):
     {}, {"name": ""}, {"name": "X", "stage": "nowhere"}, {"name": "X", "amount_minor": 100},
     {"name": "X", "amount_minor": -1, "currency": "EUR"}, {"name": "X", "amount_minor": "100", "currency": "EUR"},
     {"name": "X", "amount_minor": 1.5, "currency": "EUR"}, {"name": "X", "amount_minor": 1, "currency": "eur"},
-    {"name": "X", "probability": 101}, {"name": "X", "probability": True}, {"name": "X", "expected_close_date": "tomorrow"},
+    {"name": "X", "probability": 101}, {"name": "X", "probability": True},
+    {"name": "X", "expected_close_date": "tomorrow"},
     {"name": "X", "expected_close_date": "2026-02-30"}, {"name": "X", "expected_close_date": 1700000000},
     {"name": "X", "status": "lost"}, {"name": "X", "status": "pending"}, {"name": "X", "close_reason": "early"},
     {"name": "X", "pipeline_id": "nope"}, {"name": "X", "contact_id": "nope"}, {"name": "X", "company_id": "nope"},
@@ -268,7 +271,9 @@ def test_deals_list_newest_first_by_close_date_and_filtered_one_query_per_page(a
     second = new_deal(name="B", contact_id=sara["id"], owner="u2")
     third = new_deal(name="C", contact_id=ali["id"], owner="u2", expected_close_date="2026-06-01")
     sales.patch(f"/v1/deals/{third['id']}", {"stage": "won"}, version=1)
-    names = lambda response: [d["name"] for d in response.body["items"]]  # noqa: E731
+    def names(response: Any) -> list[str]:
+        return [d["name"] for d in response.body["items"]]
+
     # Then the list is newest first, or by close date (a deal without one last)
     assert names(sales.get("/v1/deals")) == ["C", "B", "A"]
     assert names(sales.get("/v1/deals", sort="expected_close_date")) == ["C", "A", "B"]

@@ -101,12 +101,14 @@ def test_companies_list_by_name_and_contacts_link_to_an_existing_company(aws):
     assert linked.status == 201
     assert [c["id"] for c in sales.get("/v1/contacts", company_id=company["id"]).body["items"]] == [linked.body["id"]]
     missing = sales.post("/v1/contacts", {"first_name": "Sara", "company_id": "nope"})
-    assert (missing.status, missing.body["error"]["fields"]) == (422, {"company_id": "There is no company with this id."})
+    assert missing.status == 422
+    assert missing.body["error"]["fields"] == {"company_id": "There is no company with this id."}
 
 
 def test_custom_fields_are_defined_by_admins_and_checked_on_every_write(aws):
     # Given an admin defines a picklist on companies
-    definition = {"entity": "company", "key": "tier", "label": "Tier", "type": "picklist", "options": ["gold", "silver"]}
+    definition = {"entity": "company", "key": "tier", "label": "Tier", "type": "picklist",
+                  "options": ["gold", "silver"]}
     assert sales.post("/v1/custom-fields", definition).status == 403
     assert admin.post("/v1/custom-fields", definition).status == 201
     assert admin.post("/v1/custom-fields", definition).status == 409
@@ -126,7 +128,8 @@ def test_custom_fields_are_defined_by_admins_and_checked_on_every_write(aws):
     ("text", "anything", 42),
 ])
 def test_each_custom_field_type_accepts_its_values_only(aws, field_type, good, bad):
-    assert admin.post("/v1/custom-fields", {"entity": "contact", "key": "f", "label": "F", "type": field_type}).status == 201
+    definition = {"entity": "contact", "key": "f", "label": "F", "type": field_type}
+    assert admin.post("/v1/custom-fields", definition).status == 201
     assert sales.post("/v1/contacts", {"first_name": "A", "custom_fields": {"f": good}}).status == 201
     assert sales.post("/v1/contacts", {"first_name": "B", "custom_fields": {"f": bad}}).status == 422
 

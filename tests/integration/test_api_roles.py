@@ -8,10 +8,10 @@ import re
 from typing import Any
 
 import pytest
+from api.auth import PERMISSIONS, PUBLIC_ROUTES, ROLES, ROUTE_PERMISSIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.auth import PERMISSIONS, PUBLIC_ROUTES, ROLES, ROUTE_PERMISSIONS
 from tests.conftest import table_items
 from tests.support.api_client import ApiClient, ApiResponse
 

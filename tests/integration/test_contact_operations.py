@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import table_items
-from tests.integration.test_email_ingest import INBOUND_BUCKET, mail, receive  # noqa: F401 - `mail` is a fixture
+from tests.integration.test_email_ingest import INBOUND_BUCKET, receive
 from tests.integration.test_lead_capture import body, submit_json
 from tests.integration.test_payment_webhook import deliver_stripe, paid, stripe_event
 from tests.support.api_client import ApiClient
@@ -297,9 +297,8 @@ def test_a_merge_keeps_the_further_lifecycle_stage_of_the_two(aws, winner_stage,
 
 
 def test_a_merge_cut_short_after_the_identity_is_finished_by_repeating_it(aws, monkeypatch):
-    from crm.payment_models import PaymentItem
-
     from api import contact_moves
+    from crm.payment_models import PaymentItem
 
     # Given a merge that crashes right after its identity transaction
     winner, loser, records = duplicates(aws)

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.conftest import sample_event, table_items
 from tests.support.faults import SERVER_ERROR, THROTTLE, FaultInjector, FaultPlan, Rule
-from tests.support.local_stack import drain, in_process_stack  # noqa: F401 - the fixture
+from tests.support.local_stack import drain
 from tests.support.mail import message
 
 
@@ -76,7 +76,8 @@ def test_mail_that_could_not_be_read_is_listed_then_replayed_once(in_process_sta
     assert dlq.replay() == (1, [])
     run(stack)
     # Then the mail is stored, and the DLQ is empty
-    subjects = [i["subject"]["S"] for i in snapshot(stack) if i["PK"]["S"].startswith("EMAIL#") and i["SK"]["S"] == "EMAIL"]
+    subjects = [i["subject"]["S"] for i in snapshot(stack)
+                if i["PK"]["S"].startswith("EMAIL#") and i["SK"]["S"] == "EMAIL"]
     assert subjects == ["lost and found"]
     assert dlq.list()[stack.name("InboundMailDLQ")] == []
     # And replaying the same notification again (it had succeeded) changes nothing
@@ -143,9 +144,11 @@ def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_pr
     stack = in_process_stack
     dlq = office(stack)
     search = stack.client("dynamodb")
-    terms = lambda: search.query(  # noqa: E731
-        TableName=stack.name("CrmTable"), KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "SEARCH#contact"}})["Items"]
+    def terms() -> list[dict[str, Any]]:
+        return search.query(
+            TableName=stack.name("CrmTable"), KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "SEARCH#contact"}})["Items"]
+
     # Given a new lead whose search terms could not be written through all the stream's retries
     submit_form(stack, "findme@example.com")
     run(stack, always("dynamodb.TransactWriteItems", "SearchIndexerFunction"))

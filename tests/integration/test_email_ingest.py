@@ -22,19 +22,6 @@ INBOUND_BUCKET = TEST_ENV["CRM_INBOUND_BUCKET"]
 assert TEST_ENV["CRM_MAIL_DOMAIN"] == DOMAIN
 
 
-@pytest.fixture
-def mail(aws: dict[str, Any]) -> dict[str, Any]:
-    """The inbound bucket SES writes to, and the mail domain verified for sending."""
-    import boto3
-
-    from email_ingest.handler import forget_mail_settings
-
-    boto3.client("s3").create_bucket(Bucket=INBOUND_BUCKET)
-    boto3.client("ses").verify_domain_identity(Domain=DOMAIN)
-    forget_mail_settings()
-    return aws
-
-
 def receive(raw: bytes | EmailMessage, key: str | None = None) -> dict[str, Any]:
     """What SES and the bucket notification do: store the raw message, then invoke the function."""
     import boto3

@@ -168,7 +168,7 @@ def test_entries_that_keep_failing_are_reported_for_the_stream_to_retry(bus_queu
 @pytest.mark.parametrize("kind", FAULTS)
 def test_a_failed_put_events_call_fails_the_batch_so_the_stream_retries_it(bus_queue, kind):
     # When PutEvents itself fails
-    with fail_first("events.PutEvents", kind) as faults, faults.armed(), pytest.raises(Exception):
+    with fail_first("events.PutEvents", kind) as faults, faults.armed(), pytest.raises(Exception):  # noqa: B017 - each fault kind raises a different botocore error
         publish_sample_batch()
     # Then nothing is on the bus, and the raised error makes Lambda retry the whole batch
     assert faults.count() == 1
@@ -234,10 +234,10 @@ def test_scoring_raises_on_a_fault_so_the_invocation_is_retried_then_dead_letter
     from lead_scoring.handler import handler
 
     contact_id = json.loads(post_form()["body"])["contact_id"]
-    event = {"version": "0", "id": "x", "source": "crm", "detail-type": "Email Received", "time": "2026-11-24T12:00:00Z",
-             "detail": {"contact_id": contact_id, "event_id": "ev-1"}}
+    event = {"version": "0", "id": "x", "source": "crm", "detail-type": "Email Received",
+             "time": "2026-11-24T12:00:00Z", "detail": {"contact_id": contact_id, "event_id": "ev-1"}}
     # When scoring meets a fault
-    with fail_first(operation, kind) as faults, faults.armed(), pytest.raises(Exception):
+    with fail_first(operation, kind) as faults, faults.armed(), pytest.raises(Exception):  # noqa: B017 - each fault kind raises a different botocore error
         handler(event, None)
     assert faults.count() == 1
     # Then nothing was scored, and the retry scores the contact

@@ -74,7 +74,8 @@ def test_a_new_lead_becomes_one_contact_with_its_submission_history_and_events(a
     assert saved["first_touch"]["M"]["ip"]["S"] == "203.0.113.7"
     # And the submission was kept with it, as the contact's timeline entry: the raw body as received and
     # every value sent
-    [entry] = [i for i in items_by_prefix(aws, f"CONTACT#{result['contact_id']}") if i["SK"]["S"].startswith("HISTORY#")]
+    [entry] = [i for i in items_by_prefix(aws, f"CONTACT#{result['contact_id']}")
+               if i["SK"]["S"].startswith("HISTORY#")]
     assert entry["entry_type"]["S"] == "contact_created"
     assert entry["data"]["M"]["submitted"]["M"]["message"]["S"].startswith("سلام")
     assert entry["data"]["M"]["raw_body"]["S"] == sample_event("lead_capture_submit_json.json")["body"]
@@ -123,7 +124,7 @@ def test_a_repeat_with_another_case_matches_fills_gaps_and_never_overwrites(aws)
 def test_a_known_phone_in_another_format_matches_the_same_contact(aws):
     first = body(submit_json({"email": "ru@example.ru", "phone": "+7 912 345-67-89"}))
     event = sample_event("lead_capture_submit_urlencoded.json")  # "8 (912) 345-67-89", another email
-    from crm.forms import FormConfig, save_form, load_form
+    from crm.forms import FormConfig, load_form, save_form
     from lead_capture.handler import forget_cached_forms
 
     save_form(FormConfig.from_dict({**load_form("contact-us").to_dict(), "default_phone_region": "RU"}))

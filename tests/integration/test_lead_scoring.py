@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import LOCAL_ORIGIN, sample_event, table_items
 
+
 @functools.cache
 def _scoring_rule_patterns() -> tuple[Any, ...]:
     """The EventBridge patterns template.yaml wires to the scoring function, so the test delivers what
@@ -48,7 +49,8 @@ def outbox(aws: dict[str, Any]) -> list[dict[str, Any]]:
 
     items = [i for i in table_items(aws["dynamodb"], aws["settings"].table_name) if i["PK"]["S"].startswith("OUTBOX#")]
     items.sort(key=lambda i: i["created_at"]["S"])
-    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": i, "SequenceNumber": str(n)}} for n, i in enumerate(items)]
+    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": i, "SequenceNumber": str(n)}}
+               for n, i in enumerate(items)]
     return [{"version": "0", "id": e.event_id, "source": "crm", "detail-type": e.detail_type, "time": e.created_at,
              "detail": json.loads(e.detail)} for e in outbox_events({"Records": records})]
 
@@ -326,7 +328,7 @@ def test_a_fault_in_a_crossings_transaction_writes_nothing_and_the_retry_qualifi
     before = table_items(aws["dynamodb"], aws["settings"].table_name)
     # When the email that crosses the threshold is scored while its transaction fails
     plan = FaultPlan([Rule("dynamodb.TransactWriteItems", SERVER_ERROR, calls=frozenset({1}))])
-    with FaultInjector(plan) as faults, faults.armed(), pytest.raises(Exception):
+    with FaultInjector(plan) as faults, faults.armed(), pytest.raises(Exception):  # noqa: B017 - the injected 500 surfaces as any botocore error
         score(email_received(contact_id, "mail-2"))
     # Then the invocation failed (to be retried, then dead-lettered) and nothing was written
     assert faults.count() == 1

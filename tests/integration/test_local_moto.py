@@ -9,10 +9,10 @@ from urllib.request import Request, urlopen
 
 import pytest
 from botocore.exceptions import ClientError
-
 from crm_local.clients import local_client
 from crm_local.embedded_aws import EmbeddedAws
 from crm_local.template import create_table_kwargs
+
 from tests.e2e.conftest import free_port
 
 TABLE = "crm-moto-test"
@@ -29,7 +29,7 @@ def dynamodb() -> Iterator[Any]:
     try:
         yield client, local_client("dynamodbstreams", endpoint)
     finally:
-        urlopen(Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+        urlopen(Request(f"{endpoint}/moto-api/reset", method="POST")).close()  # noqa: S310 - the local moto's http URL
         aws.stop()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_email_ingest import emails, known_contact, mail, receive  # noqa: F401 - `mail` is a fixture
+from tests.integration.test_email_ingest import emails, known_contact, receive
 from tests.support.api_client import ApiClient
 from tests.support.mail import SALES, message, reply_to, with_attachment
 

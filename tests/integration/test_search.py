@@ -149,7 +149,8 @@ def test_companies_are_found_by_name_words_domain_and_phone(aws, stream):
 
 def test_a_change_moves_the_terms_and_a_delete_removes_them(aws, stream):
     # Given an indexed contact
-    contact = sales.post("/v1/contacts", {"first_name": "Sara", "last_name": "Ahmadi", "email": "sara@example.com"}).body
+    sara = {"first_name": "Sara", "last_name": "Ahmadi", "email": "sara@example.com"}
+    contact = sales.post("/v1/contacts", sara).body
     path = f"/v1/contacts/{contact['id']}"
     stream.catch_up()
     assert ids(search("ahmadi")) == [contact["id"]]

@@ -117,7 +117,8 @@ def test_function_policies_name_their_resources_and_actions(translated):
         for policy in resource["Properties"].get("Policies", []):
             for statement in policy["PolicyDocument"]["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                resource = statement["Resource"]
+                resources = resource if isinstance(resource, list) else [resource]
                 assert not any("*" in a for a in actions), f"{name}: {actions}"
                 assert "*" not in resources and not any(
                     isinstance(r, str) and r.endswith(":*") for r in resources), f"{name}: {json.dumps(resources)}"

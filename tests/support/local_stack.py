@@ -82,7 +82,7 @@ def in_process_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessStack
     aws.start()
     endpoint = f"http://127.0.0.1:{port}"
     # moto's backends are global to the process: each test starts from an empty AWS.
-    reset = partial(urlopen, Request(f"{endpoint}/moto-api/reset", method="POST"))
+    reset = partial(urlopen, Request(f"{endpoint}/moto-api/reset", method="POST"))  # noqa: S310 - moto's http URL
     reset().close()
     try:
         template = Template.load(aws_endpoint=endpoint)

@@ -67,10 +67,11 @@ def _contact(contact_id: str = "c1", owner: str | None = "sales-1") -> Any:
 
 
 def test_a_new_contact_costs_one_index_write_per_index_it_enters(aws):
-    from bench.cost import write_units_of
-    from bench.requests_count import recording_item_writes
     from crm.models import transaction_connection
     from pynamodb.transactions import TransactWrite
+
+    from bench.cost import write_units_of
+    from bench.requests_count import recording_item_writes
 
     # Given a contact under 1 KB that lands in four indexes
     contact = _contact()
@@ -91,15 +92,16 @@ def test_a_new_contact_costs_one_index_write_per_index_it_enters(aws):
 
 
 def test_a_score_change_moves_the_contact_in_every_score_index_and_rewrites_the_others(aws):
+    from crm.models import ContactItem
+
     from bench.cost import write_units_of
     from bench.requests_count import recording_item_writes
-    from crm.models import ContactItem
 
     # Given the contact stored, at score 0
     contact = _contact()
     contact.save()
     # When a plain UpdateItem gives it a score (its score_key, a sort key of GSI2..4, changes)
-    with observing() as calls, recording_item_writes() as writes:
+    with observing(), recording_item_writes() as writes:
         contact.update([ContactItem.score.set(13), ContactItem.score_key.set(ContactItem.score_sort_key(13, "c1"))])
     # Then: 1 WRU for the item, 1 to rewrite its GSI1 entry (ALL projection) and 2 (delete and put) in each
     # of the three score indexes
@@ -111,7 +113,7 @@ def test_a_score_change_moves_the_contact_in_every_score_index_and_rewrites_the_
 
     counter = RateCounterItem(*RateCounterItem.key("f", "ip", 1), hits=1, expires_at=1)
     counter.save()
-    with observing() as calls, recording_item_writes() as writes:
+    with observing(), recording_item_writes() as writes:
         counter.update([RateCounterItem.hits.add(1)])
     [(call, items)] = writes
     assert write_units_of(call, items) == 1
@@ -143,23 +145,24 @@ def test_index_writes_follow_the_entry_in_or_out_moved_or_rewritten():
 
 
 def test_a_cancelled_transaction_is_charged_for_its_items_and_no_index_write(aws):
-    from bench.cost import write_units_of
-    from bench.requests_count import recording_item_writes
     from crm.models import ContactItem, UniqueItem, transaction_connection
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
+    from bench.cost import write_units_of
+    from bench.requests_count import recording_item_writes
+
     # Given the email's sentinel already taken
     UniqueItem(*UniqueItem.key("email", "c1@example.com"), kind="email", contact_id="other").save()
     # When a transaction puts the contact and claims the email
-    with observing() as calls, recording_item_writes() as writes, pytest.raises(TransactWriteError):
+    with observing(), recording_item_writes() as writes, pytest.raises(TransactWriteError):
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(_contact(), condition=ContactItem.PK.does_not_exist())
             tx.save(UniqueItem(*UniqueItem.key("email", "c1@example.com"), kind="email", contact_id="c1"),
                     condition=UniqueItem.PK.does_not_exist())
     # Then it is charged as if it completed (2 WRU per item), but no index changed
     [(call, items)] = writes
-    assert call.status == 400 and [w.after for w in items][0] is None
+    assert call.status == 400 and items[0].after is None
     assert write_units_of(call, items) == 2 + 2
 
 

@@ -47,7 +47,7 @@ def test_failed_requests_push_a_percentile_up_and_leave_no_time_to_show():
 
 def test_cpu_time_is_user_plus_system_after_a_command_name_holding_spaces_and_parentheses():
     fields = ["S", "1", "1", "1", "0", "-1", "4194560", "100", "0", "0", "0", "250", "50", "7", "3"]
-    stat = "4321 (crm) local (run)) " + " ".join(fields + ["20", "0", "9", "0"]) + "\n"
+    stat = "4321 (crm) local (run)) " + " ".join([*fields, "20", "0", "9", "0"]) + "\n"
     assert cpu_seconds(stat, 100) == 3.0
 
 

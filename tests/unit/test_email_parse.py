@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from crm.mailboxes import MailSettings
+from email_ingest.ingest import email_id_for, may_auto_reply
+from email_ingest.parse import parse_email, preview
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from email_ingest.ingest import email_id_for, may_auto_reply
-from crm.mailboxes import MailSettings
-from email_ingest.parse import parse_email, preview
 from tests.support.mail import DOMAIN, encoded_word, message, mutated, raw
 
 MAIL = MailSettings(domain=DOMAIN, inbound_bucket="inbound")

@@ -18,7 +18,8 @@ def test_the_script_carries_the_fields_and_the_server_time():
 
 
 def test_a_hostile_label_cannot_close_the_script_or_break_out():
-    form = FormConfig.from_dict({**demo_form().to_dict(), "success_message": "</script><script>alert(1)</script>\u2028"})
+    hostile = "</script><script>alert(1)</script>\u2028"
+    form = FormConfig.from_dict({**demo_form().to_dict(), "success_message": hostile})
     script = render_embed_script(form, 0)
     assert "</script>" not in script
     assert "\u2028" not in script

@@ -46,14 +46,16 @@ def pytest_configure(config):
 
 def test_a_deep_run_rewrites_only_the_table_between_the_markers(pytester):
     # Given a RELIABILITY.md with other sections, a passing and a failing fuzz property, and a plain test
-    pytester.makefile(".md", RELIABILITY=f"# Reliability\n\n## Fuzzing\n{START}\nold table\n{END}\n\n## Fault injection\nkept\n")
+    before = f"# Reliability\n\n## Fuzzing\n{START}\nold table\n{END}\n\n## Fault injection\nkept\n"
+    pytester.makefile(".md", RELIABILITY=before)
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_properties=PROPERTIES)
     # When the run ends
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2, failed=1)
     # Then the table lists each fuzz property with its entry point, cases, result and outcomes
     text = (pytester.path / "RELIABILITY.md").read_text()
-    assert text.startswith("# Reliability\n\n## Fuzzing\n" + START) and text.endswith(f"{END}\n\n## Fault injection\nkept")
+    assert text.startswith("# Reliability\n\n## Fuzzing\n" + START)
+    assert text.endswith(f"{END}\n\n## Fault injection\nkept")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == 2 and "old table" not in text
     taken = rows[0].split(" | ")
@@ -65,7 +67,8 @@ def test_a_deep_run_rewrites_only_the_table_between_the_markers(pytester):
 
 def test_a_run_of_one_property_keeps_the_others_rows_and_drops_rows_of_properties_gone(pytester):
     # Given a table from a full run, and a row of a property since removed
-    pytester.makefile(".md", RELIABILITY=f"{START}\n| gone | property | 1 | passed | - | 0m01s | - | 2026-01-01 |\n{END}")
+    removed_row = "| gone | property | 1 | passed | - | 0m01s | - | 2026-01-01 |"
+    pytester.makefile(".md", RELIABILITY=f"{START}\n{removed_row}\n{END}")
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_properties=PROPERTIES)
     pytester.runpytest_inprocess("-p", "no:cacheprovider")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from crm_local.dispatch import invoke_async, parse_schedule
 from crm_local.patterns import UnsupportedPattern, check_pattern, matches
 from crm_local.template import StreamSource, Template

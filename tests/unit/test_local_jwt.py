@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from joserfc import jwt
-from joserfc.jwk import RSAKey
-
 from crm_local.jwt_authorizer import JwksCache, JwtVerifier, Unauthorized
 from crm_local.template import JwtAuthorizer
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 NOW = 1_700_000_000
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"

@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from aiosmtpd.smtp import Envelope
-
 from crm_local.smtp import InboundMailHandler
 from crm_local.template import Template
 

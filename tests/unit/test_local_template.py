@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from crm_local.template import (
     BucketSource,
     QueueSource,
@@ -98,8 +97,9 @@ def test_every_event_source_kind_is_read_from_a_template() -> None:
                 "EventBusName": {"Ref": "Bus"}, "Pattern": {"source": ["crm"]},
                 "DeadLetterConfig": {"Type": "SQS"}}},
             "OnMessage": {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Inbox", "Arn"]}}},
-            "OnMail": {"Type": "S3", "Properties": {"Bucket": {"Ref": "Mail"}, "Events": "s3:ObjectCreated:*",
-                                                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "raw/"}]}}}},
+            "OnMail": {"Type": "S3", "Properties": {
+                "Bucket": {"Ref": "Mail"}, "Events": "s3:ObjectCreated:*",
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "raw/"}]}}}},
             "Nightly": {"Type": "ScheduleV2", "Properties": {"ScheduleExpression": "cron(0 3 * * ? *)",
                                                              "Input": '{"kind": "nightly"}'}},
             "OnTopic": {"Type": "SNS", "Properties": {"Topic": "arn:aws:sns:us-east-1:123456789012:t"}},
@@ -135,7 +135,8 @@ def test_a_functions_own_dead_letter_queue_receives_its_failed_asynchronous_even
             "Handler": "worker.handler",
             "DeadLetterQueue": {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["WorkerDLQ", "Arn"]}},
             "Events": {"OnEvent": {"Type": "EventBridgeRule", "Properties": {
-                "EventBusName": {"Ref": "Bus"}, "Pattern": {"source": ["crm"]}, "DeadLetterConfig": {"Type": "SQS"}}}}}},
+                "EventBusName": {"Ref": "Bus"}, "Pattern": {"source": ["crm"]},
+                "DeadLetterConfig": {"Type": "SQS"}}}}}},
     }}
     # When its rule source is read
     rule = Template(document).functions()[0].sources[0]

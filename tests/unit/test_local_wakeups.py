@@ -6,7 +6,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from crm_local.dispatch import Dispatcher
 from crm_local.wakeups import QUEUE_MESSAGE, TABLE_WRITE, Wakeups, changes
 

@@ -66,7 +66,7 @@ def test_clean_text_never_keeps_control_characters(text):
         cleaned = clean_text(text, 10_000)
     except InvalidValue:
         return
-    assert all(ch in "\n\t" or ord(ch) >= 32 and not 0x7F <= ord(ch) <= 0x9F for ch in cleaned)
+    assert all(ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) <= 0x9F) for ch in cleaned)
 
 
 def test_clean_text_refuses_instead_of_cutting():

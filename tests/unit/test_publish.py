@@ -70,7 +70,8 @@ def test_an_outbox_item_carrying_two_events_is_read_as_two_entries_of_one_record
     from crm.events import new_event, outbox_item
 
     # Given one outbox item announcing both events of a new lead, and a single-event item after it
-    created, submitted = new_event("Contact Created", {"contact_id": "c1"}), new_event("Form Submitted", {"contact_id": "c1"})
+    created = new_event("Contact Created", {"contact_id": "c1"})
+    submitted = new_event("Form Submitted", {"contact_id": "c1"})
     event = {"Records": [stream_insert(outbox_item([created, submitted]), "1"),
                          stream_insert(outbox_item([new_event("Contact Updated", {"contact_id": "c2"})]), "2")]}
     # When the publisher reads the stream batch

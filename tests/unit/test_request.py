@@ -7,9 +7,9 @@ import json
 
 import pytest
 from crm.errors import ClientError
+from crm.http_event import HttpEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from crm.http_event import HttpEvent
 from lead_capture.request import parse_form_request
 
 

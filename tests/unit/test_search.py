@@ -4,11 +4,10 @@ format the CRM's users type; and which term items a stream image changes."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from crm.search import MAX_QUERY_LENGTH, MAX_TERMS, company_terms, contact_terms, query_prefix
 from crm.text import InvalidValue
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def finds(query: str, terms: list[str], region: str | None = None) -> bool:

@@ -228,7 +228,9 @@ def planned_activity(submitted: dict[str, Any], existing: ActivityItem | None, c
                 problems[name] = str(exc)
         else:
             values[attribute] = value
-    current = (lambda name: values[name] if name in values else getattr(existing, name) if existing else None)
+    def current(name: str) -> Any:
+        return values[name] if name in values else getattr(existing, name) if existing else None
+
     for name, attribute in (("type", "activity_type"), ("subject", "subject"), ("done", "done")):
         if current(attribute) is None and (existing is not None or name != "done"):
             problems[name] = "Required." if existing is None else "May not be cleared."

@@ -14,6 +14,7 @@ from crm.secret_store import cursor_secret
 from pydantic import BaseModel
 
 from api.auth import current_caller
+from api.contacts import plain_numbers
 from api.params import Cursor, Limit
 from api.records import list_page
 
@@ -36,8 +37,6 @@ class AuditPage(BaseModel):
 
 
 def audit_view(item: AuditItem) -> dict[str, Any]:
-    from api.contacts import plain_numbers
-
     return {"id": item.audit_id, "entity": item.entity, "entity_id": item.entity_id, "action": item.action,
             "actor": item.actor, "at": item.at,
             "changes": {name: plain_numbers(change) for name, change in item.changes.as_dict().items()}}

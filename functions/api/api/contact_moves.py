@@ -66,7 +66,7 @@ class Related:
 DEALS = Related(DealItem, "deal", "deal_id",
                 DealItem.status.does_not_exist() | (DealItem.status == "open"))
 ACTIVITIES = Related(ActivityItem, "activity", "activity_id",
-                     ActivityItem.done.does_not_exist() | (ActivityItem.done == False))  # noqa: E712
+                     ActivityItem.done.does_not_exist() | (ActivityItem.done == False))  # noqa: E712 - a PynamoDB condition, not a comparison
 # The contact's update, its audit entry, the timeline entry and the event; each moved record adds two.
 LAST_BATCH = (MAX_TRANSACTION_ITEMS - 4) // 2
 # A record's update and its audit entry, for the batches before the last.

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.config import get_settings
 from crm.contacts import new_contact_item
+from crm.entity_models import CompanyItem
 from crm.errors import ClientError
 from crm.models import ContactItem, HistoryItem, UniqueItem
 from crm.normalize import InvalidValue, email_key, normalize_email
@@ -298,9 +299,9 @@ def normalized_contact_fields(body: ContactFields, existing: ContactItem | None)
     current_phones = set(existing.phones or ()) if existing else set()
     emails = set(values.get("emails", current_emails))
     phones = set(values.get("phones", current_phones))
-    if "email" in values and values["email"]:
+    if values.get("email"):
         emails.add(email_key(values["email"]))
-    if "phone" in values and values["phone"]:
+    if values.get("phone"):
         phones.add(values["phone"])
     if existing is None or "emails" in values or values.get("email"):
         values["emails"] = sorted(emails)
@@ -354,6 +355,4 @@ def link_company(change: Change, company_id: str | None) -> None:
     """A contact may name only a company that exists."""
     if not company_id:
         return
-    from crm.entity_models import CompanyItem
-
     must_exist(change, "company_id", CompanyItem, CompanyItem.key(company_id), "company")

@@ -30,7 +30,7 @@ router = APIGatewayHttpRouter()
 Entity = Literal["contact", "company", "deal", "activity"]
 FieldType = Literal["text", "number", "date", "checkbox", "email", "phone", "url", "picklist", "multi_picklist",
                     "currency"]
-assert set(ENTITIES) == set(Entity.__args__) and set(FIELD_TYPES) == set(FieldType.__args__)  # type: ignore[attr-defined]
+assert set(ENTITIES) == set(Entity.__args__) and set(FIELD_TYPES) == set(FieldType.__args__)  # type: ignore[attr-defined]  # noqa: S101 - import-time check that the lists match the Literals
 
 
 class NewFieldDefinition(BaseModel):

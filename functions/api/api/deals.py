@@ -76,7 +76,8 @@ class DealFields(BaseModel):
     pipeline_id: Id | None = Field(None, description=f"Default `{DEFAULT_PIPELINE}`.")
     stage: Annotated[str, Field(max_length=63)] | None = Field(None, description="Default the pipeline's first.")
     status: DealStatus | None = Field(None, description="won or lost moves the deal to that closed stage.")
-    amount_minor: Annotated[int, Field(strict=True, ge=0, le=10**15, description="In minor units (cents).")] | None = None
+    amount_minor: Annotated[int, Field(strict=True, ge=0, le=10**15,
+                                       description="In minor units (cents).")] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR.")] | None = None
     probability: Annotated[int, Field(strict=True, ge=0, le=100)] | None = Field(
         None, description="Percent; default the stage's.")
@@ -272,7 +273,9 @@ def planned_deal(submitted: dict[str, Any], existing: DealItem | None, now: str)
                 problems[name] = str(exc)
         elif name not in ("stage", "status", "probability"):
             values[name] = value
-    current = (lambda name: values[name] if name in values else getattr(existing, name) if existing else None)
+    def current(name: str) -> Any:
+        return values[name] if name in values else getattr(existing, name) if existing else None
+
     if not current("name"):
         problems["name"] = "A deal needs a name."
     if current("amount_minor") is not None and not current("currency"):

@@ -18,9 +18,9 @@ from crm.events import outbox_event
 from crm.mail_models import AttachmentItem, CaseItem, EmailItem
 from crm.models import ContactItem, CrmItem, get_item, transaction_connection
 from crm.secret_store import cursor_secret
+from pydantic import BaseModel, ConfigDict
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
-from pydantic import BaseModel, ConfigDict
 
 from api.auth import Caller, current_caller
 from api.contacts import CUSTOMER_STAGE

@@ -19,7 +19,7 @@ from crm import aws
 from crm.config import ConfigError, get_settings
 from crm.entity_models import AuditItem
 from crm.errors import ClientError
-from crm.mail_models import AttachmentItem, AutoReplyItem, CaseItem, EmailItem
+from crm.mail_models import AttachmentItem, AutoReplyItem, EmailItem
 from crm.models import ContactItem, CrmItem, HistoryItem
 from crm.normalize import InvalidValue, email_key, normalize_email
 from crm.payment_models import ContactWebhookItem, WebhookEventItem

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.clock import iso_now
 from crm.errors import ClientError
-from crm.mailboxes import parse_mailboxes
 from crm.mail_models import MailboxesItem
+from crm.mailboxes import parse_mailboxes
 from crm.models import get_item
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pynamodb.exceptions import PutError
 
-from api.bodies import require_version
 from api.auth import current_caller
+from api.bodies import require_version
 from api.params import STALE, answers
 
 router = APIGatewayHttpRouter()

@@ -10,15 +10,15 @@ from crm.clock import iso_now
 from crm.errors import ClientError
 from crm.events import outbox_event
 from crm.models import get_item, transaction_connection
-from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from crm.rescore import job_view, new_rescore_job
 from crm.scoring import ENGAGEMENT_EVENTS, FIT_OPERATORS, InvalidScoringModel, ScoringModel, default_model
+from crm.scoring_models import RescoreJobItem, ScoringModelItem
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from api.bodies import require_version
 from api.auth import current_caller
+from api.bodies import require_version
 from api.params import STALE, answers
 
 router = APIGatewayHttpRouter()

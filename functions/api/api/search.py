@@ -49,7 +49,8 @@ def result_view(item: SearchTermItem) -> dict[str, Any]:
 def search(q: Annotated[str, Query(max_length=1000, description=(
                "Name, email, phone (any format), company or domain; the beginning of a word is enough. "
                "1 to 200 characters once case, accents and script variants are folded."))],
-           kind: Annotated[Literal["contact", "company"], Query(alias="type", description="What to search.")] = "contact",
+           kind: Annotated[Literal["contact", "company"],
+                           Query(alias="type", description="What to search.")] = "contact",
            limit: Limit = None, cursor: Cursor = None) -> SearchPage:
     """Records whose terms begin with the query, in term order, each once per page. The index follows
     writes through the table stream, so a change is searchable within about a second (eventually

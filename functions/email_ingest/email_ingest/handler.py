@@ -15,11 +15,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from crm.clock import iso_now
 from crm.config import get_settings
+from crm.mailboxes import MailSettings, parse_mailboxes
 from crm.models import bind_table
 from crm.observability import count, logger, metrics
 
 from email_ingest.ingest import MAX_MESSAGE_BYTES, ingest
-from crm.mailboxes import MailSettings, parse_mailboxes
 from email_ingest.store import DynamoMailStore
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -13,9 +13,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Protocol, TypeVar
 
+from crm.mailboxes import Mailbox, MailSettings
 from crm.normalize import InvalidValue, email_key, normalize_email
 
-from crm.mailboxes import Mailbox, MailSettings
 from email_ingest.parse import Attachment, ParsedEmail, parse_email
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024
@@ -221,7 +221,7 @@ def auto_reply(parsed: ParsedEmail, mailbox: Mailbox, domain: str) -> bytes:
 
 
 def _reply(parsed: ParsedEmail, mailbox: Mailbox, domain: str, subject: str, echo: bool) -> bytes:
-    assert mailbox.auto_reply is not None
+    assert mailbox.auto_reply is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     reply = EmailMessage()
     reply["From"] = mailbox.address
     reply["To"] = parsed.sender.address if parsed.sender else ""
@@ -250,7 +250,7 @@ def _parent(parsed: ParsedEmail, store: MailStore) -> ThreadRef | None:
 
 def _new_contact(parsed: ParsedEmail, key: str, mailbox: Mailbox, routed_to: dict[str, str]) -> NewContact:
     sender = parsed.sender
-    assert sender is not None
+    assert sender is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     first, _, last = sender.name.partition(" ")
     return NewContact(contact_id=uuid.uuid4().hex, email=_normalized(sender.address) or key, email_key=key,
                       first_name=first[:100] or None, last_name=last[:100] or None,

@@ -278,7 +278,7 @@ def _report_type(message: Message) -> str:
     """delivery-status for a bounce; disposition-notification (a read receipt) and others are not."""
     try:
         return str(message.get_param("report-type") or "").strip().lower()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - strangers' malformed headers must not fail the parse
         return ""
 
 
@@ -300,14 +300,14 @@ def _parts(message: Message) -> list[Message]:
 def _content_type(part: Message) -> str:
     try:
         return part.get_content_type()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - strangers' malformed headers must not fail the parse
         return "application/octet-stream"
 
 
 def _charset(part: Message) -> str | None:
     try:
         return part.get_content_charset()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - strangers' malformed headers must not fail the parse
         return None
 
 
@@ -327,7 +327,7 @@ def _message_bytes(part: Message) -> bytes:
     if isinstance(inner, list) and inner and isinstance(inner[0], Message):
         try:
             return inner[0].as_bytes(policy=policy.SMTP.clone(max_line_length=0))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - strangers' malformed headers must not fail the parse
             return str(inner[0]).encode("utf-8", "replace")
     return _payload(part)
 
@@ -335,14 +335,14 @@ def _message_bytes(part: Message) -> bytes:
 def _disposition(part: Message) -> str:
     try:
         return part.get_content_disposition() or ""
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - strangers' malformed headers must not fail the parse
         return ""
 
 
 def _filename(part: Message) -> str:
     try:
         name = part.get_filename() or ""
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - strangers' malformed headers must not fail the parse
         name = ""
     name = _one_line(_decode_words(name) if "=?" in name else name)
     return name.replace("/", "_").replace("\\", "_")[:255]

@@ -126,7 +126,7 @@ class DynamoMailStore:
                 elif claimed:
                     record = replace(record, auto_reply_key=None)
                 elif _conflicted(exc):
-                    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+                    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - back-off jitter, not a secret
                 elif self._moved_contacts(record):
                     raise LinkedContactMoved("a contact of this email was merged or erased meanwhile; the message "
                                              "is delivered again and linked anew") from exc
@@ -177,7 +177,7 @@ class DynamoMailStore:
 
 def _create_contact(tx: TransactWrite, record: EmailRecord) -> None:
     new = record.new_contact
-    assert new is not None
+    assert new is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     now = record.received_at
     contact = new_contact_item(new.contact_id, now=now, lifecycle_stage="lead", source=new.source, email=new.email,
                                owner=new.owner, first_name=new.first_name, last_name=new.last_name)
@@ -189,7 +189,7 @@ def _create_contact(tx: TransactWrite, record: EmailRecord) -> None:
 
 def _write_case(tx: TransactWrite, record: EmailRecord) -> None:
     case = record.case
-    assert case is not None
+    assert case is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     pk, sk = CaseItem.key(case.case_id)
     if case.opened:
         tx.save(CaseItem(pk, sk, case_id=case.case_id, status="open", subject=record.parsed.subject[:500] or None,
@@ -241,7 +241,7 @@ def _history(record: EmailRecord, contact_id: str) -> HistoryItem:
 
 def _with_existing_sender(record: EmailRecord, owner: str) -> EmailRecord:
     """Someone created the sender's contact meanwhile: link to theirs instead of creating one."""
-    assert record.new_contact is not None
+    assert record.new_contact is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     created = record.new_contact.contact_id
     ids = list(dict.fromkeys(owner if i == created else i for i in record.contact_ids))
     return replace(record, new_contact=None, sender_contact_id=owner, contact_ids=ids)

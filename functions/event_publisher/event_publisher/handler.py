@@ -3,9 +3,8 @@ announces one event or several (those of one transaction); each is its own PutEv
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 from crm import aws
 from crm.config import get_settings

@@ -122,7 +122,7 @@ def handler(event: dict, context: object) -> dict:
         return route(http)
     except ClientError as error:
         return error_response(error)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure becomes a logged 503, never a trace
         # An AWS fault or a bug: nothing was accepted, so the client may retry; never show a trace.
         logger.exception("form request failed")
         count("FormRequestFailed")

@@ -116,8 +116,8 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tu
     if "boundary=" not in content_type.lower():
         raise ClientError(400, "invalid_multipart", "multipart/form-data needs a boundary.")
     # Deferred: only multipart posts need the MIME parser, and it is a tenth of this function's cold start.
-    import email.parser  # noqa: PLC0415
-    import email.policy  # noqa: PLC0415
+    import email.parser  # noqa: PLC0415 - only multipart posts need the MIME parser
+    import email.policy  # noqa: PLC0415 - only multipart posts need the MIME parser
 
     header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)

@@ -199,8 +199,8 @@ def _score_at_capture(contact: ContactItem, submitted: Event, received_at: str) 
     container, like the form); what the change sets is on `contact`. None when the model cannot be read:
     the lead is stored unscored, and the scoring function scores it from its events."""
     # The scoring core is imported by the first submission that may be a new lead, not at cold start.
-    from crm.score_changes import current_model, score_new_contact  # noqa: PLC0415
-    from crm.scoring import LedgerEntry  # noqa: PLC0415
+    from crm.score_changes import current_model, score_new_contact  # noqa: PLC0415 - the scoring core loads at the first new lead, not at cold start
+    from crm.scoring import LedgerEntry  # noqa: PLC0415 - the scoring core loads at the first new lead, not at cold start
 
     try:
         model = current_model()
@@ -252,4 +252,4 @@ def _conflicted(exc: TransactWriteError) -> bool:
 
 
 def _back_off(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - back-off jitter, not a secret

@@ -18,6 +18,7 @@ from pynamodb.constants import NONE
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+
 class WriteConflict(Exception):
     """The contact changed between our read and our write; read again and recompute."""
 
@@ -89,7 +90,8 @@ def advance_job(job: RescoreJobItem, next_cursor: str | None, processed: int, ch
                         RescoreJobItem.processed.add(processed), RescoreJobItem.changed.add(changed),
                         RescoreJobItem.status.set("running" if next_cursor else "done"),
                         RescoreJobItem.updated_at.set(iso_now())],
-                  condition=(RescoreJobItem.cursor == job.cursor) if job.cursor else RescoreJobItem.cursor.does_not_exist(),
+                  condition=((RescoreJobItem.cursor == job.cursor) if job.cursor
+                             else RescoreJobItem.cursor.does_not_exist()),
                   add_version_condition=False)
         if next_cursor:
             tx.save(next_page_event(job.job_id, next_cursor))

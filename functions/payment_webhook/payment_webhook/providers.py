@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 _CONTACT_ID = re.compile(r"[0-9a-f]{32}")
@@ -76,7 +78,8 @@ def read_stripe(data: dict[str, Any]) -> PaymentEvent:
         items = _list_data(obj.get("items")) or [{}]
         price = items[0].get("price") if isinstance(items[0], dict) and isinstance(items[0].get("price"), dict) else {}
         return PaymentEvent(**common, subscription={
-            "id": _text(obj.get("id")), "status": "canceled" if event_type.endswith("deleted") else _text(obj.get("status")),
+            "id": _text(obj.get("id")),
+            "status": "canceled" if event_type.endswith("deleted") else _text(obj.get("status")),
             "plan": _text(price.get("nickname")) or _text(price.get("id")),
             "current_period_end": _int(obj.get("current_period_end")), "provider": "stripe"})
     payment_id = _text(obj.get("payment_intent")) or _text(obj.get("id"))
@@ -185,8 +188,6 @@ _THREE_DECIMAL = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
 
 def _minor_units(value: Any, currency: str | None) -> int | None:
     """Decimal strings ("10.50") to minor units (1050), without floating point."""
-    from decimal import Decimal, InvalidOperation  # noqa: PLC0415
-
     if value is None:
         return None
     try:
@@ -201,8 +202,6 @@ def _minor_units(value: Any, currency: str | None) -> int | None:
 
 
 def _epoch(value: Any) -> int:
-    from datetime import UTC, datetime  # noqa: PLC0415
-
     if not isinstance(value, str):
         return 0
     try:

@@ -17,9 +17,9 @@ from crm.clock import iso_now
 from crm.contacts import current_contact_id, new_contact_item
 from crm.entity_models import DealItem
 from crm.models import ContactItem, HistoryItem, UniqueItem, get_item
+from crm.normalize import InvalidValue, email_key, normalize_email
 from crm.payment_models import ContactWebhookItem, CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.transaction import LabelledTransaction
-from crm.normalize import InvalidValue, email_key, normalize_email
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
@@ -193,10 +193,10 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
             condition &= (ContactItem.subscription_event_at.does_not_exist()
                           | (ContactItem.subscription_event_at < event.created))
             tx.update("subscription", ContactItem(*ContactItem.key(contact_id)),
-                      contact_actions + [ContactItem.updated_at.set(now)], condition)
+                      [*contact_actions, ContactItem.updated_at.set(now)], condition)
         else:
             tx.update("contact", ContactItem(*ContactItem.key(contact_id)),
-                      contact_actions + [ContactItem.updated_at.set(now), ContactItem.version.add(1)], condition)
+                      [*contact_actions, ContactItem.updated_at.set(now), ContactItem.version.add(1)], condition)
     elif contact_id and not plan.create_contact:
         tx.check("contact", ContactItem, ContactItem.key(contact_id), live)
     for entry_type, summary, data in timeline:

@@ -9,6 +9,7 @@ import hmac
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 STRIPE_TOLERANCE_SECONDS = 300
@@ -90,10 +91,10 @@ def verify_paypal(body: bytes, headers: dict[str, str], webhook_id: str, fetch_c
         raise SignatureError("signature_malformed", "PAYPAL-TRANSMISSION-SIG is not base64.") from exc
     message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body)}".encode()
     # Deferred: only PayPal deliveries need the X.509 and RSA code.
-    from cryptography import x509  # noqa: PLC0415
-    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
-    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: PLC0415
+    from cryptography import x509  # noqa: PLC0415 - only PayPal deliveries need it
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - only PayPal deliveries need it
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415 - only PayPal deliveries need it
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: PLC0415 - only PayPal deliveries need it
 
     try:
         certificate = x509.load_pem_x509_certificate(fetch_certificate(cert_url))
@@ -111,8 +112,6 @@ def verify_paypal(body: bytes, headers: dict[str, str], webhook_id: str, fetch_c
 
 
 def _paypal_time(value: str) -> float:
-    from datetime import UTC, datetime  # noqa: PLC0415
-
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

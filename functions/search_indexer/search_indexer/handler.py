@@ -21,7 +21,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     for record in event.get("Records", []):
         try:
             indexed += index_record(record)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failed record is reported for the stream to retry
             # Lambda retries from the first failed record, so the rest of the batch waits for it.
             logger.exception("search indexing failed; the stream will retry",
                              extra={"keys": record.get("dynamodb", {}).get("Keys")})
