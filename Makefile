@@ -37,15 +37,15 @@ bench: $(STAMP)
 # all A. Radon cannot exempt one function, so each exception below exempts its file from that ceiling and holds
 # it, instead, at the grade of its worst function, which may not get worse (no ceiling is looser than F):
 XENON_D := \
-	shared/crm/scoring.py \
-	shared/crm/forms.py \
-	functions/api/api/deals.py \
-	functions/api/api/activities.py \
-	functions/email_ingest/email_ingest/parse.py \
-	functions/email_ingest/email_ingest/ingest.py \
+	shared/crm/scoring/rules.py \
+	shared/crm/forms/config.py \
+	functions/api/api/routes/deals.py \
+	functions/api/api/routes/activities.py \
+	shared/crm/mail/parse.py \
+	shared/crm/mail/ingest.py \
 	infra/crm_local/template.py
 # Each is one pass that names every problem at once or follows one branch per case; none is split in this change.
-# scoring.py ScoringModel.from_dict (D) and forms.py FormConfig.from_dict (D): validate an admin's document,
+# scoring/rules.py ScoringModel.from_dict (D) and forms/config.py FormConfig.from_dict (D): validate an admin's document,
 #   naming every wrong field with its own message.
 # deals.py _plan_stage (D): stage, status, probability, closed_at and close_reason, which follow one another.
 # activities.py planned_activity (D): an activity's attributes checked together; one 422 names every problem.
@@ -53,12 +53,12 @@ XENON_D := \
 # ingest.py _link (D): links an inbound mail to its contacts, thread, case and auto-reply, in that order.
 # template.py Template._event (D): one branch per SAM event source the local stack wires.
 XENON_E := \
-	functions/payment_webhook/payment_webhook/store.py \
-	functions/api/api/contacts.py
-# store.py _build (E): the webhook's one transaction, a branch per payment effect (paid, failed, refunded,
+	shared/crm/payments/store.py \
+	functions/api/api/routes/contacts.py
+# payments/store.py _build (E): the webhook's one transaction, a branch per payment effect (paid, failed, refunded,
 #   subscription) and per contact and deal it touches.
 # contacts.py normalized_contact_fields (E): every contact field normalized and checked in one pass.
-XENON_F := functions/payment_webhook/payment_webhook/providers.py
+XENON_F := shared/crm/payments/providers.py
 # providers.py read_stripe (F): one branch per Stripe event type and object shape the CRM reads.
 comma := ,
 empty :=

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from crm.events import EVENT_SOURCE
+from crm.records.outbox import EVENT_SOURCE
 from crm_local.patterns import matches as pattern_matches
 from crm_local.template import FunctionSpec, RuleSource, StreamSource, Template, create_table_kwargs
 
@@ -132,9 +132,9 @@ def rule_function(detail_type: str) -> FunctionSpec:
 def embedded_aws() -> Iterator[None]:
     """moto in this process with the template's table, buckets and bus, and the demo form seeded."""
     import boto3  # noqa: PLC0415 - imported once the bench has set the environment
-    from crm.config import get_settings  # noqa: PLC0415 - imported once the bench has set the environment
-    from crm.forms import demo_form, save_form  # noqa: PLC0415 - imported once the bench has set the environment
-    from crm.models import bind_table  # noqa: PLC0415 - imported once the bench has set the environment
+    from crm.forms.config import demo_form, save_form  # noqa: PLC0415 - imported once the bench has set the environment
+    from crm.platform.config import get_settings  # noqa: PLC0415 - imported once the bench has set the environment
+    from crm.records.table import bind_table  # noqa: PLC0415 - imported once the bench has set the environment
     from moto import mock_aws  # noqa: PLC0415 - imported once the bench has set the environment
 
     with mock_aws():

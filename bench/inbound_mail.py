@@ -83,7 +83,7 @@ class ParseRate:
 
 def measure_parsing() -> tuple[ParseRate, list[ParseRate]]:
     """The mixed corpus as a whole (median pass), then each kind on its own."""
-    from email_ingest.parse import parse_email  # noqa: PLC0415 - code under test is imported once the environment is set
+    from crm.mail.parse import parse_email  # noqa: PLC0415 - code under test is imported once the environment is set
 
     messages = corpus()
     whole = _rate("mixed corpus", list(messages.values()), parse_email, "")

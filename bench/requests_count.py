@@ -199,7 +199,7 @@ def measure_requests() -> list[Operation]:
     """Runs the operations in order (later ones read what earlier ones wrote) and counts their calls."""
     operations: list[Operation] = []
     with embedded_aws(), quiet():
-        from crm import score_changes  # noqa: PLC0415 - code under test, imported once the environment is set
+        from crm.scoring import changes as score_changes  # noqa: PLC0415 - code under test, imported once the environment is set
 
         score_changes.MODEL_CACHE_SECONDS = MODEL_CACHE_SECONDS
         lead_capture = _warm(route_function(SUBMIT_ROUTE), submission_event("warm.up@example.com", "+1 415 555 0199"))
@@ -270,8 +270,8 @@ def _measure_search(operations: list[Operation], api: Invocable | Exception, con
     """The new submission's contact as the table stream brings it to the search indexer, that record
     delivered again, and a search that finds it."""
     import boto3  # noqa: PLC0415 - the contact's item as moto holds it, read outside the counted calls
-    from crm.config import get_settings  # noqa: PLC0415 - code under test, imported once the environment is set
-    from crm.models import ContactItem  # noqa: PLC0415 - code under test, imported once the environment is set
+    from crm.contacts.spec import ContactItem  # noqa: PLC0415 - code under test, imported once the environment is set
+    from crm.platform.config import get_settings  # noqa: PLC0415 - code under test, imported once the environment is set
 
     pk, sk = ContactItem.key(contact_id)
     key = {"PK": {"S": pk}, "SK": {"S": sk}}
@@ -308,7 +308,7 @@ def _measure_new_lead_scored(operations: list[Operation], new: Operation) -> Inv
     scorer: Invocable | Exception = LookupError("the new submission put no Contact Created and Form Submitted "
                                                 "events in the outbox")
     if created and submitted:
-        from crm.score_changes import current_model  # noqa: PLC0415 - code under test, imported once the environment is set
+        from crm.scoring.changes import current_model  # noqa: PLC0415 - code under test, imported once the environment is set
         from lead_scoring.handler import CONTACT_EVENTS  # noqa: PLC0415 - code under test, imported once the environment is set
 
         scorer = _warm(rule_function("Form Submitted"), bus_event(CONTACT_EVENTS[-1], {

@@ -86,9 +86,9 @@ def aws() -> Iterator[dict[str, Any]]:
 
     with mock_aws():
         import boto3
-        from crm.config import get_settings
-        from crm.forms import demo_form, save_form
-        from crm.models import bind_table
+        from crm.forms.config import demo_form, save_form
+        from crm.platform.config import get_settings
+        from crm.records.table import bind_table
         from crm_local.template import create_table_kwargs
 
         settings = get_settings()
@@ -129,7 +129,7 @@ def _serialize_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
     sharing them could flush a set another thread is emptying. Adding and flushing take turns here."""
     import threading
 
-    from crm.observability import metrics
+    from crm.platform.observability import metrics
 
     lock = threading.RLock()
     for name in ("add_metric", "flush_metrics"):

@@ -179,7 +179,7 @@ class DeadLetterOffice:
             self._publish_stream_range(json.loads(letter.body)["DDBStreamBatchInfo"])
 
     def _put_on_bus(self, event: dict[str, Any]) -> None:
-        from crm.events import EVENT_SOURCE  # noqa: PLC0415 - product code, only for replays
+        from crm.records.outbox import EVENT_SOURCE  # noqa: PLC0415 - product code, only for replays
 
         if event.get("source") != EVENT_SOURCE:
             # A scheduled event (the daily decay) reaches the function from its schedule, not the bus.
@@ -205,9 +205,9 @@ class DeadLetterOffice:
             raise ReplayError(f"{len(failed)} events were not published")
 
     def _reindex_stream_range(self, batch: dict[str, Any]) -> None:
-        from crm.config import Settings  # noqa: PLC0415 - product code, only for replays
-        from crm.models import bind_table  # noqa: PLC0415 - product code, only for replays
-        from search_indexer.store import index_record  # noqa: PLC0415 - product code, only for replays
+        from crm.platform.config import Settings  # noqa: PLC0415 - product code, only for replays
+        from crm.records.table import bind_table  # noqa: PLC0415 - product code, only for replays
+        from crm.search.store import index_record  # noqa: PLC0415 - product code, only for replays
 
         records = self._whole_stream_range(batch)
         dynamodb = self._client("dynamodb")

@@ -163,9 +163,9 @@ def _create_bucket_notifications(template: Template, s3: Any) -> None:
 
 def seed_demo_form(environment: dict[str, str], allowed_origins: tuple[str, ...], redirect_url: str) -> None:
     """Stores the `contact-us` demo form through the product's own code, against the local table."""
-    from crm.config import Settings  # noqa: PLC0415 - product code reads its settings from the environment
-    from crm.forms import demo_form, save_form  # noqa: PLC0415 - product code reads its settings from the environment
-    from crm.models import bind_table  # noqa: PLC0415 - product code reads its settings from the environment
+    from crm.forms.config import demo_form, save_form  # noqa: PLC0415 - product code reads its settings from the environment
+    from crm.platform.config import Settings  # noqa: PLC0415 - product code reads its settings from the environment
+    from crm.records.table import bind_table  # noqa: PLC0415 - product code reads its settings from the environment
 
     bind_table(Settings.from_environ(environment))
     save_form(demo_form(allowed_origins=allowed_origins, redirect_url=redirect_url))

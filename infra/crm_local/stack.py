@@ -99,7 +99,7 @@ class LocalStack:
         redirect_url = f"{settings.http_url}/thank-you"
         seed_demo_form(environment, gateway_origins + settings.extra_form_origins, redirect_url)
 
-        from crm.config import Settings  # noqa: PLC0415 - product code, loaded after the environment
+        from crm.platform.config import Settings  # noqa: PLC0415 - product code, loaded after the environment
 
         state = {
             "pid": os.getpid(),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from email_ingest.ingest import email_id_for
+from crm.mail.ingest import email_id_for
 
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_local_scoring import poll, submit, unique_email

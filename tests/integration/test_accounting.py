@@ -53,7 +53,7 @@ def form_event(index: int) -> dict[str, Any]:
 
 
 def webhook_event(index: int) -> dict[str, Any]:
-    from crm.config import get_settings
+    from crm.platform.config import get_settings
 
     raw = json.dumps({"id": f"evt_{index}", "object": "event", "type": "payment_intent.succeeded",
                       "created": 1_795_521_600, "data": {"object": {
@@ -145,8 +145,8 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     assert all(len(attempts) <= 3 for attempts in scoring_outcomes.values())
     # And the publisher lost nothing: every outbox event the scoring rule matches reached scoring, and no
     # other (a new lead scored at capture announces its two events marked so, and the rule skips them)
-    from crm.events import EVENT_SOURCE, events_of
-    from crm.models import OutboxItem
+    from crm.records.outbox import EVENT_SOURCE, events_of
+    from crm.records.outbox_item import OutboxItem
     from crm_local.patterns import matches
     from crm_local.template import RuleSource
 

@@ -10,7 +10,7 @@ RACERS = 10
 
 
 def test_concurrent_patches_with_the_same_version_one_wins_the_rest_412(serialized_aws):
-    from crm.models import transaction_connection
+    from crm.records.table import transaction_connection
 
     # Given a contact at version 1
     sales = ApiClient("sales")

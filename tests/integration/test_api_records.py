@@ -157,7 +157,7 @@ def test_the_openapi_document_and_swagger_ui_are_served(aws):
 
 
 def test_a_timeline_page_holds_history_only_whatever_else_the_contact_partition_keeps(aws):
-    from crm.entity_models import SearchTermsItem
+    from crm.search.spec import SearchTermsItem
 
     # Given a contact with one timeline entry, and the search indexer's item in its partition
     contact = sales.post("/v1/contacts", {"first_name": "Ali"}).body

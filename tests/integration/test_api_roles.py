@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from api.auth import PERMISSIONS, PUBLIC_ROUTES, ROLES, ROUTE_PERMISSIONS
+from api.auth import PUBLIC_ROUTES, ROUTE_PERMISSIONS
+from crm.platform.access import PERMISSIONS, ROLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

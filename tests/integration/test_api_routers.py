@@ -36,11 +36,11 @@ print(json.dumps({"cold": cold, "denied": denied, "after_audit": after_audit, "o
 
 def router_routes() -> dict[str, set[tuple[str, str]]]:
     """Each api module with a router -> (method, rule) of each of its routes, as the router declares them."""
-    import api
+    import api.routes
 
     routes = {}
-    for info in pkgutil.iter_modules(api.__path__):
-        router = getattr(importlib.import_module(f"api.{info.name}"), "router", None)
+    for info in pkgutil.iter_modules(api.routes.__path__):
+        router = getattr(importlib.import_module(f"api.routes.{info.name}"), "router", None)
         if isinstance(router, APIGatewayHttpRouter):
             # Powertools keeps a router's routes keyed by (rule, methods, ...) until a resolver includes them.
             routes[info.name] = {(method.upper(), key[0]) for key in router._routes for method in key[1]}
@@ -70,9 +70,9 @@ def test_a_cold_container_loads_only_the_routers_a_request_needs_and_documents_e
     routes = router_routes()
 
     # Then importing the handler loads no router, a request loads its own router and not another's
-    assert not {f"api.{module}" for module in routes} & set(seen["cold"])
+    assert not {f"api.routes.{module}" for module in routes} & set(seen["cold"])
     assert seen["denied"] == 403
-    assert "api.audit" in seen["after_audit"] and "api.deals" not in seen["after_audit"]
+    assert "api.routes.audit" in seen["after_audit"] and "api.routes.deals" not in seen["after_audit"]
     # And the document lists every route of every router, though only one had been loaded before it
     documented = {(method, path) for method, path in seen["operations"]}
     declared = {(method, "/v1" + re.sub(r"<(\w+)>", r"{\1}", rule)) for module_routes in routes.values()

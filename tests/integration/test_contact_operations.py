@@ -36,7 +36,8 @@ def new_contact(**fields: Any) -> dict[str, Any]:
 
 def related(kind: str, contact_id: str, owner: str, **state: Any) -> str:
     """A deal or an activity keyed the way the deals/activities API keys them (their routes come later)."""
-    from crm.entity_models import ActivityItem, DealItem
+    from crm.activities.spec import ActivityItem
+    from crm.deals.spec import DealItem
 
     model, group, prefix = (DealItem, "DEALS", "DEAL_OWNER") if kind == "deal" else \
         (ActivityItem, "ACTIVITIES", "ACTIVITY_OWNER")
@@ -50,7 +51,8 @@ def related(kind: str, contact_id: str, owner: str, **state: Any) -> str:
 
 
 def record(kind: str, record_id: str) -> Any:
-    from crm.entity_models import ActivityItem, DealItem
+    from crm.activities.spec import ActivityItem
+    from crm.deals.spec import DealItem
 
     model = DealItem if kind == "deal" else ActivityItem
     return model.get(*model.key(record_id), consistent_read=True)
@@ -129,7 +131,7 @@ def test_reassigning_more_records_than_one_transaction_holds_moves_them_all(aws)
 
 
 def test_a_reassignment_stopped_part_way_is_finished_by_repeating_it(aws, monkeypatch):
-    from api import records
+    from crm.records import writes as records
 
     # Given a reassignment of many deals whose last transaction fails (someone changed a deal meanwhile)
     cid = new_contact(first_name="Big", owner="sales-1")["id"]
@@ -158,7 +160,7 @@ def test_a_reassignment_stopped_part_way_is_finished_by_repeating_it(aws, monkey
 
 
 def test_reassigning_more_records_than_one_request_moves_is_a_409_that_changes_nothing(aws, monkeypatch):
-    from api import contact_moves
+    from crm.contacts import moves as contact_moves
 
     monkeypatch.setattr(contact_moves, "MAX_REASSIGNED", 3)
     cid = new_contact(first_name="Big", owner="sales-1")["id"]
@@ -219,8 +221,8 @@ def merge(winner: str, loser: str, client: ApiClient = sales) -> Any:
 def duplicates(aws: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
     """A winner and a loser with their own emails, phones, custom fields, scoring ledger, timeline,
     payment, deal and activity."""
-    from crm.models import ContactItem
-    from crm.payment_models import PaymentItem
+    from crm.contacts.spec import ContactItem
+    from crm.payments.spec import PaymentItem
 
     winner = new_contact(first_name="Ali", email="ali@example.ir", custom_fields={"budget": 100})["id"]
     loser = new_contact(first_name="Ali R.", last_name="Rezaei", email="ali.r@work.example",
@@ -239,8 +241,8 @@ def duplicates(aws: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
 
 
 def test_a_merge_moves_the_loser_into_the_winner_and_leaves_a_redirect(aws):
-    from crm.models import ContactItem, UniqueItem
-    from crm.payment_models import PaymentItem
+    from crm.contacts.spec import ContactItem, UniqueItem
+    from crm.payments.spec import PaymentItem
 
     # Given two records of one person
     winner, loser, records = duplicates(aws)
@@ -297,8 +299,8 @@ def test_a_merge_keeps_the_further_lifecycle_stage_of_the_two(aws, winner_stage,
 
 
 def test_a_merge_cut_short_after_the_identity_is_finished_by_repeating_it(aws, monkeypatch):
-    from api import contact_moves
-    from crm.payment_models import PaymentItem
+    from crm.contacts import moves as contact_moves
+    from crm.payments.spec import PaymentItem
 
     # Given a merge that crashes right after its identity transaction
     winner, loser, records = duplicates(aws)
@@ -325,7 +327,7 @@ def test_a_merge_cut_short_after_the_identity_is_finished_by_repeating_it(aws, m
 
 
 def test_merged_mail_and_payments_land_on_the_winner(aws, mail):
-    from crm.mail_models import EmailItem
+    from crm.mail.spec import EmailItem
 
     # Given a loser that received an email and whose provider customer is linked to it
     winner = new_contact(first_name="Ali", email="ali@example.ir")["id"]
@@ -354,7 +356,7 @@ def test_merged_mail_and_payments_land_on_the_winner(aws, mail):
 @pytest.mark.parametrize("operation", ["merge", "erase"])
 def test_an_email_linked_just_before_a_merge_or_erase_lands_where_the_person_is_now(aws, mail, monkeypatch,
                                                                                    operation):
-    from email_ingest.store import DynamoMailStore
+    from crm.mail.store import DynamoMailStore
 
     # Given a person whose email address was looked up an instant before their record was merged or erased
     winner = new_contact(first_name="Ali")["id"]
@@ -384,7 +386,7 @@ def test_an_email_linked_just_before_a_merge_or_erase_lands_where_the_person_is_
 
 @pytest.mark.parametrize("operation", ["merge", "erase"])
 def test_a_payment_mapped_just_before_a_merge_or_erase_lands_where_the_person_is_now(aws, monkeypatch, operation):
-    from payment_webhook import store
+    from crm.payments import store
 
     # Given a payer looked up an instant before their record was merged or erased
     winner = new_contact(first_name="Ali")["id"]
@@ -413,7 +415,7 @@ def test_a_payment_mapped_just_before_a_merge_or_erase_lands_where_the_person_is
 
 
 def test_a_form_resubmitted_just_after_a_merge_lands_on_the_winner(aws, monkeypatch):
-    from lead_capture import store
+    from crm.forms import store
 
     # Given a person whose first record was merged away just after a resubmission found it by email
     winner = new_contact(first_name="Ali")["id"]
@@ -431,7 +433,7 @@ def test_a_form_resubmitted_just_after_a_merge_lands_on_the_winner(aws, monkeypa
     # Then it fills the winner, and the old record, a redirect, took nothing
     assert again["contact_id"] == winner and len(lookups) == 2
     assert sales.get(f"/v1/contacts/{winner}").body["last_name"] == "Rezaei"
-    from crm.models import ContactItem
+    from crm.contacts.spec import ContactItem
 
     assert ContactItem.get(*ContactItem.key(loser)).last_name is None
 
@@ -482,7 +484,7 @@ def objects(s3: Any, bucket: str) -> list[str]:
 
 
 def test_an_erased_person_leaves_no_trace_but_the_tombstone_the_payments_and_the_audit(aws, mail):
-    from crm.payment_models import PaymentItem
+    from crm.payments.spec import PaymentItem
 
     # Given a person who came through a form, paid, wrote an email with an attachment, and was edited
     captured = body(submit_json(PERSON))
@@ -531,7 +533,7 @@ def test_an_erased_person_leaves_no_trace_but_the_tombstone_the_payments_and_the
 
 
 def test_a_file_another_persons_email_carries_too_outlives_the_erase(aws, mail):
-    from crm.mail_models import AttachmentItem
+    from crm.mail.spec import AttachmentItem
 
     # Given two people who each sent the same price list, and one of them a private file too
     price_list, passport = b"%PDF-1.4 price list 2027", b"%PDF-1.4 Kamali's passport scan"
@@ -554,7 +556,7 @@ def test_a_file_another_persons_email_carries_too_outlives_the_erase(aws, mail):
 
 
 def test_a_file_in_many_peoples_emails_is_no_ones_to_erase(aws, mail, monkeypatch):
-    from crm.mail_models import AttachmentItem
+    from crm.mail.spec import AttachmentItem
 
     # Given a logo in the signature of more emails than references are kept for
     monkeypatch.setattr(AttachmentItem, "MAX_TRACKED_EMAILS", 2)
@@ -571,7 +573,7 @@ def test_a_file_in_many_peoples_emails_is_no_ones_to_erase(aws, mail, monkeypatc
 
 
 def test_an_erase_cut_short_is_finished_by_repeating_it(aws, monkeypatch):
-    from api import erase
+    from crm.contacts import erase
 
     # Given an erase that crashed after sweeping the timeline, before the tombstone
     cid = body(submit_json(PERSON))["contact_id"]

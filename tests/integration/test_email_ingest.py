@@ -234,11 +234,11 @@ def test_garbage_is_kept_and_flagged_never_dropped(mail):
 
 
 def test_a_message_over_40_mb_is_kept_raw_and_flagged(mail, monkeypatch):
+    import crm.mail.ingest
     import email_ingest.handler
-    import email_ingest.ingest
 
     monkeypatch.setattr(email_ingest.handler, "MAX_MESSAGE_BYTES", 100)
-    monkeypatch.setattr(email_ingest.ingest, "MAX_MESSAGE_BYTES", 100)
+    monkeypatch.setattr(crm.mail.ingest, "MAX_MESSAGE_BYTES", 100)
     receive(message(body="x" * 500))
     [email] = emails(mail)
     assert (email["status"]["S"], [f["S"] for f in email["flags"]["L"]]) == ("unparseable", ["too_large"])
@@ -355,9 +355,9 @@ def test_the_timeline_pages_with_a_cursor_bound_to_the_contact(mail):
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.one_of(mutated(), st.binary(max_size=1500)))
 def test_every_mutated_message_is_stored_whole_and_never_fails_the_batch(mail, fuzz_table, data):
-    from crm.mail_models import AttachmentItem
-    from email_ingest.ingest import email_id_for
-    from email_ingest.parse import parse_email
+    from crm.mail.ingest import email_id_for
+    from crm.mail.parse import parse_email
+    from crm.mail.spec import AttachmentItem
 
     with fuzz_table.example() as table:
         # When any bytes at all arrive as a message

@@ -91,7 +91,7 @@ def deliver_stripe(event_id: str) -> dict[str, Any]:
                       "data": {"object": {"id": f"pi_{event_id}", "object": "payment_intent", "amount_received": 4900,
                                           "currency": "eur", "receipt_email": "buyer@example.com", "metadata": {}}}})
     event = sample_event("payment_webhook_stripe.json", body=raw)
-    from crm.config import get_settings
+    from crm.platform.config import get_settings
 
     event["headers"]["stripe-signature"] = stripe_header(raw, get_settings().stripe_webhook_secret)
     return handler(event, None)

@@ -39,8 +39,8 @@ def items_by_prefix(aws: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
 
 def announced(aws: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(detail type, detail) of every event in the outbox, as the publisher reads its items."""
-    from crm.events import events_of
-    from crm.models import OutboxItem
+    from crm.records.outbox import events_of
+    from crm.records.outbox_item import OutboxItem
 
     return [(e.detail_type, e.detail) for item in items_by_prefix(aws, "OUTBOX#")
             for e in events_of(OutboxItem.from_raw_data(item))]
@@ -124,7 +124,7 @@ def test_a_repeat_with_another_case_matches_fills_gaps_and_never_overwrites(aws)
 def test_a_known_phone_in_another_format_matches_the_same_contact(aws):
     first = body(submit_json({"email": "ru@example.ru", "phone": "+7 912 345-67-89"}))
     event = sample_event("lead_capture_submit_urlencoded.json")  # "8 (912) 345-67-89", another email
-    from crm.forms import FormConfig, load_form, save_form
+    from crm.forms.config import FormConfig, load_form, save_form
     from lead_capture.handler import forget_cached_forms
 
     save_form(FormConfig.from_dict({**load_form("contact-us").to_dict(), "default_phone_region": "RU"}))
@@ -164,7 +164,7 @@ def test_too_fast_a_submission_is_spam(aws):
 
 def test_one_address_is_rate_limited_and_the_refusal_changes_nothing(aws, monkeypatch):
     # Given a clock that stays inside one rate window, and the demo form's 20 per minute
-    monkeypatch.setattr("lead_capture.store.epoch_seconds", lambda: 1_795_521_600)
+    monkeypatch.setattr("crm.forms.store.epoch_seconds", lambda: 1_795_521_600)
     limit = 20
     statuses = [submit_json({"email": f"p{i}@example.com"}, ip="198.51.100.9")["statusCode"] for i in range(limit)]
     assert statuses == [201] * limit
@@ -182,7 +182,7 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 10
 
 def file_submission() -> dict[str, Any]:
     """The demo form given a file field, and a multipart post of a PDF to it."""
-    from crm.forms import FormConfig, load_form, save_form
+    from crm.forms.config import FormConfig, load_form, save_form
     from lead_capture.handler import forget_cached_forms
 
     config = load_form("contact-us").to_dict()

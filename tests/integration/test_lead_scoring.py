@@ -35,7 +35,7 @@ def scored(event: dict[str, Any]) -> bool:
 @pytest.fixture(autouse=True)
 def no_cached_model() -> Any:
     """Each test reads the scoring model of its own table (a container caches it for a minute)."""
-    from crm import score_changes
+    from crm.scoring import changes as score_changes
 
     score_changes._model_cache = None
     yield
@@ -105,7 +105,7 @@ def timeline(aws: dict[str, Any], contact_id: str) -> list[str]:
 @pytest.fixture
 def qualifying_form(aws):
     """A form that asks the BANT questions, so a lead can qualify from one submission."""
-    from crm.forms import FormConfig, demo_form, save_form
+    from crm.forms.config import FormConfig, demo_form, save_form
     from lead_capture.handler import forget_cached_forms
 
     config = demo_form(allowed_origins=(LOCAL_ORIGIN,)).to_dict() | {"form_id": "demo-request"}
@@ -241,7 +241,7 @@ def test_a_score_change_that_crosses_nothing_is_one_conditional_write_of_the_con
 
 
 def test_a_stale_read_of_an_engagement_is_refused_and_scored_again_from_a_consistent_read(aws, monkeypatch):
-    from lead_scoring import store
+    from crm.scoring import store
 
     # Given a lead whose first email was scored, and a replica that still shows it as captured
     contact_id = submit({"email": "stale@acme.example"})

@@ -23,13 +23,13 @@ PAYPAL_WEBHOOK_ID = "WH-ID-TEST"
 @pytest.fixture(autouse=True)
 def provider_secrets(monkeypatch):
     """The local-stack way: secrets from the environment (no ARN), read once per test."""
-    from crm.config import get_settings
+    from crm.platform.config import get_settings
 
     monkeypatch.setenv("CRM_STRIPE_WEBHOOK_SECRET", STRIPE_SECRET)
     monkeypatch.setenv("CRM_AUTHORIZENET_SIGNATURE_KEY", ANET_KEY)
     monkeypatch.setenv("CRM_PAYPAL_WEBHOOK_ID", PAYPAL_WEBHOOK_ID)
     get_settings.cache_clear()
-    from payment_webhook.certificates import use_fetcher
+    from crm.payments.certificates import use_fetcher
 
     use_fetcher(lambda url: paypal_key_and_certificate()[1])
     yield
@@ -105,7 +105,7 @@ def test_a_known_lead_who_pays_becomes_a_customer(aws):
 
 
 def test_explicit_ids_win_and_a_linked_deal_is_won(aws):
-    from crm.entity_models import DealItem
+    from crm.deals.spec import DealItem
 
     first = deliver_stripe(stripe_event("payment_intent.succeeded", paid("pi_first", "first@example.com"), "evt_f"))
     contact_id = first["body"]["contact_id"]
@@ -138,7 +138,7 @@ def test_many_concurrent_deliveries_of_one_event_make_one_payment(serialized_aws
     barrier = threading.Barrier(100)
     # Each of a hundred Lambda containers has loaded its address check before a delivery reaches it; a
     # hundred threads of one process importing it at once wait on the import lock for half a minute.
-    from crm.normalize import normalize_email
+    from crm.contacts.identity import normalize_email
 
     normalize_email("warm.up@example.com")
 

@@ -75,7 +75,7 @@ def stream(aws) -> IndexerStream:
 @pytest.fixture
 def russia(monkeypatch):
     """Phones typed without a country code are Russian, for writes and searches alike."""
-    from crm.config import get_settings
+    from crm.platform.config import get_settings
 
     monkeypatch.setenv("CRM_DEFAULT_PHONE_REGION", "RU")
     get_settings.cache_clear()
@@ -265,7 +265,7 @@ def test_a_record_that_fails_is_reported_so_the_stream_retries_from_it(aws, stre
     # Given three new contacts on the stream, and a table that refuses the second one's terms
     for name in ("Arash", "Babak", "Cyrus"):
         sales.post("/v1/contacts", {"first_name": name})
-    from search_indexer import store
+    from crm.search import store
 
     save = store.save
 

@@ -188,9 +188,9 @@ def _after_call(**kwargs: Any) -> None:
 
 def _forget_product_clients() -> None:
     """The product keeps clients for the container's life; new ones carry the hook."""
-    from crm import aws
-    from crm.config import get_settings
-    from crm.models import bind_table
+    from crm.platform import aws
+    from crm.platform.config import get_settings
+    from crm.records.table import bind_table
 
     aws.client.cache_clear()
     bind_table(get_settings())

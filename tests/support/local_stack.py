@@ -53,9 +53,9 @@ def _forget_product_caches() -> None:
     """Functions keep their settings, stores and clients for the container's life; start them afresh."""
     import email_ingest.handler
     import lead_capture.handler
-    from crm import aws
-    from crm.config import get_settings
-    from crm.models import bind_table
+    from crm.platform import aws
+    from crm.platform.config import get_settings
+    from crm.records.table import bind_table
 
     get_settings.cache_clear()
     aws.client.cache_clear()

@@ -1,8 +1,8 @@
 """Roles come from Cognito groups, in whichever shape API Gateway passes them."""
 
 import pytest
-from api.auth import PERMISSIONS, caller_from_claims
-from crm.errors import ClientError
+from crm.platform.access import PERMISSIONS, caller_from_claims
+from crm.platform.errors import ClientError
 
 
 @pytest.mark.parametrize(("groups", "roles"), [

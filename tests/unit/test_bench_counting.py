@@ -13,7 +13,7 @@ from bench.aws_calls import counts, observing
 
 def test_one_put_item_and_one_query_are_counted_as_one_each(aws):
     # Given a moto table built from template.yaml, with the models bound to it
-    from crm.models import UniqueItem
+    from crm.contacts.spec import UniqueItem
 
     pk, sk = UniqueItem.key("email", "ali@example.com")
     # When one PutItem goes through a PynamoDB model and one Query through a boto3 client
@@ -28,7 +28,8 @@ def test_one_put_item_and_one_query_are_counted_as_one_each(aws):
 
 def test_a_transaction_through_the_shared_connection_is_one_request(aws):
     # Given the connection every function's transactions go through
-    from crm.models import UniqueItem, transaction_connection
+    from crm.contacts.spec import UniqueItem
+    from crm.records.table import transaction_connection
     from pynamodb.transactions import TransactWrite
 
     # When two items are written in one transaction
@@ -60,14 +61,14 @@ def test_the_benchs_api_calls_reach_the_api_through_its_template_route(aws):
 def _contact(contact_id: str = "c1", owner: str | None = "sales-1") -> Any:
     """A contact as every entry point builds it: in the newest-first index (GSI1) and the score indexes
     (GSI2 all, GSI3 by stage, GSI4 by owner when it has one)."""
-    from crm.contacts import new_contact_item
+    from crm.contacts.store import new_contact_item
 
     return new_contact_item(contact_id, now="2026-11-24T00:00:00.000Z", lifecycle_stage="lead",
                             source="web_form", email=f"{contact_id}@example.com", owner=owner)
 
 
 def test_a_new_contact_costs_one_index_write_per_index_it_enters(aws):
-    from crm.models import transaction_connection
+    from crm.records.table import transaction_connection
     from pynamodb.transactions import TransactWrite
 
     from bench.cost import write_units_of
@@ -92,7 +93,7 @@ def test_a_new_contact_costs_one_index_write_per_index_it_enters(aws):
 
 
 def test_a_score_change_moves_the_contact_in_every_score_index_and_rewrites_the_others(aws):
-    from crm.models import ContactItem
+    from crm.contacts.spec import ContactItem
 
     from bench.cost import write_units_of
     from bench.requests_count import recording_item_writes
@@ -109,7 +110,7 @@ def test_a_score_change_moves_the_contact_in_every_score_index_and_rewrites_the_
     assert items[0].before["score_key"] == {"S": "000#c1"} and items[0].after["score_key"] == {"S": "013#c1"}
     assert write_units_of(call, items) == 1 + 1 + 3 * 2
     # And an update of an item in no index (a rate counter) costs the item alone
-    from crm.models import RateCounterItem
+    from crm.forms.spec import RateCounterItem
 
     counter = RateCounterItem(*RateCounterItem.key("f", "ip", 1), hits=1, expires_at=1)
     counter.save()
@@ -145,7 +146,8 @@ def test_index_writes_follow_the_entry_in_or_out_moved_or_rewritten():
 
 
 def test_a_cancelled_transaction_is_charged_for_its_items_and_no_index_write(aws):
-    from crm.models import ContactItem, UniqueItem, transaction_connection
+    from crm.contacts.spec import ContactItem, UniqueItem
+    from crm.records.table import transaction_connection
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 

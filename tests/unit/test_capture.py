@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from crm.errors import ClientError
-from crm.forms import FormConfig, demo_form
-from lead_capture.capture import (
+from crm.forms.capture import (
     Lead,
     RateLimited,
     Submission,
@@ -14,6 +12,8 @@ from lead_capture.capture import (
     source_touch,
     validate_lead,
 )
+from crm.forms.config import FormConfig, demo_form
+from crm.platform.errors import ClientError
 from lead_capture.request import FormRequest, UploadedFile
 
 NOW_MS = 1_795_521_600_000

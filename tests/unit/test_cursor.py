@@ -1,7 +1,7 @@
 """Pagination cursors are opaque and tamper-proof."""
 
 import pytest
-from crm.cursor import InvalidCursor, decode_cursor, encode_cursor
+from crm.platform.cursor import InvalidCursor, decode_cursor, encode_cursor
 from hypothesis import given
 from hypothesis import strategies as st
 

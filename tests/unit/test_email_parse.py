@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crm.mailboxes import MailSettings
-from email_ingest.ingest import email_id_for, may_auto_reply
-from email_ingest.parse import parse_email, preview
+from crm.mail.ingest import email_id_for, may_auto_reply
+from crm.mail.mailboxes import MailSettings
+from crm.mail.parse import parse_email, preview
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -3,7 +3,7 @@
 import json
 import re
 
-from crm.forms import FormConfig, demo_form
+from crm.forms.config import FormConfig, demo_form
 from lead_capture.embed import render_embed_script
 
 

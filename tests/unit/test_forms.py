@@ -1,7 +1,7 @@
 """Form configuration is validated with a message per wrong field."""
 
 import pytest
-from crm.forms import FormConfig, InvalidFormConfig, demo_form
+from crm.forms.config import FormConfig, InvalidFormConfig, demo_form
 
 
 def test_the_demo_form_round_trips_through_its_stored_shape():

@@ -1,8 +1,8 @@
 """One person, one record: the normalization every entry point relies on."""
 
 import pytest
-from crm.normalize import InvalidValue, clean_text, email_key, fold_text, normalize_email
-from crm.phone import normalize_phone
+from crm.contacts.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email
+from crm.contacts.phone import normalize_phone
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -67,7 +67,7 @@ def stream_insert(item: object, sequence_number: str) -> dict:
 
 
 def test_an_outbox_item_carrying_two_events_is_read_as_two_entries_of_one_record():
-    from crm.events import new_event, outbox_item
+    from crm.records.outbox import new_event, outbox_item
 
     # Given one outbox item announcing both events of a new lead, and a single-event item after it
     created = new_event("Contact Created", {"contact_id": "c1"})

@@ -6,8 +6,8 @@ import base64
 import json
 
 import pytest
-from crm.errors import ClientError
-from crm.http_event import HttpEvent
+from crm.platform.errors import ClientError
+from crm.platform.http_event import HttpEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lead_capture.request import parse_form_request

@@ -8,7 +8,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from crm.scoring import DEFAULT_MODEL, InvalidScoringModel, LedgerEntry, ScoringModel, default_model, score_contact
+from crm.scoring.rules import (
+    DEFAULT_MODEL,
+    InvalidScoringModel,
+    LedgerEntry,
+    ScoringModel,
+    default_model,
+    score_contact,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -136,7 +143,7 @@ def test_duplicate_deliveries_change_nothing(contact, ledger, data):
 
 def snapshot(score: int | None = None, qualified: bool = False, stage: str = "lead",
              ledger: tuple[LedgerEntry, ...] = ()) -> Any:
-    from crm.score_changes import ContactSnapshot
+    from crm.scoring.changes import ContactSnapshot
 
     return ContactSnapshot(contact_id="c1", properties={"source": "web_form", "custom_fields": {}}, ledger=ledger,
                            version=1, score_rev=None if score is None else 1, score=score, grade=None,
@@ -144,7 +151,7 @@ def snapshot(score: int | None = None, qualified: bool = False, stage: str = "le
 
 
 def test_a_score_change_that_crosses_nothing_changes_the_contact_alone():
-    from crm.score_changes import rescore, score_values
+    from crm.scoring.changes import rescore, score_values
 
     # Given a new web-form lead and its first form submission
     before = snapshot()
@@ -160,7 +167,7 @@ def test_a_score_change_that_crosses_nothing_changes_the_contact_alone():
 
 
 def test_crossing_the_threshold_qualifies_once_and_dropping_below_is_only_recorded():
-    from crm.score_changes import rescore, score_values
+    from crm.scoring.changes import rescore, score_values
 
     strong = {"source": "web_form", "company": "Acme", "job_title": "CEO",
               "custom_fields": {"budget": "50000", "authority": "decision maker", "need": "x"}}

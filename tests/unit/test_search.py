@@ -4,8 +4,8 @@ format the CRM's users type; and which term items a stream image changes."""
 from __future__ import annotations
 
 import pytest
-from crm.search import MAX_QUERY_LENGTH, MAX_TERMS, company_terms, contact_terms, query_prefix
-from crm.text import InvalidValue
+from crm.platform.text import InvalidValue
+from crm.search.terms import MAX_QUERY_LENGTH, MAX_TERMS, company_terms, contact_terms, query_prefix
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -135,7 +135,7 @@ def test_any_records_own_name_email_or_phone_typed_in_an_equivalent_form_finds_i
     terms = contact_terms(first, last, [email], [e164], company)
     typed_phone = f"8 ({str(national)[:3]}) {str(national)[3:6]}-{str(national)[6:8]}-{str(national)[8:]}"
     try:
-        from crm.phone import normalize_phone
+        from crm.contacts.phone import normalize_phone
 
         normalize_phone(e164, None)
         phone_queries = [e164, typed_phone, e164.lstrip("+")]
@@ -151,13 +151,13 @@ def test_any_records_own_name_email_or_phone_typed_in_an_equivalent_form_finds_i
 
 
 def entry(version: int, *terms: str, stage: str = "lead", updated_at: str = "2026-01-01T00:00:00.000Z"):
-    from search_indexer.index import Entry
+    from crm.search.index import Entry
 
     return Entry(frozenset(terms), {"id": "c1", "lifecycle_stage": stage}, version, updated_at)
 
 
 def test_a_new_record_puts_all_its_terms_and_a_newer_image_only_what_changed():
-    from search_indexer.index import Remembered, writes
+    from crm.search.index import Remembered, writes
 
     # Given a record indexed at version 1
     first = writes(entry(1, "ali", "rezaei"), None)
@@ -168,7 +168,7 @@ def test_a_new_record_puts_all_its_terms_and_a_newer_image_only_what_changed():
 
 
 def test_a_new_summary_rewrites_every_term_since_each_shows_it():
-    from search_indexer.index import Remembered, writes
+    from crm.search.index import Remembered, writes
 
     change = writes(entry(2, "ali", "rezaei", stage="customer"), Remembered(entry(1, "ali", "rezaei")))
     assert (change.put, change.delete) == ({"ali", "rezaei"}, set())
@@ -177,20 +177,20 @@ def test_a_new_summary_rewrites_every_term_since_each_shows_it():
 @pytest.mark.parametrize(("version", "updated_at"), [(1, "2026-01-01T00:00:00.000Z"), (1, "2025-12-31T00:00:00.000Z"),
                                                      (0, "2027-01-01T00:00:00.000Z")])
 def test_a_repeated_or_older_image_changes_nothing(version, updated_at):
-    from search_indexer.index import Remembered, writes
+    from crm.search.index import Remembered, writes
 
     assert writes(entry(version, "ali", updated_at=updated_at), Remembered(entry(1, "rezaei"))) is None
 
 
 def test_a_stage_change_without_a_new_timestamp_is_still_newer():
-    from search_indexer.index import Remembered, writes
+    from crm.search.index import Remembered, writes
 
     # Lead scoring qualifies a contact by bumping its version only
     assert writes(entry(2, "ali", stage="mql"), Remembered(entry(1, "ali"))) is not None
 
 
 def test_a_removed_record_loses_its_terms_and_nothing_brings_them_back():
-    from search_indexer.index import Remembered, writes
+    from crm.search.index import Remembered, writes
 
     removal = writes(None, Remembered(entry(3, "ali", "rezaei")))
     assert (removal.put, removal.delete, removal.entry) == (set(), {"ali", "rezaei"}, None)

@@ -9,9 +9,9 @@ import time
 
 import pytest
 import stripe
+from crm.payments.verify import SignatureError, verify_authorizenet, verify_paypal, verify_stripe
 from hypothesis import given
 from hypothesis import strategies as st
-from payment_webhook.verify import SignatureError, verify_authorizenet, verify_paypal, verify_stripe
 
 from tests.support.signing import (
     PAYPAL_CERT_URL,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from crm.errors import ClientError
+from crm.platform.errors import ClientError
 
 
 def require_version(event: APIGatewayProxyEventV2, current_version: int, what: str) -> None:

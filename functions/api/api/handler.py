@@ -18,10 +18,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from crm.config import get_settings
-from crm.errors import ClientError
-from crm.models import bind_table
-from crm.observability import logger, metrics
+from crm.platform.config import get_settings
+from crm.platform.errors import ClientError
+from crm.platform.observability import logger, metrics
+from crm.records.table import bind_table
 
 from api.auth import authorize
 from api.routers import ALL_ROUTERS, PREFIX, routers_for
@@ -38,7 +38,7 @@ def include_routers(modules: tuple[str, ...]) -> None:
     """Imports each module once and adds its routes to the app (api.routers says which a path needs)."""
     for module in modules:
         if module not in _included:
-            app.include_router(import_module(f"api.{module}").router, prefix=PREFIX)
+            app.include_router(import_module(f"api.routes.{module}").router, prefix=PREFIX)
             _included.add(module)
 
 

@@ -13,14 +13,13 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from crm.clock import iso_now
-from crm.config import get_settings
-from crm.mailboxes import MailSettings, parse_mailboxes
-from crm.models import bind_table
-from crm.observability import count, logger, metrics
-
-from email_ingest.ingest import MAX_MESSAGE_BYTES, ingest
-from email_ingest.store import DynamoMailStore
+from crm.mail.ingest import MAX_MESSAGE_BYTES, ingest
+from crm.mail.mailboxes import MailSettings, parse_mailboxes
+from crm.mail.store import DynamoMailStore
+from crm.platform.clock import iso_now
+from crm.platform.config import get_settings
+from crm.platform.observability import count, logger, metrics
+from crm.records.table import bind_table
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

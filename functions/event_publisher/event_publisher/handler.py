@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crm import aws
-from crm.config import get_settings
-from crm.events import events_of
-from crm.models import OUTBOX_PREFIX, OutboxItem
-from crm.observability import count, logger, metrics
+from crm.platform import aws
+from crm.platform.config import get_settings
+from crm.platform.observability import count, logger, metrics
+from crm.records.outbox import events_of
+from crm.records.outbox_item import OUTBOX_PREFIX, OutboxItem
 
 from event_publisher.publish import OutboxEvent, publish
 

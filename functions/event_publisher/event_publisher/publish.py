@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crm.events import EVENT_SOURCE
+from crm.records.outbox import EVENT_SOURCE
 
 PUT_EVENTS_MAX_ENTRIES = 10
 RESEND_ATTEMPTS = 3

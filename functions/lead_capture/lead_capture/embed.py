@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 
-from crm.forms import FormConfig
+from crm.forms.config import FormConfig
 
 
 @functools.cache

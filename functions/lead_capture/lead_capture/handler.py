@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 import time
 
-from crm.clock import iso_now
-from crm.config import get_settings
-from crm.errors import ClientError, error_response, json_response
-from crm.forms import FormConfig, InvalidFormConfig, load_form
-from crm.http_event import HttpEvent
-from crm.models import bind_table
-from crm.observability import count, logger, metrics
+from crm.forms.capture import handle_form_submission
+from crm.forms.config import FormConfig, InvalidFormConfig, load_form
+from crm.forms.store import DynamoLeadStore
+from crm.platform.clock import iso_now
+from crm.platform.config import get_settings
+from crm.platform.errors import ClientError, error_response, json_response
+from crm.platform.http_event import HttpEvent
+from crm.platform.observability import count, logger, metrics
+from crm.records.table import bind_table
 
-from lead_capture.capture import handle_form_submission
 from lead_capture.embed import render_embed_script
 from lead_capture.request import parse_form_request
-from lead_capture.store import DynamoLeadStore
 
 _FORM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _CACHE_LIMIT = 256

@@ -6,8 +6,8 @@ import json
 import urllib.parse
 from dataclasses import dataclass
 
-from crm.errors import ClientError
-from crm.http_event import HttpEvent
+from crm.platform.errors import ClientError
+from crm.platform.http_event import HttpEvent
 
 # Lambda's synchronous payload limit is 6 MB; a larger body never reaches us, so stop just below it.
 MULTIPART_MAX_BYTES = 5_800_000

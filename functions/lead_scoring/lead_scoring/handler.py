@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from crm.config import get_settings
-from crm.models import bind_table
-from crm.observability import count, logger, metrics
-from crm.rescore import RESCORE_BATCH_EVENT, new_rescore_job
-from crm.score_changes import ContactSnapshot, current_model, rescore, snapshot_of
-from crm.scoring import ENGAGEMENT_EVENTS, LedgerEntry
-
-from lead_scoring import store
+from crm.platform.config import get_settings
+from crm.platform.observability import count, logger, metrics
+from crm.records.table import bind_table
+from crm.scoring import store
+from crm.scoring.changes import ContactSnapshot, current_model, rescore, snapshot_of
+from crm.scoring.rescore import RESCORE_BATCH_EVENT, new_rescore_job
+from crm.scoring.rules import ENGAGEMENT_EVENTS, LedgerEntry
 
 CONTACT_EVENTS = ("Contact Created", "Contact Updated")
 DAILY_DECAY_EVENT = "Daily Decay Requested"

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crm.config import get_settings
-from crm.errors import ClientError, error_response, json_response
-from crm.http_event import HttpEvent
-from crm.models import bind_table
-from crm.observability import count, logger, metrics
-from crm.secret_store import secret_value
-
-from payment_webhook import store
-from payment_webhook.certificates import cached_certificate
-from payment_webhook.providers import READERS, UnreadableEvent
-from payment_webhook.verify import SignatureError, verify_authorizenet, verify_paypal, verify_stripe
+from crm.payments import store
+from crm.payments.certificates import cached_certificate
+from crm.payments.providers import READERS, UnreadableEvent
+from crm.payments.verify import SignatureError, verify_authorizenet, verify_paypal, verify_stripe
+from crm.platform.config import get_settings
+from crm.platform.errors import ClientError, error_response, json_response
+from crm.platform.http_event import HttpEvent
+from crm.platform.observability import count, logger, metrics
+from crm.platform.secrets import secret_value
+from crm.records.table import bind_table
 
 MAX_BODY_BYTES = 256 * 1024
 KEPT_HEADERS = ("content-type", "user-agent", "stripe-signature", "x-anet-signature", "paypal-transmission-id",

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.config import get_settings
-from crm.models import bind_table
-from crm.observability import count, logger, metrics
-
-from search_indexer.store import index_record
+from crm.platform.config import get_settings
+from crm.platform.observability import count, logger, metrics
+from crm.records.table import bind_table
+from crm.search.store import index_record
 
 bind_table(get_settings())
 

@@ -1,0 +1,108 @@
+"""Web forms: list, read, create or replace (If-Match), delete. Lead capture validates the same shape
+(`crm.forms.FormConfig`) and caches a form for `CRM_FORM_CACHE_SECONDS`, so a change reaches a running
+form within that time."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.forms.config import FormConfig, InvalidFormConfig
+from crm.forms.spec import FormItem
+from crm.platform.config import get_settings
+from crm.platform.errors import ClientError
+from crm.platform.secrets import cursor_secret
+from crm.records.reads import expect_version, list_page, load
+from crm.records.table import get_item
+from crm.records.writes import Change, create, delete, update
+from pydantic import BaseModel
+
+from api.auth import current_caller
+from api.params import Cursor, IfMatch, Limit, answers
+from api.responses import created
+
+router = APIGatewayHttpRouter()
+
+
+class Form(BaseModel):
+    id: str
+    config: dict[str, Any]
+    updated_at: str
+    version: int
+
+
+class FormPage(BaseModel):
+    items: list[Form]
+    next_cursor: str | None
+
+
+def form_view(item: FormItem) -> dict[str, Any]:
+    config = item.config.as_dict()
+    return {"id": config.get("form_id"), "config": config, "updated_at": item.updated_at,
+            "version": int(item.version or 1)}
+
+
+@router.get("/forms")
+def list_forms(limit: Limit = None, cursor: Cursor = None) -> FormPage:
+    current_caller().require("forms", "read")
+    return list_page(partial(FormItem.by_id.query, FormItem.list_key()), form_view, scope="forms",
+                     secret=cursor_secret(get_settings()), limit=limit, cursor=cursor, ascending=True).as_dict()
+
+
+@router.get("/forms/<form_id>")
+def get_form(form_id: str) -> Form:
+    current_caller().require("forms", "read")
+    return form_view(load(FormItem, FormItem.key(form_id), "form"))
+
+
+@router.put("/forms/<form_id>", responses={**answers(200, {409: "A form with this id exists; send If-Match."}),
+                                           201: {"description": "Created"}})
+def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
+        "The form: name, fields (name, label, type, required, maps_to, max_length), redirect_url, "
+        "allowed_origins, default_phone_region, owner, lead_source, success_message, spam, files."))],
+             if_match: IfMatch = None) -> Response[Form]:
+    """Creates the form, or replaces it (send If-Match with the version you read; without it, a form that
+    exists is 409 rather than overwritten)."""
+    caller = current_caller()
+    caller.require("forms", "write")
+    try:
+        config = FormConfig.from_dict({**body, "form_id": form_id}).to_dict()
+    except InvalidFormConfig as exc:
+        raise ClientError(422, "invalid_form", "The form needs attention.", exc.fields) from exc
+    except (TypeError, ValueError) as exc:
+        raise ClientError(422, "invalid_form", "The form needs attention.", {"body": str(exc)}) from exc
+    existing = get_item(FormItem, FormItem.key(form_id), consistent=True)
+    if existing is None or if_match is None:
+        change = Change("form", form_id, "create", caller.user_id)
+        item = FormItem(*FormItem.key(form_id), config=config, updated_at=change.at, version=1,
+                        GSI1PK=FormItem.list_key(), GSI1SK=form_id)
+        view = form_view(item)
+        create(change, item, view)
+        change.conflicts["record"] = ClientError(409, "form_exists", "A form with this id exists; send If-Match "
+                                                 "with its version to replace it.")
+        change.commit()
+        return created(view, f"/v1/forms/{form_id}")
+    version = expect_version(if_match, existing, "form")
+    change = Change("form", form_id, "update", caller.user_id)
+    before = form_view(existing)
+    existing.config, existing.version, existing.updated_at = config, version + 1, change.at
+    after = form_view(existing)
+    update(change, existing, version, {"config": config}, before, after)
+    change.commit()
+    return Response(200, "application/json", after, headers={"etag": f'"{after["version"]}"'})
+
+
+@router.delete("/forms/<form_id>", responses=answers(204))
+def delete_form(form_id: str, if_match: IfMatch = None) -> Response[None]:
+    """The form stops accepting submissions (after the cache time); its submissions stay."""
+    caller = current_caller()
+    caller.require("forms", "write")
+    item = load(FormItem, FormItem.key(form_id), "form")
+    version = expect_version(if_match, item, "form")
+    change = Change("form", form_id, "delete", caller.user_id)
+    delete(change, item, version, form_view(item))
+    change.commit()
+    return Response(204)

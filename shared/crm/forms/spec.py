@@ -1,0 +1,62 @@
+"""Forms and what they receive, as stored: a form's configuration, its raw submissions, rate counters."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+
+from crm.records.table import ContactListIndex, CrmItem
+
+
+class FormItem(CrmItem):
+    """A web form's configuration; its shape is validated by lead capture's FormConfig."""
+
+    config = MapAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    by_id = ContactListIndex()
+
+    @staticmethod
+    def key(form_id: str) -> tuple[str, str]:
+        return f"FORM#{form_id}", "CONFIG"
+
+    @staticmethod
+    def list_key() -> str:
+        return "FORMS"
+
+
+class SubmissionItem(CrmItem):
+    """A raw form submission, kept whether it was accepted or judged spam."""
+
+    submission_id = UnicodeAttribute()
+    form_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    spam_reasons = ListAttribute(null=True)
+    contact_id = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute()
+    raw_body = UnicodeAttribute(null=True)
+    fields = MapAttribute()
+    files = ListAttribute(null=True)
+    source = MapAttribute()
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(form_id: str, created_at: str, submission_id: str) -> tuple[str, str]:
+        return f"FORM#{form_id}", f"SUBMISSION#{created_at}#{submission_id}"
+
+
+class RateCounterItem(CrmItem):
+    """Hits from one address on one form in one minute; expires by TTL."""
+
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(form_id: str, ip: str, window: int) -> tuple[str, str]:
+        return f"RATE#{form_id}#{ip}", f"WINDOW#{window}"

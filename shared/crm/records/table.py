@@ -1,0 +1,130 @@
+"""The one table: the base of every item, binding it to the configured table, one GetItem, and the
+indexes every listing queries. Keys are built by each item's own `key` helpers."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from crm.platform.config import Settings
+
+
+class CrmItem(Model):
+    """Every item of the one table. `bind_table` points all models at the deployed table."""
+
+    class Meta:
+        table_name = "crm-unbound"
+        region = "us-east-1"
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+
+
+_connection: Connection | None = None
+
+
+def bind_table(settings: Settings) -> None:
+    """Point every model (and the transaction connection) at the configured table and endpoint."""
+    global _connection
+    CrmItem.Meta.table_name = settings.table_name
+    CrmItem.Meta.region = settings.region
+    CrmItem.Meta.host = settings.aws_endpoint_url
+    for model in (CrmItem, *_all_subclasses(CrmItem)):
+        model._connection = None
+    _connection = None
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+_Item = TypeVar("_Item", bound="CrmItem")
+
+
+def get_item(model: type[_Item], key: tuple[str, str], consistent: bool = False) -> _Item | None:
+    """One GetItem; None when there is no such item."""
+    try:
+        return model.get(*key, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
+
+
+def transaction_connection() -> Connection:
+    """One connection, kept for the container's life, for TransactWriteItems."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=CrmItem.Meta.region, host=getattr(CrmItem.Meta, "host", None))
+    return _connection
+
+
+class ContactListIndex(GlobalSecondaryIndex):
+    """GSI1: contacts newest first, so a page of the list is one Query."""
+
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class ScoreIndex(GlobalSecondaryIndex):
+    """Contacts by score, highest first when queried backwards; one index per way of filtering."""
+
+    class Meta:
+        projection = AllProjection()
+
+    score_key = UnicodeAttribute(range_key=True)
+
+
+class AllByScore(ScoreIndex):
+    class Meta(ScoreIndex.Meta):
+        index_name = "GSI2"
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+
+
+class StageByScore(ScoreIndex):
+    class Meta(ScoreIndex.Meta):
+        index_name = "GSI3"
+
+    GSI3PK = UnicodeAttribute(hash_key=True)
+
+
+class OwnerByScore(ScoreIndex):
+    class Meta(ScoreIndex.Meta):
+        index_name = "GSI4"
+
+    GSI4PK = UnicodeAttribute(hash_key=True)
+
+
+class VersionedItem(CrmItem):
+    """What every record edited through the API has: who owns it, when it changed, and its version."""
+
+    owner = UnicodeAttribute(null=True)
+    custom_fields = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    score_key = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    by_created = ContactListIndex()
+    by_order = AllByScore()
+    by_group_order = StageByScore()
+    by_owner_order = OwnerByScore()
