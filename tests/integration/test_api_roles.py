@@ -1,6 +1,7 @@
 """The role matrix, route by route: every operation the API serves (read from its own OpenAPI document, so a
-new route joins by itself) is in `api.auth.ROUTE_PERMISSIONS`, and each role, and a caller with no role,
-gets exactly what `api.auth.PERMISSIONS` grants it: 403 before anything looks at its request, else not 403."""
+new route joins by itself) declares its permission on its route (`middlewares=[requires(...)]`), and each
+role, and a caller with no role, gets exactly what the role matrix grants it: 403 before anything looks at
+its request, else not 403."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from api.auth import PUBLIC_ROUTES, ROUTE_PERMISSIONS
+from api.auth import PUBLIC_ROUTES, Requires, declared_permission
 from crm.platform.access import PERMISSIONS, ROLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,19 @@ def served_operations() -> list[tuple[str, str]]:
 OPERATIONS = served_operations()
 
 
+def declared_permissions() -> dict[tuple[str, str], Requires | None]:
+    """(method, path) of every route of every router -> the permission it declares on itself."""
+    from api.handler import app, include_routers
+    from api.routers import ALL_ROUTERS
+
+    include_routers(ALL_ROUTERS)
+    return {(route.method, route.openapi_path): declared_permission(route)
+            for route in app._static_routes + app._dynamic_routes}
+
+
+DECLARED = declared_permissions()
+
+
 def request(caller: ApiClient, method: str, path: str, body: Any = HOSTILE_BODY,
             query: dict[str, str] | None = None) -> ApiResponse:
     """The operation called on a record that does not exist, with the request others would reject."""
@@ -43,19 +57,22 @@ def request(caller: ApiClient, method: str, path: str, body: Any = HOSTILE_BODY,
 
 
 def allowed(role: str, method: str, path: str) -> bool:
-    resource, action = ROUTE_PERMISSIONS[(method, path)]
-    return role in PERMISSIONS[resource][action]
+    declared = DECLARED[(method, path)]
+    assert declared is not None
+    return all(role in PERMISSIONS[resource][action] for resource, action in declared.permissions)
 
 
-def test_every_served_operation_has_exactly_one_row_and_every_row_a_permission():
-    # Given the operations the API serves and the table that says what each needs
+def test_every_served_operation_declares_its_permission_on_its_route():
+    # Given the operations the API serves and the permission each route declares
     served = set(OPERATIONS)
+    declaring = {operation for operation, permission in DECLARED.items() if permission is not None}
 
-    # Then each has a row, no row names an operation the API does not serve, and each row names a
+    # Then every documented operation declares one, only the public routes declare none, and each names a
     # resource and an action of the role matrix; the public routes stay out of the document
-    assert served - set(ROUTE_PERMISSIONS) == set(), "operations without a row in api.auth.ROUTE_PERMISSIONS"
-    assert set(ROUTE_PERMISSIONS) - served == set(), "rows for operations the API does not serve"
-    assert all(action in PERMISSIONS[resource] for resource, action in ROUTE_PERMISSIONS.values())
+    assert served - declaring == set(), "operations that declare no permission"
+    assert set(DECLARED) - declaring == PUBLIC_ROUTES
+    assert all(action in PERMISSIONS[resource] for permission in DECLARED.values() if permission
+               for resource, action in permission.permissions)
     assert served & PUBLIC_ROUTES == set()
     assert {("GET", "/v1/mailboxes"), ("GET", "/v1/scoring-model"), ("GET", "/v1/payments"),
             ("GET", "/v1/emails/{email_id}"), ("GET", "/v1/cases/{case_id}"),

@@ -23,7 +23,7 @@ from crm.platform.errors import ClientError
 from crm.platform.observability import logger, metrics
 from crm.records.table import bind_table
 
-from api.auth import authorize
+from api.auth import authorize, declared_permission
 from api.routers import ALL_ROUTERS, PREFIX, routers_for
 
 TITLE = "Serverless CRM API"
@@ -42,18 +42,17 @@ def include_routers(modules: tuple[str, ...]) -> None:
             _included.add(module)
 
 
-def _authorize_route() -> None:
+def declares_permission(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Fails closed: a route that declares no permission serves nobody. The route's own `requires`
+    middleware checks the caller; Powertools validates a request before any middleware runs, and
+    `invalid_request` gates those."""
     route = app.context["_route"]
-    authorize(route.method, route.openapi_path)
-
-
-def role_gate(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    """Powertools validates a request before any middleware runs; `invalid_request` gates those."""
-    _authorize_route()
+    if declared_permission(route) is None:
+        authorize(route)
     return next_middleware(app)
 
 
-app.use([role_gate])
+app.use([declares_permission])
 
 
 @functools.cache
@@ -134,7 +133,7 @@ def _refused(error: ClientError) -> Response:
     """A request Powertools refused before any middleware ran. A caller who may not use the route
     learns that first, whatever its request looked like."""
     try:
-        _authorize_route()
+        authorize(app.context["_route"])
     except ClientError as denied:
         return _json_error(denied)
     return _json_error(error)

@@ -27,7 +27,7 @@ from crm.records.table import get_item
 from crm.records.writes import Change, create, delete, must_exist, new_id, update_viewed
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit
 from api.responses import created
 from api.routes.contacts import CUSTOMER_STAGE, plain_numbers
@@ -114,14 +114,13 @@ def read_activity(caller: Caller, activity_id: str) -> ActivityItem:
                 lambda item: not caller.customers_only or is_customer(item.contact_id))
 
 
-@router.get("/activities/<activity_id>")
+@router.get("/activities/<activity_id>", middlewares=[requires("activities", "read")])
 def get_activity(activity_id: str) -> Activity:
     caller = current_caller()
-    caller.require("activities", "read")
     return activity_view(read_activity(caller, activity_id))
 
 
-@router.get("/activities")
+@router.get("/activities", middlewares=[requires("activities", "read")])
 def list_activities(limit: Limit = None, cursor: Cursor = None,
                     sort: Annotated[Literal["created_at", "-created_at", "due_at", "-due_at"] | None,
                                     Query(description="Default -created_at (newest first).")] = None,
@@ -133,7 +132,6 @@ def list_activities(limit: Limit = None, cursor: Cursor = None,
                     deal_id: Annotated[str | None, Query(max_length=64)] = None) -> ActivityPage:
     """Support lists one customer's activities at a time (`contact_id` is required for support)."""
     caller = current_caller()
-    caller.require("activities", "read")
     if caller.customers_only and not is_customer(contact_id):
         raise ClientError(400, "invalid_parameters", "Support lists the activities of one customer.",
                           {"contact_id": "The id of a customer is required."})
@@ -147,10 +145,9 @@ def list_activities(limit: Limit = None, cursor: Cursor = None,
                      cursor=cursor, ascending=ascending).as_dict()
 
 
-@router.post("/activities", responses={201: {"description": "Created"}})
+@router.post("/activities", responses={201: {"description": "Created"}}, middlewares=[requires("activities", "write")])
 def create_activity(body: ActivityFields) -> Response[Activity]:
     caller = current_caller()
-    caller.require("activities", "write")
     activity_id = new_id()
     change = Change("activity", activity_id, "create", caller.user_id)
     values = planned_activity(body.model_dump(exclude_unset=True), None, caller, change.at)
@@ -172,10 +169,9 @@ def create_activity(body: ActivityFields) -> Response[Activity]:
     return created(view, f"/v1/activities/{activity_id}")
 
 
-@router.patch("/activities/<activity_id>")
+@router.patch("/activities/<activity_id>", middlewares=[requires("activities", "write")])
 def update_activity(activity_id: str, body: ActivityFields, if_match: IfMatch = None) -> Activity:
     caller = current_caller()
-    caller.require("activities", "write")
     item = read_activity(caller, activity_id)
     version = expect_version(if_match, item, "activity")
     change = Change("activity", activity_id, "update", caller.user_id)
@@ -191,10 +187,10 @@ def update_activity(activity_id: str, body: ActivityFields, if_match: IfMatch = 
     return after
 
 
-@router.delete("/activities/<activity_id>", responses={204: {"description": "Deleted"}})
+@router.delete("/activities/<activity_id>", responses={204: {"description": "Deleted"}},
+               middlewares=[requires("activities", "write")])
 def delete_activity(activity_id: str, if_match: IfMatch = None) -> Response[None]:
     caller = current_caller()
-    caller.require("activities", "write")
     item = read_activity(caller, activity_id)
     version = expect_version(if_match, item, "activity")
     change = Change("activity", activity_id, "delete", caller.user_id)

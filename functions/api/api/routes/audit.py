@@ -14,7 +14,7 @@ from crm.records.audit import AuditItem
 from crm.records.reads import list_page
 from pydantic import BaseModel
 
-from api.auth import current_caller
+from api.auth import requires
 from api.params import Cursor, Limit
 from api.routes.contacts import plain_numbers
 
@@ -42,11 +42,10 @@ def audit_view(item: AuditItem) -> dict[str, Any]:
             "changes": {name: plain_numbers(change) for name, change in item.changes.as_dict().items()}}
 
 
-@router.get("/audit")
+@router.get("/audit", middlewares=[requires("audit", "read")])
 def list_audit(entity: Annotated[str | None, Query(max_length=200, description=(
         "One record, as `<kind>:<id>` (for example `contact:3f2a…`); without it, every change."))] = None,
                limit: Limit = None, cursor: Cursor = None) -> AuditPage:
-    current_caller().require("audit", "read")
     if entity is None:
         query = partial(AuditItem.by_created.query, AuditItem.list_key())
     else:

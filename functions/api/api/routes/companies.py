@@ -20,7 +20,7 @@ from crm.records.reads import all_of, expect_version, list_page, load
 from crm.records.writes import RECORD, Change, create, delete, new_id, update
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
 from api.responses import created
 from api.routes.contacts import plain_numbers
@@ -101,21 +101,19 @@ def order_key(name: str, company_id: str) -> str:
     return f"{fold_text(name)}#{company_id}"
 
 
-@router.get("/companies/<company_id>")
+@router.get("/companies/<company_id>", middlewares=[requires("companies", "read")])
 def get_company(company_id: str) -> Company:
     caller = current_caller()
-    caller.require("companies", "read")
     return company_view(load(CompanyItem, CompanyItem.key(company_id), "company", visible_company(caller)))
 
 
-@router.get("/companies")
+@router.get("/companies", middlewares=[requires("companies", "read")])
 def list_companies(limit: Limit = None, cursor: Cursor = None,
                    sort: Annotated[Literal["name", "-name", "created_at", "-created_at"] | None,
                                    Query(description="Default -created_at (newest first).")] = None,
                    owner: Annotated[str | None, Query(max_length=128)] = None,
                    industry: Annotated[str | None, Query(max_length=200)] = None) -> CompanyPage:
     caller = current_caller()
-    caller.require("companies", "read")
     filters = all_of((CompanyItem.industry == industry) if industry else None,
                      (CompanyItem.lifecycle_stage == CUSTOMER_STAGE) if caller.customers_only else None)
     by_name = sort in ("name", "-name")
@@ -137,10 +135,9 @@ def owner_partition(owner: str) -> str:
     return f"COMPANY_OWNER#{owner}"
 
 
-@router.post("/companies", responses=answers(201, {409: DOMAIN_TAKEN}))
+@router.post("/companies", responses=answers(201, {409: DOMAIN_TAKEN}), middlewares=[requires("companies", "write")])
 def create_company(body: CompanyFields) -> Response[Company]:
     caller = current_caller()
-    caller.require("companies", "write")
     values = normalized_company_fields(body, None)
     if not values.get("name"):
         raise ClientError(422, "invalid_fields", "A company needs a name.", {"name": "Required."})
@@ -163,10 +160,10 @@ def add_company(change: Change, company_id: str, values: dict[str, Any], label: 
     return item
 
 
-@router.patch("/companies/<company_id>", responses=answers(200, {409: DOMAIN_TAKEN}))
+@router.patch("/companies/<company_id>", responses=answers(200, {409: DOMAIN_TAKEN}),
+              middlewares=[requires("companies", "write")])
 def update_company(company_id: str, body: CompanyFields, if_match: IfMatch = None) -> Company:
     caller = current_caller()
-    caller.require("companies", "write")
     item = load(CompanyItem, CompanyItem.key(company_id), "company", visible_company(caller))
     version = expect_version(if_match, item, "company")
     values = normalized_company_fields(body, item)
@@ -188,11 +185,10 @@ def update_company(company_id: str, body: CompanyFields, if_match: IfMatch = Non
     return company_view(item)
 
 
-@router.delete("/companies/<company_id>", responses=answers(204))
+@router.delete("/companies/<company_id>", responses=answers(204), middlewares=[requires("companies", "write")])
 def delete_company(company_id: str, if_match: IfMatch = None) -> Response[None]:
     """Removes the company and frees its domain; its contacts and deals keep their own records."""
     caller = current_caller()
-    caller.require("companies", "write")
     item = load(CompanyItem, CompanyItem.key(company_id), "company", visible_company(caller))
     version = expect_version(if_match, item, "company")
     change = Change("company", company_id, "delete", caller.user_id)

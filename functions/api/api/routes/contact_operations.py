@@ -11,7 +11,7 @@ from crm.contacts.moves import ACTIVITIES, DEALS, merge, reassign
 from crm.records.reads import expect_version
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import IfMatch
 from api.routes.contacts import Contact, read_contact
 
@@ -47,12 +47,11 @@ class Tombstone(BaseModel):
     version: int
 
 
-@router.post("/contacts/<contact_id>/reassign")
+@router.post("/contacts/<contact_id>/reassign", middlewares=[requires("contacts", "write")])
 def reassign_contact(contact_id: str, body: Reassignment, if_match: IfMatch = None) -> Moved:
     """The contact and, in the same transaction, its open deals and not-done activities move to `owner`
     (up to 48 of them; more is a 409). Audited per record, on the timeline, and `Contact Reassigned`."""
     caller = current_caller()
-    caller.require("contacts", "write")
     item = read_contact(caller, contact_id)
     version = expect_version(if_match, item, "contact")
     kinds = tuple(kind for kind, wanted in ((DEALS, body.include_open_deals),
@@ -60,21 +59,19 @@ def reassign_contact(contact_id: str, body: Reassignment, if_match: IfMatch = No
     return reassign(caller.user_id, item, version, body.owner, kinds)
 
 
-@router.post("/contacts/<contact_id>/merge")
+@router.post("/contacts/<contact_id>/merge", middlewares=[requires("contacts", "write")])
 def merge_contacts(contact_id: str, body: Merger, if_match: IfMatch = None) -> Moved:
     """Merges `loser_id` into this contact: this contact keeps its values and gains the loser's where it
     has none, every email and phone, its timeline, payments, deals and activities; the loser answers 308
     from then on. Repeating a merge that was cut short finishes it."""
     caller = current_caller()
-    caller.require("contacts", "write")
     return merge(caller.user_id, contact_id, body.loser_id, if_match)
 
 
-@router.post("/contacts/<contact_id>/erase")
+@router.post("/contacts/<contact_id>/erase", middlewares=[requires("gdpr", "write")])
 def erase_contact(contact_id: str) -> Tombstone:
     """Admins only (GDPR). Deletes the person's data from the table and the buckets, keeps payments for
     the books and the audit trail without values; the contact answers 410 from then on. Repeating an
     erase finishes one that was cut short and answers the tombstone again."""
     caller = current_caller()
-    caller.require("gdpr", "write")
     return tombstone_view(erase(caller.user_id, contact_id))

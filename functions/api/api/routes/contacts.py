@@ -24,7 +24,7 @@ from crm.records.reads import all_of, expect_version, list_page, load
 from crm.records.writes import Change, create, delete, must_exist, new_id, update
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
 from api.responses import created
 from api.routes.custom_fields import checked_custom_fields
@@ -141,14 +141,13 @@ def read_contact(caller: Caller, contact_id: str) -> ContactItem:
     return item
 
 
-@router.get("/contacts/<contact_id>", responses=answers(200, {308: MERGED}))
+@router.get("/contacts/<contact_id>", responses=answers(200, {308: MERGED}), middlewares=[requires("contacts", "read")])
 def get_contact(contact_id: str) -> Contact:
     caller = current_caller()
-    caller.require("contacts", "read")
     return contact_view(read_contact(caller, contact_id))
 
 
-@router.get("/contacts")
+@router.get("/contacts", middlewares=[requires("contacts", "read")])
 def list_contacts(limit: Limit = None, cursor: Cursor = None,
                   sort: Annotated[Literal["score", "-score"] | None, Query(description="By score.")] = None,
                   lifecycle_stage: Annotated[LifecycleStage | None, Query()] = None,
@@ -158,7 +157,6 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
     """Newest first; or by score (`sort=-score` or `sort=score`), optionally for one lifecycle stage
     and one owner, each served by an index so a page is one Query."""
     caller = current_caller()
-    caller.require("contacts", "read")
     stage = lifecycle_stage
     if caller.customers_only:
         if stage not in (None, CUSTOMER_STAGE):
@@ -182,10 +180,9 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
                      cursor=cursor, ascending=sort == "score").as_dict()
 
 
-@router.post("/contacts", responses=answers(201, {409: TAKEN}))
+@router.post("/contacts", responses=answers(201, {409: TAKEN}), middlewares=[requires("contacts", "write")])
 def create_contact(body: ContactFields) -> Response[Contact]:
     caller = current_caller()
-    caller.require("contacts", "write")
     values = normalized_contact_fields(body, None)
     if not any(values.get(name) for name in ("email", "phone", "first_name", "last_name")):
         raise ClientError(422, "invalid_fields", "A contact needs a name, an email or a phone.",
@@ -207,10 +204,10 @@ def create_contact(body: ContactFields) -> Response[Contact]:
     return created(view, f"/v1/contacts/{contact_id}")
 
 
-@router.patch("/contacts/<contact_id>", responses=answers(200, {308: MERGED, 409: TAKEN}))
+@router.patch("/contacts/<contact_id>", responses=answers(200, {308: MERGED, 409: TAKEN}),
+              middlewares=[requires("contacts", "write")])
 def update_contact(contact_id: str, body: ContactFields, if_match: IfMatch = None) -> Contact:
     caller = current_caller()
-    caller.require("contacts", "write")
     item = read_contact(caller, contact_id)
     version = expect_version(if_match, item, "contact")
     before = contact_view(item)
@@ -240,12 +237,12 @@ def update_contact(contact_id: str, body: ContactFields, if_match: IfMatch = Non
     return contact_view(item)
 
 
-@router.delete("/contacts/<contact_id>", responses=answers(204, {308: MERGED}))
+@router.delete("/contacts/<contact_id>", responses=answers(204, {308: MERGED}),
+               middlewares=[requires("contacts", "write")])
 def delete_contact(contact_id: str, if_match: IfMatch = None) -> Response[None]:
     """Removes the record and frees its emails and phones; history and payments stay where they are.
     To remove a person's data everywhere, erase them (GDPR) instead."""
     caller = current_caller()
-    caller.require("contacts", "write")
     item = read_contact(caller, contact_id)
     version = expect_version(if_match, item, "contact")
     change = Change("contact", contact_id, "delete", caller.user_id)

@@ -24,7 +24,7 @@ from crm.records.reads import expect_version, load
 from crm.records.writes import Change, create, delete, update
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import IfMatch, answers
 from api.responses import created
 
@@ -89,16 +89,15 @@ def checked_custom_fields(entity: str, submitted: dict[str, Any], existing: dict
     return merged
 
 
-@router.get("/custom-fields")
+@router.get("/custom-fields", middlewares=[requires("definitions", "read")])
 def list_custom_fields(entity: Annotated[Entity, Query(description="The kind of record.")]) -> FieldDefinitionList:
-    current_caller().require("definitions", "read")
     return {"items": [d.as_dict() for d in sorted(definitions_of(entity).values(), key=lambda d: d.key)]}
 
 
-@router.post("/custom-fields", responses=answers(201, {409: "The kind of record already has a field with this key."}))
+@router.post("/custom-fields", responses=answers(201, {409: "The kind of record already has a field with this key."}),
+             middlewares=[requires("definitions", "write")])
 def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionView]:
     caller = current_caller()
-    caller.require("definitions", "write")
     label = _label(body.label)
     problems = definition_problems(body.entity, body.key, body.type, body.options)
     if problems:
@@ -117,11 +116,10 @@ def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionVie
     return created(view)
 
 
-@router.patch("/custom-fields/<entity>/<key>")
+@router.patch("/custom-fields/<entity>/<key>", middlewares=[requires("definitions", "write")])
 def update_custom_field(entity: str, key: str, body: FieldDefinitionChanges,
                         if_match: IfMatch = None) -> FieldDefinitionView:
     caller = current_caller()
-    caller.require("definitions", "write")
     item = load(FieldDefinitionItem, FieldDefinitionItem.key(entity, key), "custom field")
     version = expect_version(if_match, item, "custom field")
     submitted = body.model_dump(exclude_unset=True)
@@ -146,11 +144,10 @@ def update_custom_field(entity: str, key: str, body: FieldDefinitionChanges,
     return after
 
 
-@router.delete("/custom-fields/<entity>/<key>", responses=answers(204))
+@router.delete("/custom-fields/<entity>/<key>", responses=answers(204), middlewares=[requires("definitions", "write")])
 def delete_custom_field(entity: str, key: str, if_match: IfMatch = None) -> Response[None]:
     """Records keep the values they have; new writes of this key are refused."""
     caller = current_caller()
-    caller.require("definitions", "write")
     item = load(FieldDefinitionItem, FieldDefinitionItem.key(entity, key), "custom field")
     version = expect_version(if_match, item, "custom field")
     change = Change("custom_field", f"{entity}.{key}", "delete", caller.user_id)

@@ -27,7 +27,7 @@ from crm.records.reads import all_of, expect_version, history_page, history_view
 from crm.records.writes import RECORD, Change, create, delete, must_exist, new_id, update_viewed
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit
 from api.responses import created
 from api.routes.contacts import CUSTOMER_STAGE, plain_numbers
@@ -134,13 +134,12 @@ def read_deal(deal_id: str) -> DealItem:
     return load(DealItem, DealItem.key(deal_id), "deal")
 
 
-@router.get("/deals/<deal_id>")
+@router.get("/deals/<deal_id>", middlewares=[requires("deals", "read")])
 def get_deal(deal_id: str) -> Deal:
-    current_caller().require("deals", "read")
     return deal_view(read_deal(deal_id))
 
 
-@router.get("/deals")
+@router.get("/deals", middlewares=[requires("deals", "read")])
 def list_deals(limit: Limit = None, cursor: Cursor = None,
                sort: Annotated[Literal["created_at", "-created_at", "expected_close_date", "-expected_close_date"]
                                | None, Query(description="Default -created_at (newest first).")] = None,
@@ -151,7 +150,6 @@ def list_deals(limit: Limit = None, cursor: Cursor = None,
                contact_id: Annotated[str | None, Query(max_length=64)] = None,
                company_id: Annotated[str | None, Query(max_length=64)] = None) -> DealPage:
     """A pipeline's board is `?pipeline_id=...` (optionally `&stage=...`)."""
-    current_caller().require("deals", "read")
     filters = all_of(*(getattr(DealItem, name) == value for name, value in (
         ("pipeline_id", pipeline_id), ("stage", stage), ("status", status), ("company_id", company_id))
         if value is not None))
@@ -180,19 +178,17 @@ def linked_query(model: Any, sort: str | None, order_field: str, filters: Any, c
     return partial(query, filter_condition=filters), sort in ("created_at", order_field)
 
 
-@router.get("/deals/<deal_id>/timeline")
+@router.get("/deals/<deal_id>/timeline", middlewares=[requires("deals", "read")])
 def deal_timeline(deal_id: str, limit: Limit = None, cursor: Cursor = None) -> Timeline:
     """Newest first: created, stage changes, won and lost, activities logged on it, payments that won it."""
-    current_caller().require("deals", "read")
     entries, next_cursor = history_page(DealItem.key(deal_id), "deal", lambda _: True, scope=f"deal-timeline:{deal_id}",
                                         secret=cursor_secret(get_settings()), limit=limit, cursor=cursor)
     return {"items": [history_view(e) for e in entries], "next_cursor": next_cursor}
 
 
-@router.post("/deals", responses={201: {"description": "Created"}})
+@router.post("/deals", responses={201: {"description": "Created"}}, middlewares=[requires("deals", "write")])
 def create_deal(body: DealFields) -> Response[Deal]:
     caller = current_caller()
-    caller.require("deals", "write")
     deal_id = new_id()
     change = Change("deal", deal_id, "create", caller.user_id)
     values, pipeline = planned_deal(body.model_dump(exclude_unset=True), None, change.at)
@@ -202,10 +198,9 @@ def create_deal(body: DealFields) -> Response[Deal]:
     return created(deal_view(item), f"/v1/deals/{deal_id}")
 
 
-@router.patch("/deals/<deal_id>")
+@router.patch("/deals/<deal_id>", middlewares=[requires("deals", "write")])
 def update_deal(deal_id: str, body: DealFields, if_match: IfMatch = None) -> Deal:
     caller = current_caller()
-    caller.require("deals", "write")
     item = read_deal(deal_id)
     version = expect_version(if_match, item, "deal")
     change = Change("deal", deal_id, "update", caller.user_id)
@@ -229,11 +224,11 @@ def update_deal(deal_id: str, body: DealFields, if_match: IfMatch = None) -> Dea
     return after
 
 
-@router.delete("/deals/<deal_id>", responses={204: {"description": "Deleted"}})
+@router.delete("/deals/<deal_id>", responses={204: {"description": "Deleted"}},
+               middlewares=[requires("deals", "write")])
 def delete_deal(deal_id: str, if_match: IfMatch = None) -> Response[None]:
     """Removes the deal and its place in its pipeline; its timeline entries on its contact stay."""
     caller = current_caller()
-    caller.require("deals", "write")
     item = read_deal(deal_id)
     version = expect_version(if_match, item, "deal")
     change = Change("deal", deal_id, "delete", caller.user_id)

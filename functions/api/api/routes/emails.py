@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.routes.contacts import CUSTOMER_STAGE
 
 router = APIGatewayHttpRouter()
@@ -45,12 +45,11 @@ def _not_found(what: str) -> ClientError:
     return ClientError(404, "not_found", f"There is no {what} with this id.")
 
 
-@router.get("/contacts/<contact_id>/timeline")
+@router.get("/contacts/<contact_id>/timeline", middlewares=[requires("contacts", "read")])
 def contact_timeline(contact_id: str) -> dict[str, Any]:
     """Newest first, one Query per page: the profile's sort key follows the history's, so the first page
     brings the profile too, which says whether the contact exists and whether the caller may see it."""
     caller = current_caller()
-    caller.require("contacts", "read")
     event = router.current_event
     # The cursor is bound to the contact and to the caller's roles, whose check it skips on later pages.
     entries, next_cursor = history_page(
@@ -63,10 +62,9 @@ def contact_timeline(contact_id: str) -> dict[str, Any]:
             "next_cursor": next_cursor}
 
 
-@router.get("/emails/<email_id>")
+@router.get("/emails/<email_id>", middlewares=[requires("emails", "read")])
 def get_email(email_id: str) -> dict[str, Any]:
     caller = current_caller()
-    caller.require("emails", "read")
     email = _get(EmailItem, EmailItem.key(email_id), "email")
     thread = list(EmailItem.by_thread.query(EmailItem.thread_key(email.thread_id), limit=THREAD_LIMIT,
                                             attributes_to_get=["email_id", "subject", "from_address", "received_at",
@@ -81,18 +79,16 @@ def get_email(email_id: str) -> dict[str, Any]:
          "preview": e.preview} for e in thread]}
 
 
-@router.get("/cases/<case_id>")
+@router.get("/cases/<case_id>", middlewares=[requires("cases", "read")])
 def get_case(case_id: str) -> dict[str, Any]:
-    current_caller().require("cases", "read")
     return case_view(_get(CaseItem, CaseItem.key(case_id), "case"))
 
 
-@router.patch("/cases/<case_id>")
+@router.patch("/cases/<case_id>", middlewares=[requires("cases", "write")])
 def update_case(case_id: str, body: CaseChange) -> dict[str, Any]:
     """Moves a case between open, pending (waiting for the customer) and closed; a customer's reply on
     its thread opens it again. The change and its `Case Updated` event are one transaction."""
     caller = current_caller()
-    caller.require("cases", "write")
     status = body.status
     now = iso_now()
     try:
@@ -116,11 +112,10 @@ def case_view(case: CaseItem) -> dict[str, Any]:
                         "received_at": e.received_at, "preview": e.preview} for e in thread]}
 
 
-@router.get("/attachments/<attachment_id>")
+@router.get("/attachments/<attachment_id>", middlewares=[requires("emails", "read")])
 def get_attachment(attachment_id: str) -> dict[str, Any]:
     """A presigned GET that downloads the file (Content-Disposition: attachment) for five minutes."""
     caller = current_caller()
-    caller.require("emails", "read")
     attachment = _get(AttachmentItem, AttachmentItem.key(attachment_id), "attachment")
     if not _attachment_visible(caller, attachment):
         raise _not_found("attachment")

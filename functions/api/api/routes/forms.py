@@ -20,7 +20,7 @@ from crm.records.table import get_item
 from crm.records.writes import Change, create, delete, update
 from pydantic import BaseModel
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
 from api.responses import created
 
@@ -45,21 +45,19 @@ def form_view(item: FormItem) -> dict[str, Any]:
             "version": int(item.version or 1)}
 
 
-@router.get("/forms")
+@router.get("/forms", middlewares=[requires("forms", "read")])
 def list_forms(limit: Limit = None, cursor: Cursor = None) -> FormPage:
-    current_caller().require("forms", "read")
     return list_page(partial(FormItem.by_id.query, FormItem.list_key()), form_view, scope="forms",
                      secret=cursor_secret(get_settings()), limit=limit, cursor=cursor, ascending=True).as_dict()
 
 
-@router.get("/forms/<form_id>")
+@router.get("/forms/<form_id>", middlewares=[requires("forms", "read")])
 def get_form(form_id: str) -> Form:
-    current_caller().require("forms", "read")
     return form_view(load(FormItem, FormItem.key(form_id), "form"))
 
 
 @router.put("/forms/<form_id>", responses={**answers(200, {409: "A form with this id exists; send If-Match."}),
-                                           201: {"description": "Created"}})
+                                           201: {"description": "Created"}}, middlewares=[requires("forms", "write")])
 def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
         "The form: name, fields (name, label, type, required, maps_to, max_length), redirect_url, "
         "allowed_origins, default_phone_region, owner, lead_source, success_message, spam, files."))],
@@ -67,7 +65,6 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
     """Creates the form, or replaces it (send If-Match with the version you read; without it, a form that
     exists is 409 rather than overwritten)."""
     caller = current_caller()
-    caller.require("forms", "write")
     try:
         config = FormConfig.from_dict({**body, "form_id": form_id}).to_dict()
     except InvalidFormConfig as exc:
@@ -95,11 +92,10 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
     return Response(200, "application/json", after, headers={"etag": f'"{after["version"]}"'})
 
 
-@router.delete("/forms/<form_id>", responses=answers(204))
+@router.delete("/forms/<form_id>", responses=answers(204), middlewares=[requires("forms", "write")])
 def delete_form(form_id: str, if_match: IfMatch = None) -> Response[None]:
     """The form stops accepting submissions (after the cache time); its submissions stay."""
     caller = current_caller()
-    caller.require("forms", "write")
     item = load(FormItem, FormItem.key(form_id), "form")
     version = expect_version(if_match, item, "form")
     change = Change("form", form_id, "delete", caller.user_id)

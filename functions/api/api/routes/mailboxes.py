@@ -14,7 +14,7 @@ from crm.records.table import get_item
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pynamodb.exceptions import PutError
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.bodies import require_version
 from api.params import STALE, answers
 
@@ -64,17 +64,15 @@ def _view(item: MailboxesItem | None) -> dict[str, Any]:
             "updated_at": item.updated_at, "updated_by": item.updated_by}
 
 
-@router.get("/mailboxes")
+@router.get("/mailboxes", middlewares=[requires("mailboxes", "read")])
 def get_mailboxes() -> dict[str, Any]:
-    current_caller().require("mailboxes", "read")
     return _view(_saved())
 
 
-@router.put("/mailboxes", responses=answers(200, {412: STALE}))
+@router.put("/mailboxes", responses=answers(200, {412: STALE}), middlewares=[requires("mailboxes", "write")])
 def put_mailboxes(body: Mailboxes) -> dict[str, Any]:
     """Replaces every mailbox definition at once; email ingestion picks them up within a minute."""
     caller = current_caller()
-    caller.require("mailboxes", "write")
     definitions = body.model_dump(mode="json", exclude_none=True)
     try:
         parse_mailboxes(definitions)

@@ -13,7 +13,7 @@ from crm.platform.secrets import cursor_secret
 from crm.records.paging import page_limit, start_key
 from crm.records.table import CrmItem
 
-from api.auth import current_caller
+from api.auth import requires
 
 router = APIGatewayHttpRouter()
 
@@ -51,9 +51,8 @@ def payment_status(payment: PaymentItem, refunded: int, amount: int | None) -> s
     return "pending"
 
 
-@router.get("/payments/<payment_id>")
+@router.get("/payments/<payment_id>", middlewares=[requires("payments", "read")])
 def get_payment(payment_id: str) -> dict[str, Any]:
-    current_caller().require("payments", "read")
     pk, _ = PaymentItem.key(payment_id)
     # One Query reads the payment and its refunds, which share its partition.
     raw = CrmItem._get_connection().query(pk, consistent_read=True).get("Items", [])
@@ -64,9 +63,8 @@ def get_payment(payment_id: str) -> dict[str, Any]:
     return payment_view(payment, refunds)
 
 
-@router.get("/payments")
+@router.get("/payments", middlewares=[requires("payments", "read")])
 def list_payments() -> dict[str, Any]:
-    current_caller().require("payments", "read")
     event = router.current_event
     contact_id = event.get_query_string_value("contact_id")
     if not contact_id:

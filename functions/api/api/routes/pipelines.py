@@ -25,7 +25,7 @@ from crm.records.writes import Change, create, delete, new_id, update_viewed
 from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import UpdateError
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
 from api.responses import created
 
@@ -121,10 +121,9 @@ def unchanged_condition(item: PipelineItem) -> Any:
         PipelineItem.deleting_until.does_not_exist() | (PipelineItem.deleting_until < epoch_seconds()))
 
 
-@router.get("/pipelines")
+@router.get("/pipelines", middlewares=[requires("definitions", "read")])
 def list_pipelines(limit: Limit = None, cursor: Cursor = None) -> PipelinePage:
     """The default first, then the others oldest first."""
-    current_caller().require("definitions", "read")
     page = list_page(partial(PipelineItem.by_created.query, PipelineItem.list_key()), pipeline_view,
                      scope="pipelines", secret=cursor_secret(get_settings()), limit=limit, cursor=cursor,
                      ascending=True)
@@ -134,16 +133,14 @@ def list_pipelines(limit: Limit = None, cursor: Cursor = None) -> PipelinePage:
     return {"items": items, "next_cursor": page.next_cursor}
 
 
-@router.get("/pipelines/<pipeline_id>")
+@router.get("/pipelines/<pipeline_id>", middlewares=[requires("definitions", "read")])
 def get_pipeline(pipeline_id: str) -> Pipeline:
-    current_caller().require("definitions", "read")
     return pipeline_view(_load(pipeline_id))
 
 
-@router.post("/pipelines", responses={201: {"description": "Created"}})
+@router.post("/pipelines", responses={201: {"description": "Created"}}, middlewares=[requires("definitions", "write")])
 def create_pipeline(body: PipelineFields) -> Response[Pipeline]:
     caller = current_caller()
-    caller.require("definitions", "write")
     values = _checked(body)
     if "name" not in values or "stages" not in values:
         raise ClientError(422, "invalid_fields", "A pipeline needs a name and its stages.",
@@ -160,11 +157,10 @@ def create_pipeline(body: PipelineFields) -> Response[Pipeline]:
     return created(view, f"/v1/pipelines/{pipeline_id}")
 
 
-@router.patch("/pipelines/<pipeline_id>")
+@router.patch("/pipelines/<pipeline_id>", middlewares=[requires("definitions", "write")])
 def update_pipeline(pipeline_id: str, body: PipelineFields, if_match: IfMatch = None) -> Pipeline:
     """Editing the built-in default (version 0) stores the edited copy as version 1."""
     caller = current_caller()
-    caller.require("definitions", "write")
     item = _load(pipeline_id)
     version = expect_version(if_match, item, "pipeline")
     values = _checked(body)
@@ -183,11 +179,11 @@ def update_pipeline(pipeline_id: str, body: PipelineFields, if_match: IfMatch = 
 
 
 @router.delete("/pipelines/<pipeline_id>", responses=answers(204, {
-    409: "The pipeline still has deals, or it is the default pipeline."}))
+    409: "The pipeline still has deals, or it is the default pipeline."}),
+        middlewares=[requires("definitions", "write")])
 def delete_pipeline(pipeline_id: str, if_match: IfMatch = None) -> Response[None]:
     """Only a pipeline without deals; the default stays."""
     caller = current_caller()
-    caller.require("definitions", "write")
     if pipeline_id == DEFAULT_PIPELINE:
         raise ClientError(409, "default_pipeline", "The default pipeline cannot be deleted; edit it instead.")
     item = _load(pipeline_id)

@@ -17,7 +17,7 @@ from crm.records.table import get_item
 from crm.records.writes import Change, must_exist, new_id, update_viewed
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import IfMatch
 from api.routes.companies import Company, CompanyFields, add_company, company_view, normalized_company_fields
 from api.routes.contacts import Contact, contact_attributes, contact_view, read_contact
@@ -45,12 +45,11 @@ class Qualified(BaseModel):
     company: Company | None
 
 
-@router.post("/contacts/<contact_id>/qualify", responses={201: {"description": "Qualified"}})
+@router.post("/contacts/<contact_id>/qualify", responses={201: {"description": "Qualified"}},
+             middlewares=[requires("deals", "write", ("contacts", "write"))])
 def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = None) -> Response[Qualified]:
     """If-Match, when sent, is the contact's version."""
     caller = current_caller()
-    caller.require("contacts", "write")
-    caller.require("deals", "write")
     if body.company_id is not None and body.company is not None:
         raise ClientError(422, "invalid_fields", "Name a company by id or by name and domain, not both.",
                           {"company": "Give company_id or company."})

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.bodies import require_version
 from api.params import STALE, answers
 
@@ -81,16 +81,14 @@ def _public(model: ScoringModel) -> dict[str, Any]:
     return data
 
 
-@router.get("/scoring-model")
+@router.get("/scoring-model", middlewares=[requires("scoring_model", "read")])
 def get_scoring_model() -> dict[str, Any]:
-    current_caller().require("scoring_model", "read")
     return _view(_current())
 
 
-@router.put("/scoring-model", responses=answers(200, {412: STALE}))
+@router.put("/scoring-model", responses=answers(200, {412: STALE}), middlewares=[requires("scoring_model", "write")])
 def put_scoring_model(body: ScoringModelBody) -> dict[str, Any]:
     caller = current_caller()
-    caller.require("scoring_model", "write")
     current = _current()
     current_version = int(current.version) if current else 1
     require_version(router.current_event, current_version, "model")

@@ -17,7 +17,7 @@ from crm.search.spec import SearchTermItem
 from crm.search.terms import query_prefix
 from pydantic import BaseModel
 
-from api.auth import current_caller
+from api.auth import current_caller, requires
 from api.params import Cursor, Limit
 from api.routes.contacts import CUSTOMER_STAGE
 
@@ -45,7 +45,7 @@ def result_view(item: SearchTermItem) -> dict[str, Any]:
     return {**item.summary.as_dict(), "id": item.entity_id}
 
 
-@router.get("/search")
+@router.get("/search", middlewares=[requires("contacts", "read")])
 def search(q: Annotated[str, Query(max_length=1000, description=(
                "Name, email, phone (any format), company or domain; the beginning of a word is enough. "
                "1 to 200 characters once case, accents and script variants are folded."))],
@@ -56,6 +56,7 @@ def search(q: Annotated[str, Query(max_length=1000, description=(
     writes through the table stream, so a change is searchable within about a second (eventually
     consistent); a record found by several terms may show again on a later page."""
     caller = current_caller()
+    # Searching companies rather than contacts needs their read permission too.
     caller.require(RESOURCES[kind], "read")
     try:
         prefix = query_prefix(q, get_settings().default_phone_region)
