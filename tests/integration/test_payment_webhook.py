@@ -138,7 +138,7 @@ def test_many_concurrent_deliveries_of_one_event_make_one_payment(serialized_aws
     barrier = threading.Barrier(100)
     # Each of a hundred Lambda containers has loaded its address check before a delivery reaches it; a
     # hundred threads of one process importing it at once wait on the import lock for half a minute.
-    from crm.contacts.identity import normalize_email
+    from crm.platform.identity import normalize_email
 
     normalize_email("warm.up@example.com")
 

@@ -1,8 +1,7 @@
 """One person, one record: the normalization every entry point relies on."""
 
 import pytest
-from crm.contacts.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email
-from crm.contacts.phone import normalize_phone
+from crm.platform.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email, normalize_phone
 from hypothesis import given
 from hypothesis import strategies as st
 

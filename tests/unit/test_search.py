@@ -135,7 +135,7 @@ def test_any_records_own_name_email_or_phone_typed_in_an_equivalent_form_finds_i
     terms = contact_terms(first, last, [email], [e164], company)
     typed_phone = f"8 ({str(national)[:3]}) {str(national)[3:6]}-{str(national)[6:8]}-{str(national)[8:]}"
     try:
-        from crm.contacts.phone import normalize_phone
+        from crm.platform.identity import normalize_phone
 
         normalize_phone(e164, None)
         phone_queries = [e164, typed_phone, e164.lstrip("+")]

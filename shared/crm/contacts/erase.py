@@ -15,18 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from api.routes.contacts import contact_view, release_identifiers
 from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.condition import size
 
-from crm.contacts.identity import InvalidValue, email_key, normalize_email
 from crm.contacts.moves import TIMELINE_PAGE, chunks, entry_data, linked, stripped, timeline, timeline_links
-from crm.contacts.spec import ContactItem
+from crm.contacts.spec import CONTACT, ContactItem
+from crm.contacts.store import release_identifiers
 from crm.mail.spec import AttachmentItem, AutoReplyItem, EmailItem
 from crm.payments.spec import ContactWebhookItem, WebhookEventItem
 from crm.platform import aws
 from crm.platform.config import ConfigError, get_settings
 from crm.platform.errors import ClientError
+from crm.platform.identity import InvalidValue, email_key, normalize_email
 from crm.platform.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.audit import AuditItem
 from crm.records.history import HistoryItem
@@ -64,7 +64,7 @@ def _tombstone(actor: str, item: ContactItem) -> None:
     contact_id = item.contact_id
     change = Change("contact", contact_id, "erase", actor)
     # The audit says which fields were erased, never their values.
-    before = {name: REDACTED for name, value in contact_view(item).items()
+    before = {name: REDACTED for name, value in CONTACT.view(item).items()
               if value not in (None, [], {}) and name not in ("id", "version", "created_at", "updated_at")}
     update(change, item, int(item.version), {**stripped(item), "erased_at": change.at, "erased_by": actor},
            before, {})

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
-from api.routes.contacts import contact_attributes, contact_view
 from pynamodb.expressions.condition import Condition
 
 from crm.activities.spec import ActivityItem
-from crm.contacts.spec import ContactItem, UniqueItem
+from crm.contacts.spec import CONTACT, ContactItem, UniqueItem
+from crm.contacts.store import contact_attributes
 from crm.deals.spec import DealItem
 from crm.forms.spec import SubmissionItem
 from crm.mail.spec import CaseItem, EmailItem
@@ -118,7 +118,7 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
     previous = item.owner
     moved = {kind.collection: [getattr(r, kind.id_attribute) for k, r in moving if k is kind] for kind in kinds}
     if previous == owner and not moving:
-        return {"contact": contact_view(item), "moved": moved}
+        return {"contact": CONTACT.view(item), "moved": moved}
     split = max(len(moving) - LAST_BATCH, 0)
     for batch in chunks(moving[:split], BATCH):
         change = Change("contact", contact_id, "reassign", actor)
@@ -126,9 +126,9 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
             _move(change, kind, record, owner)
         change.commit()
     change = Change("contact", contact_id, "reassign", actor)
-    before = contact_view(item)
+    before = CONTACT.view(item)
     item.owner, item.GSI4PK = owner, ContactItem.owner_key(owner)
-    update(change, item, version, {"owner": owner, "GSI4PK": item.GSI4PK}, before, contact_view(item))
+    update(change, item, version, {"owner": owner, "GSI4PK": item.GSI4PK}, before, CONTACT.view(item))
     for kind, record in moving[split:]:
         _move(change, kind, record, owner)
     summary = (f"Owner changed from {previous or 'nobody'} to {owner}" if previous != owner
@@ -138,7 +138,7 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
                                                     "by": actor, **moved})
     change.commit()
     item.version, item.updated_at = version + 1, change.at
-    return {"contact": contact_view(item), "moved": moved}
+    return {"contact": CONTACT.view(item), "moved": moved}
 
 
 def _open_records(kind: Related, contact_id: str, owner: str) -> list[Any]:
@@ -185,7 +185,7 @@ def merge(actor: str, winner_id: str, loser_id: str, if_match: str | None) -> di
         _refuse_gone(loser, "The contact to merge")
         _merge_identity(actor, winner, expect_version(if_match, winner, "contact"), loser)
     moved = move_dependents(actor, loser_id, winner_id)
-    return {"contact": contact_view(load(ContactItem, ContactItem.key(winner_id), "contact")), "moved": moved}
+    return {"contact": CONTACT.view(load(ContactItem, ContactItem.key(winner_id), "contact")), "moved": moved}
 
 
 def _refuse_gone(item: ContactItem, what: str) -> None:
@@ -201,14 +201,14 @@ def _merge_identity(actor: str, winner: ContactItem, version: int, loser: Contac
     both audited, and `Contacts Merged` with `Contact Updated` (so scoring recomputes the winner)."""
     winner_id, loser_id = winner.contact_id, loser.contact_id
     change = Change("contact", winner_id, "merge", actor)
-    before = contact_view(winner)
+    before = CONTACT.view(winner)
     attributes = contact_attributes(winner, _gained(winner, loser))
     for name, value in attributes.items():
         setattr(winner, name, value)
-    after = contact_view(winner)
+    after = CONTACT.view(winner)
     update(change, winner, version, attributes, before, after)
     update(change, loser, int(loser.version), {**stripped(loser), "merged_into": winner_id},
-           contact_view(loser), {"merged_into": winner_id}, label="loser", entity_id=loser_id)
+           CONTACT.view(loser), {"merged_into": winner_id}, label="loser", entity_id=loser_id)
     change.conflicts["loser"] = ClientError(409, "changed_meanwhile",
                                             "The contact to merge changed meanwhile; try again.")
     for kind, values in (("email", loser.emails), ("phone", loser.phones)):

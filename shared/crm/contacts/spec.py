@@ -1,38 +1,53 @@
-"""A contact as stored: its item, and the sentinels that keep one person one record."""
+"""A contact: its fields once (stored, taken and shown by the API, validated), who may see one, and the
+sentinels that keep one person one record.
+
+Indexes: GSI1 `CONTACTS` newest first (`by_created`); on `score_key` (the score, zero-padded): GSI2 every
+contact (`by_score`), GSI3 one lifecycle stage (`by_stage_score`), GSI4 one owner (`by_owner_score`).
+"""
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
-    UnicodeSetAttribute,
 )
 
+from crm.custom_fields.field import CustomFields
+from crm.platform.access import Caller
+from crm.records.fields import Choice, Document, Email, Integer, Listing, Phone, Text, TextSet
+from crm.records.spec import Entity
 from crm.records.table import AllByScore, ContactListIndex, CrmItem, OwnerByScore, StageByScore
+
+CUSTOMER_STAGE = "customer"
+LIFECYCLE_STAGES = ("subscriber", "lead", "mql", "sql", "opportunity", "customer", "other")
+LEAD_STATUSES = ("new", "attempted_contact", "contacted", "future_contact", "not_interested", "junk", "lost",
+                 "pre_qualified", "qualified", "warm", "hot")
+# Addresses and phones one person may have.
+MAX_IDENTIFIERS = 20
 
 
 class ContactItem(CrmItem):
     contact_id = UnicodeAttribute()
-    email = UnicodeAttribute(null=True)
+    email = Email(description="The primary address.")
+    emails = TextSet(Email(matching_key=True), MAX_IDENTIFIERS,
+                     description="Every address of the person, the primary one included.")
+    phone = Phone()
+    phones = TextSet(Phone(), MAX_IDENTIFIERS)
+    first_name = Text()
+    last_name = Text()
+    company = Text()
+    company_id = Text(64)
+    job_title = Text()
+    owner = Text(128)
+    lifecycle_stage = Choice(LIFECYCLE_STAGES, default="lead", clear_keeps=True, null=False)
+    lead_status = Choice(LEAD_STATUSES, default="new", null=False)
+    source = Text()
+    custom_fields = CustomFields(null=False)
+    first_touch = Document(writable=False)
+    last_touch = Document(writable=False)
     email_key = UnicodeAttribute(null=True)
-    emails = UnicodeSetAttribute(null=True)
-    phone = UnicodeAttribute(null=True)
-    phones = UnicodeSetAttribute(null=True)
-    first_name = UnicodeAttribute(null=True)
-    last_name = UnicodeAttribute(null=True)
-    company = UnicodeAttribute(null=True)
-    company_id = UnicodeAttribute(null=True)
-    job_title = UnicodeAttribute(null=True)
-    owner = UnicodeAttribute(null=True)
-    lifecycle_stage = UnicodeAttribute()
-    lead_status = UnicodeAttribute()
-    source = UnicodeAttribute(null=True)
-    custom_fields = MapAttribute()
-    first_touch = MapAttribute(null=True)
-    last_touch = MapAttribute(null=True)
     search_name = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -45,9 +60,9 @@ class ContactItem(CrmItem):
     GSI1SK = UnicodeAttribute(null=True)
     by_created = ContactListIndex()
     # Lead scoring: the result, its explanation, and the engagement ledger it was computed from.
-    score = NumberAttribute(null=True)
-    grade = UnicodeAttribute(null=True)
-    score_breakdown = ListAttribute(null=True)
+    score = Integer(writable=False)
+    grade = Text(writable=False)
+    score_breakdown = Listing(writable=False)
     engagement = MapAttribute(null=True)
     qualified = BooleanAttribute(null=True)
     score_rev = NumberAttribute(null=True)
@@ -81,6 +96,16 @@ class ContactItem(CrmItem):
     @staticmethod
     def owner_key(owner: str) -> str:
         return f"OWNER#{owner}"
+
+
+def visible_contact(caller: Caller, item: ContactItem) -> bool:
+    """Support sees customers only. A merged-away or erased id stays visible, so that a caller learns
+    where it went (308) or that it is gone (410) rather than 404."""
+    return (not caller.customers_only or item.lifecycle_stage == CUSTOMER_STAGE
+            or item.merged_into is not None or item.erased_at is not None)
+
+
+CONTACT = Entity("contact", "Contact", ContactItem, "contact_id", visible_contact)
 
 
 class UniqueItem(CrmItem):

@@ -15,8 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from crm.contacts.identity import normalize_email
-from crm.contacts.phone import normalize_phone
+from crm.platform.identity import normalize_email, normalize_phone
 from crm.platform.text import InvalidValue, clean_text
 
 ENTITIES = ("contact", "company", "deal", "activity")

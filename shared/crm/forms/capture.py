@@ -10,10 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lead_capture.request import FormRequest, UploadedFile
 
-from crm.contacts.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email
-from crm.contacts.phone import normalize_phone
 from crm.forms.config import FormConfig
 from crm.platform.errors import ClientError
+from crm.platform.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email, normalize_phone
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 # Hidden fields the embed script adds; they are tracking data, not the person's answers.

@@ -13,9 +13,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Protocol, TypeVar
 
-from crm.contacts.identity import InvalidValue, email_key, normalize_email
 from crm.mail.mailboxes import Mailbox, MailSettings
 from crm.mail.parse import Attachment, ParsedEmail, parse_email
+from crm.platform.identity import InvalidValue, email_key, normalize_email
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024
 MAX_LINKED_CONTACTS = 40

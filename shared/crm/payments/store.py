@@ -16,13 +16,13 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from crm.contacts.identity import InvalidValue, email_key, normalize_email
 from crm.contacts.spec import ContactItem, UniqueItem
 from crm.contacts.store import current_contact_id, new_contact_item
 from crm.deals.spec import DealItem
 from crm.payments.providers import PaymentEvent
 from crm.payments.spec import ContactWebhookItem, CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.platform.clock import iso_now
+from crm.platform.identity import InvalidValue, email_key, normalize_email
 from crm.platform.transactions import LabelledTransaction
 from crm.records.history import HistoryItem
 from crm.records.table import get_item

@@ -82,7 +82,7 @@ def _looks_like_phone(folded: str) -> bool:
 def _e164_digits(query: str, default_region: str | None) -> str | None:
     """The number in the default region's format, or international without its `+` (`7912...`)."""
     # Only queries parse phones: the indexer, which imports this module too, never loads phonenumbers.
-    from crm.contacts.phone import normalize_phone  # noqa: PLC0415 - only queries parse phones
+    from crm.platform.identity import normalize_phone  # noqa: PLC0415 - only queries parse phones
     candidates = [(query, default_region)]
     if query[:1].isdecimal():
         candidates.append(("+" + query, None))

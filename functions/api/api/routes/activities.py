@@ -15,13 +15,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.activities.spec import ActivityItem
-from crm.contacts.spec import ContactItem
+from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
+from crm.custom_fields.store import checked_custom_fields
 from crm.deals.spec import DealItem
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.platform.secrets import cursor_secret
 from crm.platform.text import InvalidValue, clean_text
+from crm.records.fields import plain_numbers
 from crm.records.reads import all_of, expect_version, list_page, load
 from crm.records.table import get_item
 from crm.records.writes import Change, create, delete, must_exist, new_id, update_viewed
@@ -30,8 +32,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit
 from api.responses import created
-from api.routes.contacts import CUSTOMER_STAGE, plain_numbers
-from api.routes.custom_fields import checked_custom_fields
 from api.routes.deals import Id, Owner, index_attributes, link_checks, linked_query, on_timelines
 
 router = APIGatewayHttpRouter()
@@ -209,7 +209,8 @@ def planned_activity(submitted: dict[str, Any], existing: ActivityItem | None, c
         attribute = "activity_type" if name == "type" else name
         if name == "custom_fields":
             values[name] = checked_custom_fields("activity", value or {}, existing.custom_fields.as_dict()
-                                                 if existing is not None and existing.custom_fields else {}, problems)
+                                                 if existing is not None and existing.custom_fields else {}, problems,
+                                                     get_settings().default_phone_region)
         elif isinstance(value, str) and name in ("subject", "body", "owner"):
             try:
                 values[name] = clean_text(value, 10_000) or None

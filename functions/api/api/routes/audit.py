@@ -11,12 +11,12 @@ from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.platform.secrets import cursor_secret
 from crm.records.audit import AuditItem
+from crm.records.fields import plain_numbers
 from crm.records.reads import list_page
 from pydantic import BaseModel
 
 from api.auth import requires
 from api.params import Cursor, Limit
-from api.routes.contacts import plain_numbers
 
 router = APIGatewayHttpRouter()
 

@@ -8,14 +8,16 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.contacts.erase import erase, tombstone_view
 from crm.contacts.moves import ACTIVITIES, DEALS, merge, reassign
+from crm.contacts.spec import CONTACT
+from crm.contacts.store import read_contact
 from crm.records.reads import expect_version
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import current_caller, requires
 from api.params import IfMatch
-from api.routes.contacts import Contact, read_contact
 
 router = APIGatewayHttpRouter()
+Contact = CONTACT.output_model
 # A user id (a Cognito `sub` or username): printable, no control characters, no surrounding blanks.
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
                                           pattern=r"^[^\x00-\x1f\x7f]+$")]

@@ -1,5 +1,5 @@
-"""Custom field definitions (admin writes, everyone reads), and the check every record write makes
-against them: one Query for a kind of record's definitions, then `crm.custom_fields`."""
+"""Custom field definitions: admins write them, everyone reads them (crm.custom_fields checks each
+record's values against them)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.custom_fields.rules import (
     ENTITIES,
     FIELD_TYPES,
-    CustomFieldCheck,
-    FieldDefinition,
     definition_problems,
     with_built_ins,
 )
 from crm.custom_fields.spec import FieldDefinitionItem
-from crm.platform.config import get_settings
+from crm.custom_fields.store import definition_of, definitions_of
 from crm.platform.errors import ClientError
 from crm.platform.text import InvalidValue, clean_text
 from crm.records.reads import expect_version, load
@@ -69,26 +67,6 @@ class FieldDefinitionList(BaseModel):
     items: list[FieldDefinitionView]
 
 
-def _definition(item: FieldDefinitionItem) -> FieldDefinition:
-    return FieldDefinition(item.entity, item.field_key, item.label, item.field_type,
-                           tuple(sorted(item.options or ())), bool(item.required), version=int(item.version))
-
-
-def definitions_of(entity: str) -> dict[str, FieldDefinition]:
-    """Built-in and stored definitions of one kind of record: one Query."""
-    stored = FieldDefinitionItem.query(FieldDefinitionItem.key(entity, "")[0], consistent_read=True)
-    return with_built_ins(entity, (_definition(item) for item in stored))
-
-
-def checked_custom_fields(entity: str, submitted: dict[str, Any], existing: dict[str, Any],
-                          problems: dict[str, str]) -> dict[str, Any]:
-    """The record's custom fields after the write; what is wrong goes into `problems` (422)."""
-    check = CustomFieldCheck(definitions_of(entity), get_settings().default_phone_region)
-    merged = check.values(submitted, existing)
-    problems.update(check.problems)
-    return merged
-
-
 @router.get("/custom-fields", middlewares=[requires("definitions", "read")])
 def list_custom_fields(entity: Annotated[Entity, Query(description="The kind of record.")]) -> FieldDefinitionList:
     return {"items": [d.as_dict() for d in sorted(definitions_of(entity).values(), key=lambda d: d.key)]}
@@ -109,7 +87,7 @@ def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionVie
                                field_key=body.key, label=label, field_type=body.type,
                                options=set(body.options) or None, required=body.required,
                                created_at=change.at, updated_at=change.at, version=1)
-    view = _definition(item).as_dict()
+    view = definition_of(item).as_dict()
     create(change, item, view)
     change.conflicts["record"] = ClientError(409, "field_exists", f"{body.entity} already has a field {body.key}.")
     change.commit()
@@ -133,11 +111,11 @@ def update_custom_field(entity: str, key: str, body: FieldDefinitionChanges,
         values["options"] = set(submitted["options"]) or None
     if submitted.get("required") is not None:
         values["required"] = submitted["required"]
-    before = _definition(item).as_dict()
+    before = definition_of(item).as_dict()
     for name, value in values.items():
         setattr(item, name, value)
     item.version = version + 1
-    after = _definition(item).as_dict()
+    after = definition_of(item).as_dict()
     change = Change("custom_field", f"{entity}.{key}", "update", caller.user_id)
     update(change, item, version, values, before, after)
     change.commit()
@@ -151,7 +129,7 @@ def delete_custom_field(entity: str, key: str, if_match: IfMatch = None) -> Resp
     item = load(FieldDefinitionItem, FieldDefinitionItem.key(entity, key), "custom field")
     version = expect_version(if_match, item, "custom field")
     change = Change("custom_field", f"{entity}.{key}", "delete", caller.user_id)
-    delete(change, item, version, _definition(item).as_dict())
+    delete(change, item, version, definition_of(item).as_dict())
     change.commit()
     return Response(204)
 

@@ -15,13 +15,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.companies.spec import CompanyItem
-from crm.contacts.spec import ContactItem
+from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
 from crm.custom_fields.rules import FieldDefinition, coerce
+from crm.custom_fields.store import checked_custom_fields
 from crm.deals.spec import DealItem, PipelineDealItem, PipelineItem
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.platform.secrets import cursor_secret
 from crm.platform.text import InvalidValue, clean_text
+from crm.records.fields import plain_numbers
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import all_of, expect_version, history_page, history_view, list_page, load
 from crm.records.writes import RECORD, Change, create, delete, must_exist, new_id, update_viewed
@@ -30,8 +32,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit
 from api.responses import created
-from api.routes.contacts import CUSTOMER_STAGE, plain_numbers
-from api.routes.custom_fields import checked_custom_fields
 from api.routes.pipelines import (
     DEFAULT_PIPELINE,
     LOST,
@@ -248,7 +248,8 @@ def planned_deal(submitted: dict[str, Any], existing: DealItem | None, now: str)
     for name, value in submitted.items():
         if name == "custom_fields":
             values[name] = checked_custom_fields("deal", value or {}, existing.custom_fields.as_dict()
-                                                 if existing is not None and existing.custom_fields else {}, problems)
+                                                 if existing is not None and existing.custom_fields else {}, problems,
+                                                     get_settings().default_phone_region)
         elif isinstance(value, str) and name in ("name", "close_reason", "owner"):
             try:
                 values[name] = clean_text(value, 1000) or None

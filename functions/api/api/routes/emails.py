@@ -10,7 +10,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.contacts.spec import ContactItem
+from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
 from crm.mail.spec import AttachmentItem, CaseItem, EmailItem
 from crm.platform import aws
 from crm.platform.access import Caller
@@ -26,7 +26,6 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from api.auth import current_caller, requires
-from api.routes.contacts import CUSTOMER_STAGE
 
 router = APIGatewayHttpRouter()
 DOWNLOAD_SECONDS = 300

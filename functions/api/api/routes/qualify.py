@@ -9,7 +9,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.companies.spec import CompanyItem, DomainItem
+from crm.companies.spec import COMPANY, CompanyItem, DomainItem
+from crm.companies.store import add_company
+from crm.contacts.spec import CONTACT
+from crm.contacts.store import contact_attributes, read_contact
 from crm.platform.errors import ClientError
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version
@@ -19,14 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller, requires
 from api.params import IfMatch
-from api.routes.companies import Company, CompanyFields, add_company, company_view, normalized_company_fields
-from api.routes.contacts import Contact, contact_attributes, contact_view, read_contact
 from api.routes.deals import Deal, DealFields, Id, add_deal, deal_view, planned_deal
 
 router = APIGatewayHttpRouter()
 OPPORTUNITY = "opportunity"
 BEFORE_OPPORTUNITY = ("subscriber", "lead", "mql", "sql")
 _SET_BY_QUALIFY = ("stage", "status", "contact_id", "company_id")
+CompanyFields = COMPANY.input_model
+Company = COMPANY.output_model
+Contact = CONTACT.output_model
 
 
 class Qualification(BaseModel):
@@ -73,7 +77,7 @@ def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = No
         changes["lifecycle_stage"] = OPPORTUNITY
     if company is not None and company.company_id != contact.company_id:
         changes["company_id"] = company.company_id
-    after = update_viewed(change, contact, version, contact_attributes(contact, changes), contact_view,
+    after = update_viewed(change, contact, version, contact_attributes(contact, changes), CONTACT.view,
                           "contact", "contact", contact_id)
     change.transaction.put("history:contact:qualified", history_entry(
         HistoryItem.key(contact_id, change.at, new_id()), "qualified", f"Qualified into deal {deal.name}",
@@ -81,7 +85,7 @@ def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = No
     change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": sorted(changes),
                                                  "deal_id": deal_id})
     change.commit()
-    view = {"deal": deal_view(deal), "contact": after, "company": company_view(company) if company else None}
+    view = {"deal": deal_view(deal), "contact": after, "company": COMPANY.view(company) if company else None}
     return Response(201, "application/json", view, headers={"location": f"/v1/deals/{deal_id}"})
 
 
@@ -93,7 +97,7 @@ def _company(change: Change, body: Qualification, contact_company_id: str | None
         linked = get_item(CompanyItem, CompanyItem.key(contact_company_id), consistent=True)
         company_id = linked.company_id if linked else None  # a company deleted since is not carried over
     if body.company is not None:
-        values = normalized_company_fields(body.company, None)
+        values = COMPANY.normalized(body.company, None, required=False)
         owner = get_item(DomainItem, DomainItem.key(values["domain"])) if values.get("domain") else None
         if owner is None:
             if not values.get("name"):

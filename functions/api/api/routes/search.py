@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.contacts.spec import CUSTOMER_STAGE
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.platform.secrets import cursor_secret
@@ -19,7 +20,6 @@ from pydantic import BaseModel
 
 from api.auth import current_caller, requires
 from api.params import Cursor, Limit
-from api.routes.contacts import CUSTOMER_STAGE
 
 router = APIGatewayHttpRouter()
 RESOURCES = {"contact": "contacts", "company": "companies"}
