@@ -145,8 +145,7 @@ def test_every_accepted_input_is_processed_or_dead_lettered_exactly_once(in_proc
     assert all(len(attempts) <= 3 for attempts in scoring_outcomes.values())
     # And the publisher lost nothing: every outbox event the scoring rule matches reached scoring, and no
     # other (a new lead scored at capture announces its two events marked so, and the rule skips them)
-    from crm.records.outbox import EVENT_SOURCE, events_of
-    from crm.records.outbox_item import OutboxItem
+    from crm.records.outbox import EVENT_SOURCE, OutboxItem, events_of
     from crm_local.patterns import matches
     from crm_local.template import RuleSource
 

@@ -39,8 +39,7 @@ def items_by_prefix(aws: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
 
 def announced(aws: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(detail type, detail) of every event in the outbox, as the publisher reads its items."""
-    from crm.records.outbox import events_of
-    from crm.records.outbox_item import OutboxItem
+    from crm.records.outbox import OutboxItem, events_of
 
     return [(e.detail_type, e.detail) for item in items_by_prefix(aws, "OUTBOX#")
             for e in events_of(OutboxItem.from_raw_data(item))]

@@ -9,8 +9,7 @@ from typing import Any
 from crm.platform import aws
 from crm.platform.config import get_settings
 from crm.platform.observability import count, logger, metrics
-from crm.records.outbox import events_of
-from crm.records.outbox_item import OUTBOX_PREFIX, OutboxItem
+from crm.records.outbox import OUTBOX_PREFIX, OutboxItem, events_of
 
 from event_publisher.publish import OutboxEvent, publish
 

@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
 from crm.platform.clock import epoch_seconds, iso_now
-from crm.records.outbox_item import OutboxItem
+from crm.records.table import CrmItem
 
 EVENT_SOURCE = "crm"
 OUTBOX_TTL_SECONDS = 7 * 24 * 3600
+OUTBOX_PREFIX = "OUTBOX#"
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,21 @@ def events_of(item: OutboxItem) -> list[Event]:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class OutboxItem(CrmItem):
+    """Events written with the state change they announce; the stream publisher sends them. One event is
+    `event_id`, `detail_type` and `detail` (JSON); several from one transaction are `events`, a JSON list
+    of `{"detail_type", "detail"}` whose details carry their ids, with `detail_type` naming them all
+    (crm.events builds and reads both)."""
+
+    event_id = UnicodeAttribute(null=True)
+    detail_type = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    events = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(event_id: str) -> tuple[str, str]:
+        return f"{OUTBOX_PREFIX}{event_id}", "EVENT"

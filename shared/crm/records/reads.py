@@ -11,8 +11,7 @@ from crm.platform.cursor import encode_cursor
 from crm.platform.errors import ClientError
 from crm.records.history import HistoryItem
 from crm.records.paging import page_limit, start_key
-from crm.records.table import CrmItem, get_item
-from crm.records.writes import Item
+from crm.records.table import CrmItem, Item, get_item
 
 
 def load(model: type[Item], key: tuple[str, str], what: str, visible: Callable[[Item], bool] = lambda _: True) -> Item:

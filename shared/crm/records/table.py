@@ -50,10 +50,10 @@ def _all_subclasses(cls: type) -> list[type]:
     return found
 
 
-_Item = TypeVar("_Item", bound="CrmItem")
+Item = TypeVar("Item", bound="CrmItem")
 
 
-def get_item(model: type[_Item], key: tuple[str, str], consistent: bool = False) -> _Item | None:
+def get_item(model: type[Item], key: tuple[str, str], consistent: bool = False) -> Item | None:
     """One GetItem; None when there is no such item."""
     try:
         return model.get(*key, consistent_read=consistent)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -25,9 +25,6 @@ RECORD = "record"
 
 # Attributes that change on every write; the audit shows what the caller changed, not these.
 _BOOKKEEPING = frozenset({"version", "updated_at"})
-
-
-Item = TypeVar("Item", bound=CrmItem)
 
 
 def new_id() -> str:

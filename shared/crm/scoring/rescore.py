@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 
 from crm.platform.clock import iso_now
-from crm.records.outbox import outbox_event
-from crm.records.outbox_item import OutboxItem
+from crm.records.outbox import OutboxItem, outbox_event
 from crm.scoring.spec import RescoreJobItem
 
 RESCORE_BATCH_EVENT = "Rescore Batch Requested"
