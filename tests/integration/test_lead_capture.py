@@ -225,8 +225,8 @@ def test_the_multipart_sample_creates_a_greek_contact(aws):
     ({"headers": {"content-type": "text/xml"}}, 415, "unsupported_media_type"),
     ({"body": "x" * 70_000}, 413, "body_too_large"),
     ({"headers": {"content-type": "application/json", "origin": "https://evil.example"}}, 403, "origin_not_allowed"),
-    ({"body": '{"email": "not-an-email"}'}, 422, "validation_failed"),
-    ({"body": '{"first_name": "Ali"}'}, 422, "validation_failed"),
+    ({"body": '{"email": "not-an-email"}'}, 422, "invalid_fields"),
+    ({"body": '{"first_name": "Ali"}'}, 422, "invalid_fields"),
     ({"body": "[]"}, 400, "invalid_json"),
     ({"routeKey": "DELETE /forms/{form_id}/submissions"}, 404, "not_found"),
 ])

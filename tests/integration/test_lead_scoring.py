@@ -37,9 +37,9 @@ def no_cached_model() -> Any:
     """Each test reads the scoring model of its own table (a container caches it for a minute)."""
     from crm.scoring import changes as score_changes
 
-    score_changes._model_cache = None
+    score_changes._model_cache.clear()
     yield
-    score_changes._model_cache = None
+    score_changes._model_cache.clear()
 
 
 def outbox(aws: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -16,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from crm.mail.ingest import MAX_MESSAGE_BYTES, ingest
 from crm.mail.mailboxes import MailSettings, parse_mailboxes
 from crm.mail.store import DynamoMailStore
+from crm.platform.cache import TtlCache
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
 from crm.platform.observability import count, logger, metrics
@@ -33,7 +33,7 @@ def _mail_store() -> DynamoMailStore:
 
 
 MAILBOX_CACHE_SECONDS = 60
-_mail_settings: tuple[float, MailSettings] | None = None
+_mail_settings: TtlCache[str, MailSettings] = TtlCache(max_entries=1)
 
 
 @functools.cache
@@ -43,20 +43,18 @@ def _environment_mail_settings() -> MailSettings:
 
 def forget_mail_settings() -> None:
     """Drops the cached mailboxes, so the next message reads the saved ones at once."""
-    global _mail_settings
-    _mail_settings = None
+    _mail_settings.clear()
 
 
 def mail_settings() -> MailSettings:
     """The domain from the environment with the mailboxes saved through the API, re-read each minute."""
-    global _mail_settings
-    if _mail_settings is None or _mail_settings[0] < time.monotonic():
-        settings = _environment_mail_settings()
-        saved = _mail_store().saved_mailboxes()
-        if saved is not None:
-            settings = settings.with_mailboxes(parse_mailboxes(saved))
-        _mail_settings = (time.monotonic() + MAILBOX_CACHE_SECONDS, settings)
-    return _mail_settings[1]
+    return _mail_settings.get("mailboxes", _load_mail_settings, MAILBOX_CACHE_SECONDS)
+
+
+def _load_mail_settings() -> MailSettings:
+    settings = _environment_mail_settings()
+    saved = _mail_store().saved_mailboxes()
+    return settings.with_mailboxes(parse_mailboxes(saved)) if saved is not None else settings
 
 
 def s3_objects(body: str) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ import time
 from crm.forms.capture import handle_form_submission
 from crm.forms.config import FormConfig, InvalidFormConfig, load_form
 from crm.forms.store import DynamoLeadStore
+from crm.platform.cache import TtlCache
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError, error_response, json_response
@@ -19,8 +20,8 @@ from lead_capture.embed import render_embed_script
 from lead_capture.request import parse_form_request
 
 _FORM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_CACHE_LIMIT = 256
-_form_cache: dict[str, tuple[float, FormConfig | None]] = {}
+# A missing form is kept too: submissions to an unknown id cost one read per id and cache period.
+_form_cache: TtlCache[str, FormConfig | None] = TtlCache(max_entries=256)
 _store: DynamoLeadStore | None = None
 
 
@@ -41,21 +42,18 @@ def forget_cached_forms() -> None:
 def cached_form(form_id: str) -> FormConfig:
     """The form's configuration, cached per container so a warm submission needs no read."""
     _lead_store()  # binds the table on first use
-    now = time.monotonic()
-    hit = _form_cache.get(form_id)
-    if hit is None or hit[0] < now:
-        try:
-            config = load_form(form_id) if _FORM_ID.match(form_id) else None
-        except InvalidFormConfig:
-            logger.warning("stored form configuration is invalid", extra={"form_id": form_id})
-            config = None
-        if len(_form_cache) >= _CACHE_LIMIT:
-            _form_cache.clear()
-        hit = (now + get_settings().form_cache_seconds, config)
-        _form_cache[form_id] = hit
-    if hit[1] is None:
+    config = _form_cache.get(form_id, lambda: _load_form(form_id), get_settings().form_cache_seconds)
+    if config is None:
         raise ClientError(404, "form_not_found", "There is no form with this id.")
-    return hit[1]
+    return config
+
+
+def _load_form(form_id: str) -> FormConfig | None:
+    try:
+        return load_form(form_id) if _FORM_ID.match(form_id) else None
+    except InvalidFormConfig:
+        logger.warning("stored form configuration is invalid", extra={"form_id": form_id})
+        return None
 
 
 def cors_headers(config: FormConfig, origin: str | None) -> dict[str, str]:

@@ -165,7 +165,7 @@ def validate_lead(config: FormConfig, request: FormRequest) -> Lead:
     if not errors and email is None and phone is None:
         errors["email"] = "An email address or a phone number is needed to reach you."
     if errors:
-        raise ClientError(422, "validation_failed", "Some fields need attention.", errors)
+        raise ClientError(422, "invalid_fields", "Some fields need attention.", errors)
     return Lead(email=email, phone=phone, properties=properties, custom_fields=custom,
                 owner=config.owner, source=config.lead_source)
 
@@ -192,13 +192,13 @@ def _store_files(config: FormConfig, request: FormRequest, store: LeadStore) -> 
     for upload in request.files:
         form_field = config.field_named(upload.field_name)
         if form_field is None or form_field.type != "file":
-            raise ClientError(422, "validation_failed", "This form takes no such file.",
+            raise ClientError(422, "invalid_fields", "This form takes no such file.",
                               {upload.field_name: "This form has no file field of that name."})
         if len(upload.content) > config.files.max_bytes:
             raise ClientError(413, "file_too_large", f"Files may be at most {config.files.max_bytes} bytes.",
                               {upload.field_name: "This file is too large."})
         if upload.content_type not in config.files.allowed_types:
-            raise ClientError(422, "validation_failed", "This type of file is not accepted.",
+            raise ClientError(422, "invalid_fields", "This type of file is not accepted.",
                               {upload.field_name: f"Accepted types: {', '.join(config.files.allowed_types)}."})
     stored = []
     for upload in request.files:

@@ -8,8 +8,6 @@ find nothing to write). They are published all the same, for every other consume
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
 from dataclasses import replace
 from datetime import date
@@ -19,7 +17,6 @@ from urllib.parse import quote
 from lead_capture.request import UploadedFile
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from crm.contacts.spec import ContactItem, UniqueItem
 from crm.contacts.store import new_contact_item
@@ -29,14 +26,13 @@ from crm.platform import aws
 from crm.platform.clock import epoch_seconds
 from crm.platform.config import Settings
 from crm.platform.observability import logger
+from crm.platform.transactions import LabelledTransaction, back_off, conflicted, retrying
 from crm.records.history import HistoryItem
 from crm.records.outbox import Event, new_event, outbox_item
-from crm.records.table import transaction_connection
 
 if TYPE_CHECKING:
     from crm.scoring.changes import ScoreChange
 
-MAX_ATTEMPTS = 6
 # In the detail of a new lead's Contact Created and Form Submitted when the transaction that created the lead
 # scored it; the LeadScoringFunction's ContactActivity rule (template.yaml) matches only events without it.
 SCORED_AT_CAPTURE = "scored_at_capture"
@@ -57,12 +53,13 @@ class DynamoLeadStore:
         return key
 
     def save_spam(self, submission: Submission, rate_limit_per_minute: int) -> None:
+        transaction = LabelledTransaction()
+        transaction.put("submission", _submission_item(submission, "spam", None))
+        _count_hit(transaction, submission, rate_limit_per_minute)
         try:
-            with TransactWrite(connection=transaction_connection()) as tx:
-                tx.save(_submission_item(submission, "spam", None))
-                _count_hit(tx, submission, rate_limit_per_minute)
+            transaction.commit()
         except TransactWriteError as exc:
-            if _rate_limited(exc):
+            if "rate" in transaction.failed_items(exc):
                 raise RateLimited from exc
             raise
 
@@ -74,31 +71,36 @@ class DynamoLeadStore:
         another contact is left with its owner. Retries only on transaction conflicts.
         """
         owner: str | None = None
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in retrying("lead could not be saved after repeated transaction conflicts"):
+            transaction = LabelledTransaction()
+            if owner is None:
+                saved = self._create(transaction, submission, lead, rate_limit_per_minute), True
+            else:
+                self._update(transaction, owner, submission, lead, rate_limit_per_minute)
+                saved = owner, False
             try:
-                if owner is None:
-                    return self._create(submission, lead, rate_limit_per_minute), True
-                self._update(owner, submission, lead, rate_limit_per_minute)
-                return owner, False
+                transaction.commit()
+                return saved
             except TransactWriteError as exc:
-                if _rate_limited(exc):
+                failed = transaction.failed_items(exc)
+                if "rate" in failed:
                     raise RateLimited from exc
-                if owner is not None and _contact_gone(exc):
+                if owner is not None and "contact" in failed:
                     # Merged away or erased since its sentinel was read: look the person up again.
                     owner = None
                     continue
-                owners = _sentinel_owners(exc)
+                owners = _sentinel_owners(failed)
                 if owner is None and owners:
                     owner = owners.get("email") or owners["phone"]
                 elif owner is not None and owners:
                     lead = replace(lead, **{kind: None for kind, who in owners.items() if who != owner})
-                elif _conflicted(exc):
-                    _back_off(attempt)
+                elif conflicted(exc):
+                    back_off(attempt)
                 else:
                     raise
-        raise RuntimeError("lead could not be saved after repeated transaction conflicts")
 
-    def _create(self, submission: Submission, lead: Lead, limit: int) -> str:
+    def _create(self, transaction: LabelledTransaction, submission: Submission, lead: Lead, limit: int) -> str:
+        """Adds a new contact with its sentinels, submission, score and events; returns its id."""
         contact_id = uuid.uuid4().hex
         now = submission.received_at
         contact = new_contact_item(
@@ -115,21 +117,23 @@ class DynamoLeadStore:
             # left unscored keeps them unflagged, and the scoring function scores it from them.
             events = [replace(event, detail={**event.detail, SCORED_AT_CAPTURE: True}) for event in events]
         events += [new_event(detail_type, detail) for detail_type, detail in (scored.events if scored else [])]
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.save(contact, condition=ContactItem.PK.does_not_exist())
-            for sentinel in _sentinels(lead, contact_id):
-                tx.save(sentinel, condition=UniqueItem.PK.does_not_exist(), return_values="ALL_OLD")
-            tx.save(_submission_entry(contact_id, submission, "contact_created", "Created from a web form submission"))
-            for entry_type, summary, data in timeline:
-                tx.save(HistoryItem(*HistoryItem.key(contact_id, now, uuid.uuid4().hex), entry_type=entry_type,
-                                    summary=summary, data=data, created_at=now))
-            tx.save(outbox_item(events))
-            _count_hit(tx, submission, limit)
+        transaction.put("contact", contact, ContactItem.PK.does_not_exist())
+        for sentinel in _sentinels(lead, contact_id):
+            transaction.put(f"sentinel:{sentinel.kind}", sentinel, UniqueItem.PK.does_not_exist(), return_old=True)
+        transaction.put("submission", _submission_entry(contact_id, submission, "contact_created",
+                                                        "Created from a web form submission"))
+        for entry_type, summary, data in timeline:
+            transaction.put(f"timeline:{entry_type}", HistoryItem(
+                *HistoryItem.key(contact_id, now, uuid.uuid4().hex), entry_type=entry_type, summary=summary, data=data,
+                created_at=now))
+        transaction.put("outbox", outbox_item(events))
+        _count_hit(transaction, submission, limit)
         return contact_id
 
-    def _update(self, contact_id: str, submission: Submission, lead: Lead, limit: int) -> None:
-        """Fills only empty fields (if_not_exists), so a filled one is never silently overwritten;
-        the submission, with every value sent, goes on the contact's history."""
+    def _update(self, transaction: LabelledTransaction, contact_id: str, submission: Submission, lead: Lead,
+                limit: int) -> None:
+        """Adds the known contact's update. Fills only empty fields (if_not_exists), so a filled one is never
+        silently overwritten; the submission, with every value sent, goes on the contact's history."""
         pk, sk = ContactItem.key(contact_id)
         contact = ContactItem(pk, sk)
         actions: list[Any] = [
@@ -151,18 +155,20 @@ class DynamoLeadStore:
                         ContactItem.phones.add({lead.phone})]
         if lead.search_name:
             actions.append(ContactItem.search_name.set(ContactItem.search_name | lead.search_name))
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.update(contact, actions, condition=ContactItem.PK.exists() & ContactItem.merged_into.does_not_exist()
-                      & ContactItem.erased_at.does_not_exist(), return_values="ALL_OLD", add_version_condition=False)
-            for sentinel in _sentinels(lead, contact_id):
-                # Claim an identifier that is new to this person; one owned by someone else is left alone.
-                tx.save(sentinel, condition=UniqueItem.PK.does_not_exist() | (UniqueItem.contact_id == contact_id),
-                        return_values="ALL_OLD")
-            tx.save(_submission_entry(contact_id, submission, "form_resubmitted",
-                                      "Submitted a web form again; empty fields were filled, filled ones kept"))
-            tx.save(outbox_item([new_event("Contact Updated", {"contact_id": contact_id}),
-                                 new_event("Form Submitted", _form_event(submission, contact_id, created=False))]))
-            _count_hit(tx, submission, limit)
+        transaction.update("contact", contact, actions, ContactItem.PK.exists()
+                           & ContactItem.merged_into.does_not_exist() & ContactItem.erased_at.does_not_exist(),
+                           return_old=True)
+        for sentinel in _sentinels(lead, contact_id):
+            # Claim an identifier that is new to this person; one owned by someone else is left alone.
+            transaction.put(f"sentinel:{sentinel.kind}", sentinel,
+                            UniqueItem.PK.does_not_exist() | (UniqueItem.contact_id == contact_id), return_old=True)
+        transaction.put("submission", _submission_entry(
+            contact_id, submission, "form_resubmitted",
+            "Submitted a web form again; empty fields were filled, filled ones kept"))
+        transaction.put("outbox", outbox_item([
+            new_event("Contact Updated", {"contact_id": contact_id}),
+            new_event("Form Submitted", _form_event(submission, contact_id, created=False))]))
+        _count_hit(transaction, submission, limit)
 
 
 def _sentinels(lead: Lead, contact_id: str) -> list[UniqueItem]:
@@ -222,37 +228,16 @@ def _form_event(submission: Submission, contact_id: str, created: bool) -> dict[
             "utm_source": submission.touch.get("utm_source"), "utm_campaign": submission.touch.get("utm_campaign")}
 
 
-def _count_hit(tx: TransactWrite, submission: Submission, limit: int) -> None:
+def _count_hit(transaction: LabelledTransaction, submission: Submission, limit: int) -> None:
     window = epoch_seconds() // _RATE_WINDOW_SECONDS
     counter = RateCounterItem(*RateCounterItem.key(submission.form_id, submission.source_ip, window))
     under_limit: Condition = RateCounterItem.hits.does_not_exist() | (RateCounterItem.hits < limit)
-    tx.update(counter, [RateCounterItem.hits.add(1),
-                        RateCounterItem.expires_at.set((window + 2) * _RATE_WINDOW_SECONDS)],
-              condition=under_limit, return_values="ALL_OLD", add_version_condition=False)
+    transaction.update("rate", counter, [RateCounterItem.hits.add(1),
+                                         RateCounterItem.expires_at.set((window + 2) * _RATE_WINDOW_SECONDS)],
+                       under_limit, return_old=True)
 
 
-def _failed_items(exc: TransactWriteError) -> list[dict[str, Any]]:
-    return [r.raw_item for r in exc.cancellation_reasons
-            if r is not None and r.code == "ConditionalCheckFailed" and r.raw_item]
-
-
-def _rate_limited(exc: TransactWriteError) -> bool:
-    return any(item["PK"]["S"].startswith("RATE#") for item in _failed_items(exc))
-
-
-def _sentinel_owners(exc: TransactWriteError) -> dict[str, str]:
+def _sentinel_owners(failed: dict[str, dict[str, Any]]) -> dict[str, str]:
     """Which contact owns each identifier (email, phone) whose sentinel stopped the transaction."""
-    return {item["kind"]["S"]: item["contact_id"]["S"]
-            for item in _failed_items(exc) if item["PK"]["S"].startswith("UNIQUE#")}
-
-
-def _contact_gone(exc: TransactWriteError) -> bool:
-    return any(item["PK"]["S"].startswith("CONTACT#") for item in _failed_items(exc))
-
-
-def _conflicted(exc: TransactWriteError) -> bool:
-    return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons)
-
-
-def _back_off(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - back-off jitter, not a secret
+    return {label.removeprefix("sentinel:"): item["contact_id"]["S"]
+            for label, item in failed.items() if label.startswith("sentinel:")}

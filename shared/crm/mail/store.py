@@ -4,14 +4,11 @@ the attachments bucket, and one DynamoDB transaction per message with its outbox
 from __future__ import annotations
 
 import json
-import random
-import time
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from crm.contacts.spec import ContactItem, UniqueItem
 from crm.contacts.store import new_contact_item
@@ -22,11 +19,10 @@ from crm.platform import aws
 from crm.platform.clock import epoch_seconds, iso_now
 from crm.platform.config import Settings
 from crm.platform.observability import logger
+from crm.platform.transactions import LabelledTransaction, back_off, conflicted, retrying
 from crm.records.history import HistoryItem
-from crm.records.outbox import outbox_event
-from crm.records.table import get_item, transaction_connection
+from crm.records.table import get_item
 
-MAX_ATTEMPTS = 6
 # Bodies are cut to keep the item well under DynamoDB's 400 KB; the raw MIME stays whole in S3.
 MAX_TEXT_BYTES = 96 * 1024
 MAX_HTML_BYTES = 160 * 1024
@@ -112,29 +108,26 @@ class DynamoMailStore:
         return True
 
     def save(self, record: EmailRecord) -> EmailRecord | None:
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in retrying("email could not be saved after repeated transaction conflicts"):
+            transaction = _transaction(record)
             try:
-                self._write(record)
+                transaction.commit()
                 return record
             except TransactWriteError as exc:
-                failed = _failed_items(exc)
-                if any(item["PK"]["S"].startswith("EMAIL#") for item in failed):
+                failed = transaction.failed_items(exc)
+                if "email" in failed:
                     return None
-                owner = next((item["contact_id"]["S"] for item in failed if item["PK"]["S"].startswith("UNIQUE#")),
-                             None)
-                claimed = any(item["PK"]["S"].startswith("AUTOREPLY#") for item in failed)
-                if owner is not None and record.new_contact is not None:
-                    record = _with_existing_sender(record, owner)
-                elif claimed:
+                if "email_sentinel" in failed and record.new_contact is not None:
+                    record = _with_existing_sender(record, failed["email_sentinel"]["contact_id"]["S"])
+                elif "auto_reply" in failed:
                     record = replace(record, auto_reply_key=None)
-                elif _conflicted(exc):
-                    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - back-off jitter, not a secret
+                elif conflicted(exc):
+                    back_off(attempt)
                 elif self._moved_contacts(record):
                     raise LinkedContactMoved("a contact of this email was merged or erased meanwhile; the message "
                                              "is delivered again and linked anew") from exc
                 else:
                     raise
-        raise RuntimeError("email could not be saved after repeated transaction conflicts")
 
     @staticmethod
     def _moved_contacts(record: EmailRecord) -> bool:
@@ -143,66 +136,69 @@ class DynamoMailStore:
                                          attributes_to_get=["PK", "SK", "merged_into", "erased_at"]) if known else []
         return any(p.merged_into or p.erased_at for p in profiles)
 
-    def _write(self, record: EmailRecord) -> None:
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.save(_email_item(record), condition=EmailItem.PK.does_not_exist(), return_values="ALL_OLD")
-            if record.new_contact is not None:
-                _create_contact(tx, record)
-            # A contact merged away or erased since it was looked up takes no more history.
-            live = ContactItem.PK.exists() & ContactItem.merged_into.does_not_exist() & \
-                ContactItem.erased_at.does_not_exist()
-            new_contact_id = record.new_contact.contact_id if record.new_contact is not None else None
-            for contact_id in record.contact_ids:
-                tx.save(_history(record, contact_id))
-                if contact_id != new_contact_id and contact_id not in record.bouncing_contact_ids:
-                    tx.condition_check(ContactItem, *ContactItem.key(contact_id), condition=live)
-            for contact_id in record.bouncing_contact_ids:
-                tx.update(ContactItem(*ContactItem.key(contact_id)),
-                          [ContactItem.email_status.set("bouncing"), ContactItem.updated_at.set(record.received_at),
-                           ContactItem.version.add(1)],
-                          condition=live, add_version_condition=False)
-                tx.save(outbox_event("Contact Updated", {"contact_id": contact_id}))
-            if record.case is not None:
-                _write_case(tx, record)
-            if record.auto_reply_key is not None and record.mailbox is not None:
-                now = epoch_seconds()
-                claim = AutoReplyItem(*AutoReplyItem.key(record.mailbox, record.auto_reply_key), sent_at=now,
-                                      expires_at=now + AUTO_REPLY_WINDOW_SECONDS)
-                # TTL deletes late, so an expired claim is as good as none.
-                tx.save(claim, condition=AutoReplyItem.PK.does_not_exist() | (AutoReplyItem.expires_at < now),
-                        return_values="ALL_OLD")
-            if record.status == "received" and record.sender_contact_id is not None:
-                tx.save(outbox_event("Email Received", {"contact_id": record.sender_contact_id,
-                                                        "email_id": record.email_id,
-                                                        "thread_id": record.thread_id}))
+
+def _transaction(record: EmailRecord) -> LabelledTransaction:
+    """The email, its contacts' history and what it changes, in one transaction; the writes whose failed
+    condition `save` reads (the email, the sender's sentinel, the auto-reply claim) return the item as it was."""
+    transaction = LabelledTransaction()
+    transaction.put("email", _email_item(record), EmailItem.PK.does_not_exist(), return_old=True)
+    if record.new_contact is not None:
+        _create_contact(transaction, record)
+    # A contact merged away or erased since it was looked up takes no more history.
+    live = ContactItem.PK.exists() & ContactItem.merged_into.does_not_exist() & ContactItem.erased_at.does_not_exist()
+    new_contact_id = record.new_contact.contact_id if record.new_contact is not None else None
+    for contact_id in record.contact_ids:
+        transaction.put(f"history:{contact_id}", _history(record, contact_id))
+        if contact_id != new_contact_id and contact_id not in record.bouncing_contact_ids:
+            transaction.check(f"contact:{contact_id}", ContactItem, ContactItem.key(contact_id), live)
+    for contact_id in record.bouncing_contact_ids:
+        transaction.update(f"bouncing:{contact_id}", ContactItem(*ContactItem.key(contact_id)),
+                           [ContactItem.email_status.set("bouncing"), ContactItem.updated_at.set(record.received_at),
+                            ContactItem.version.add(1)], live)
+        transaction.event("Contact Updated", {"contact_id": contact_id})
+    if record.case is not None:
+        _write_case(transaction, record)
+    if record.auto_reply_key is not None and record.mailbox is not None:
+        now = epoch_seconds()
+        claim = AutoReplyItem(*AutoReplyItem.key(record.mailbox, record.auto_reply_key), sent_at=now,
+                              expires_at=now + AUTO_REPLY_WINDOW_SECONDS)
+        # TTL deletes late, so an expired claim is as good as none.
+        transaction.put("auto_reply", claim, AutoReplyItem.PK.does_not_exist() | (AutoReplyItem.expires_at < now),
+                        return_old=True)
+    if record.status == "received" and record.sender_contact_id is not None:
+        transaction.event("Email Received", {"contact_id": record.sender_contact_id, "email_id": record.email_id,
+                                             "thread_id": record.thread_id})
+    return transaction
 
 
-def _create_contact(tx: TransactWrite, record: EmailRecord) -> None:
+def _create_contact(transaction: LabelledTransaction, record: EmailRecord) -> None:
     new = record.new_contact
     assert new is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     now = record.received_at
     contact = new_contact_item(new.contact_id, now=now, lifecycle_stage="lead", source=new.source, email=new.email,
                                owner=new.owner, first_name=new.first_name, last_name=new.last_name)
-    tx.save(contact, condition=ContactItem.PK.does_not_exist())
-    tx.save(UniqueItem(*UniqueItem.key("email", new.email_key), kind="email", contact_id=new.contact_id),
-            condition=UniqueItem.PK.does_not_exist(), return_values="ALL_OLD")
-    tx.save(outbox_event("Contact Created", {"contact_id": new.contact_id, "source": new.source}))
+    transaction.put("new_contact", contact, ContactItem.PK.does_not_exist())
+    transaction.put("email_sentinel", UniqueItem(*UniqueItem.key("email", new.email_key), kind="email",
+                                                 contact_id=new.contact_id),
+                    UniqueItem.PK.does_not_exist(), return_old=True)
+    transaction.event("Contact Created", {"contact_id": new.contact_id, "source": new.source})
 
 
-def _write_case(tx: TransactWrite, record: EmailRecord) -> None:
+def _write_case(transaction: LabelledTransaction, record: EmailRecord) -> None:
     case = record.case
     assert case is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     pk, sk = CaseItem.key(case.case_id)
     if case.opened:
-        tx.save(CaseItem(pk, sk, case_id=case.case_id, status="open", subject=record.parsed.subject[:500] or None,
-                         contact_id=record.sender_contact_id, thread_id=record.thread_id, mailbox=case.mailbox,
-                         queue=case.queue, owner=case.owner, email_count=1, created_at=record.received_at,
-                         updated_at=record.received_at), condition=CaseItem.PK.does_not_exist())
+        transaction.put("case", CaseItem(
+            pk, sk, case_id=case.case_id, status="open", subject=record.parsed.subject[:500] or None,
+            contact_id=record.sender_contact_id, thread_id=record.thread_id, mailbox=case.mailbox, queue=case.queue,
+            owner=case.owner, email_count=1, created_at=record.received_at, updated_at=record.received_at,
+        ), CaseItem.PK.does_not_exist())
         return
     # A reply on the case's thread: attached, and the case is open again for whoever handles it.
-    tx.update(CaseItem(pk, sk), [CaseItem.email_count.add(1), CaseItem.updated_at.set(record.received_at),
-                                 CaseItem.status.set("open")],
-              condition=CaseItem.PK.exists(), add_version_condition=False)
+    transaction.update("case", CaseItem(pk, sk), [CaseItem.email_count.add(1),
+                                                  CaseItem.updated_at.set(record.received_at),
+                                                  CaseItem.status.set("open")], CaseItem.PK.exists())
 
 
 def _email_item(record: EmailRecord) -> EmailItem:
@@ -257,12 +253,3 @@ def _cut(text: str, max_bytes: int) -> str | None:
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
-
-
-def _failed_items(exc: TransactWriteError) -> list[dict[str, Any]]:
-    return [r.raw_item for r in exc.cancellation_reasons or []
-            if r is not None and r.code == "ConditionalCheckFailed" and r.raw_item]
-
-
-def _conflicted(exc: TransactWriteError) -> bool:
-    return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from urllib.request import urlopen
 
+from crm.platform.cache import TtlCache
+
 FETCH_TIMEOUT_SECONDS = 3
 MAX_CERTIFICATE_BYTES = 64 * 1024
 
-_cache: dict[str, bytes] = {}
+# A certificate never changes at its URL, so it is kept for the container's life. The URL comes with the
+# unverified webhook, so the count is bounded: a container sees one or two, a stranger's many only cost fetches.
+_cache: TtlCache[str, bytes] = TtlCache(max_entries=16)
 _lock = threading.Lock()
 
 
@@ -31,6 +36,4 @@ def use_fetcher(fetcher: Callable[[str], bytes]) -> None:
 
 def cached_certificate(url: str) -> bytes:
     with _lock:
-        if url not in _cache:
-            _cache[url] = _fetcher(url)
-        return _cache[url]
+        return _cache.get(url, lambda: _fetcher(url), max_age=math.inf)

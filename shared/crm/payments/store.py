@@ -16,19 +16,16 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from crm.contacts.spec import ContactItem, UniqueItem
+from crm.contacts.spec import CUSTOMER_STAGE, ContactItem, UniqueItem
 from crm.contacts.store import current_contact_id, new_contact_item
 from crm.deals.spec import DealItem
 from crm.payments.providers import PaymentEvent
 from crm.payments.spec import ContactWebhookItem, CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.platform.clock import iso_now
 from crm.platform.identity import InvalidValue, email_key, normalize_email
-from crm.platform.transactions import LabelledTransaction
+from crm.platform.transactions import LabelledTransaction, conflicted, retrying
 from crm.records.history import HistoryItem
 from crm.records.table import get_item
-
-MAX_ATTEMPTS = 6
-CUSTOMER_STAGE = "customer"
 
 
 class Duplicate(Exception):
@@ -79,7 +76,7 @@ def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outco
     """Records the event and its effects once; raises Duplicate for an event already recorded."""
     plan = Plan(contact_id=None, create_contact=False)
     email = _map_payer(plan, event)
-    for _ in range(MAX_ATTEMPTS):
+    for _ in retrying("payment event could not be recorded after repeated conflicts"):
         transaction = LabelledTransaction()
         status = _build(transaction, event, plan, email, raw_body, headers)
         try:
@@ -89,12 +86,11 @@ def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outco
             failed = transaction.failed_labels(exc)
             if "webhook" in failed:
                 raise Duplicate from exc
-            if not failed and any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons):
+            if not failed and conflicted(exc):
                 continue
             if not failed:
                 raise
             _adjust(plan, failed, event)
-    raise RuntimeError("payment event could not be recorded after repeated conflicts")
 
 
 def _map_payer(plan: Plan, event: PaymentEvent) -> str | None:

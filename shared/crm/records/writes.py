@@ -16,7 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from crm.platform.clock import iso_now
 from crm.platform.errors import ClientError
-from crm.platform.transactions import LabelledTransaction
+from crm.platform.transactions import LabelledTransaction, conflicted
 from crm.records.audit import AuditItem
 from crm.records.table import CrmItem
 
@@ -73,15 +73,10 @@ class Change:
             for label in self.transaction.labels:
                 if label in failed and label in self.conflicts:
                     raise self.conflicts[label] from exc
-            if RECORD in failed or _conflicted(exc):
+            if RECORD in failed or conflicted(exc):
                 raise ClientError(412, "version_mismatch",
                                   f"The {self.entity} changed since it was read; read it again.") from exc
             raise
-
-
-def _conflicted(exc: TransactWriteError) -> bool:
-    """Another transaction on the same items at the same moment: the caller lost the race."""
-    return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])
 
 
 def create(change: Change, item: CrmItem, view: dict[str, Any], label: str = RECORD,

@@ -10,12 +10,12 @@ Only score changes that cross the qualification threshold go on the timeline (`q
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from crm.contacts.spec import ContactItem
+from crm.platform.cache import TtlCache
 from crm.records.table import get_item
 from crm.scoring.rules import LedgerEntry, ScoreResult, ScoringModel, default_model, score_contact
 
@@ -25,7 +25,7 @@ QUALIFIED_STAGE = "mql"
 SCORED_PROPERTIES = ("email", "phone", "first_name", "last_name", "company", "job_title", "owner",
                      "lifecycle_stage", "lead_status", "source", "email_status")
 MODEL_CACHE_SECONDS = 60
-_model_cache: tuple[float, ScoringModel] | None = None
+_model_cache: TtlCache[str, ScoringModel] = TtlCache(max_entries=1)
 
 
 @dataclass(frozen=True)
@@ -148,12 +148,13 @@ def score_new_contact(item: ContactItem, entry: LedgerEntry, model: ScoringModel
 
 def current_model(fresh: bool = False) -> ScoringModel:
     """The model in force, cached per container; the default until someone saves one."""
-    global _model_cache
-    if fresh or _model_cache is None or _model_cache[0] < time.monotonic():
-        from crm.scoring.spec import ScoringModelItem  # noqa: PLC0415 - only functions that score build it
+    if fresh:
+        _model_cache.clear()
+    return _model_cache.get("model", _stored_model, MODEL_CACHE_SECONDS)
 
-        item = get_item(ScoringModelItem, ScoringModelItem.key())
-        model = (ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version)) if item
-                 else default_model())
-        _model_cache = (time.monotonic() + MODEL_CACHE_SECONDS, model)
-    return _model_cache[1]
+
+def _stored_model() -> ScoringModel:
+    from crm.scoring.spec import ScoringModelItem  # noqa: PLC0415 - only functions that score build it
+
+    item = get_item(ScoringModelItem, ScoringModelItem.key())
+    return ScoringModel.from_dict(json.loads(item.model_json), version=int(item.version)) if item else default_model()

@@ -10,13 +10,12 @@ from typing import Any
 
 from pynamodb.constants import NONE
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from crm.contacts.spec import ContactItem
 from crm.platform.clock import iso_now
+from crm.platform.transactions import LabelledTransaction, conflicted
 from crm.records.history import HistoryItem
-from crm.records.outbox import outbox_event
-from crm.records.table import get_item, transaction_connection
+from crm.records.table import get_item
 from crm.scoring.changes import ContactSnapshot, ScoreChange, ledger_value, score_values, snapshot_of
 from crm.scoring.rescore import next_page_event
 from crm.scoring.spec import RescoreJobItem
@@ -56,17 +55,18 @@ def save_change(snapshot: ContactSnapshot, change: ScoreChange) -> None:
             raise
         return
     now = iso_now()
+    transaction = LabelledTransaction()
+    transaction.update("contact", contact, actions, unchanged_since_read)
+    for entry_type, summary, data in change.timeline:
+        transaction.put(f"timeline:{entry_type}", HistoryItem(
+            *HistoryItem.key(snapshot.contact_id, now, uuid.uuid4().hex), entry_type=entry_type, summary=summary,
+            data=data, created_at=now))
+    for detail_type, detail in change.events:
+        transaction.event(detail_type, detail)
     try:
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.update(contact, actions, condition=unchanged_since_read, add_version_condition=False)
-            for entry_type, summary, data in change.timeline:
-                tx.save(HistoryItem(*HistoryItem.key(snapshot.contact_id, now, uuid.uuid4().hex),
-                                    entry_type=entry_type, summary=summary, data=data, created_at=now))
-            for detail_type, detail in change.events:
-                tx.save(outbox_event(detail_type, detail))
+        transaction.commit()
     except TransactWriteError as exc:
-        if any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict")
-               for r in exc.cancellation_reasons):
+        if transaction.failed_labels(exc) or conflicted(exc):
             raise WriteConflict from exc
         raise
 
@@ -88,19 +88,19 @@ def contacts_page(cursor: str | None, page_size: int) -> tuple[list[ContactItem]
 def advance_job(job: RescoreJobItem, next_cursor: str | None, processed: int, changed: int) -> None:
     """Records the page as done and asks for the next one, together; a duplicate page event finds
     the cursor already moved and does nothing."""
-    with TransactWrite(connection=transaction_connection()) as tx:
-        tx.update(job, [RescoreJobItem.cursor.set(next_cursor) if next_cursor else RescoreJobItem.cursor.remove(),
-                        RescoreJobItem.processed.add(processed), RescoreJobItem.changed.add(changed),
-                        RescoreJobItem.status.set("running" if next_cursor else "done"),
-                        RescoreJobItem.updated_at.set(iso_now())],
-                  condition=((RescoreJobItem.cursor == job.cursor) if job.cursor
-                             else RescoreJobItem.cursor.does_not_exist()),
-                  add_version_condition=False)
-        if next_cursor:
-            tx.save(next_page_event(job.job_id, next_cursor))
+    transaction = LabelledTransaction()
+    transaction.update("job", job, [
+        RescoreJobItem.cursor.set(next_cursor) if next_cursor else RescoreJobItem.cursor.remove(),
+        RescoreJobItem.processed.add(processed), RescoreJobItem.changed.add(changed),
+        RescoreJobItem.status.set("running" if next_cursor else "done"), RescoreJobItem.updated_at.set(iso_now()),
+    ], (RescoreJobItem.cursor == job.cursor) if job.cursor else RescoreJobItem.cursor.does_not_exist())
+    if next_cursor:
+        transaction.put("next_page", next_page_event(job.job_id, next_cursor))
+    transaction.commit()
 
 
 def start_job(job: RescoreJobItem, first_page: Any) -> None:
-    with TransactWrite(connection=transaction_connection()) as tx:
-        tx.save(job, condition=RescoreJobItem.PK.does_not_exist())
-        tx.save(first_page)
+    transaction = LabelledTransaction()
+    transaction.put("job", job, RescoreJobItem.PK.does_not_exist())
+    transaction.put("first_page", first_page)
+    transaction.commit()
