@@ -125,7 +125,7 @@ def test_a_pipeline_with_deals_cannot_be_deleted_and_the_default_never(aws):
 
 
 def test_a_deal_added_while_its_pipeline_is_deleted_is_refused_not_orphaned(aws, monkeypatch):
-    from api.routes import pipelines
+    from crm.deals import pipelines
 
     # Given an empty pipeline, and a deal created for it just as an admin's delete looks for deals
     pipeline = admin.post("/v1/pipelines", {"name": "Renewals", "stages": STAGES}).body

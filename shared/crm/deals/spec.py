@@ -1,6 +1,17 @@
-"""Deals and pipelines as stored."""
+"""Deals and pipelines: a deal's fields once (stored, taken and shown by the API, validated), who may see
+one, and the pipelines whose stages a deal moves through.
+
+A deal is in one stage of one pipeline. Every pipeline ends in the closed stages `won` and `lost`, which no
+pipeline stores; a deal's `status` follows its stage (won, lost, or open for any other).
+
+Deal indexes: GSI1 `DEALS` newest first (`by_created`); on `score_key` = `<expected_close_date or
+9999-12-31>#<id>`: GSI2 every deal (`by_order`), GSI3 one contact's (`by_group_order`), GSI4 one owner's
+(`by_owner_order`). A deal's timeline lives in its partition.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -10,29 +21,50 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from crm.custom_fields.field import CustomFields
+from crm.records.fields import Choice, Currency, Date, DateTime, MinorUnits, Percent, Ref, Text
+from crm.records.spec import Entity, everyone
 from crm.records.table import CrmItem, VersionedItem
+
+DEFAULT_PIPELINE = "default"
+OPEN, WON, LOST = "open", "won", "lost"
+DEAL_STATUSES = (OPEN, WON, LOST)
+CLOSED_STAGES = ({"id": WON, "name": "Won", "probability": 100}, {"id": LOST, "name": "Lost", "probability": 0})
+BUILT_IN_STAGES = (
+    {"id": "new", "name": "New", "probability": 10},
+    {"id": "qualified", "name": "Qualified", "probability": 25},
+    {"id": "proposal", "name": "Proposal", "probability": 50},
+    {"id": "negotiation", "name": "Negotiation", "probability": 75},
+)
+MAX_STAGES = 30
+
+
+class DealStage(Ref):
+    """The stage a deal is in: every write leaves it in one (by default its pipeline's first)."""
+
+    def always_shown(self) -> bool:
+        return True
 
 
 class DealItem(VersionedItem):
-    """A deal in a pipeline's stage; `status` is open, won or lost (the closed stages every pipeline ends in).
-
-    Indexes: GSI1 `DEALS` newest first; GSI2 `DEALS`, GSI3 a contact's deals and GSI4 an owner's deals, all
-    three on `score_key` = `<expected_close_date or 9999-12-31>#<id>`. Its timeline lives in its partition.
-    """
+    """A deal in a pipeline's stage; `status` is open, won or lost. Moving a deal to `won` or `lost` sets
+    `closed_at`; the probability is the stage's unless the caller sets one."""
 
     deal_id = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
-    pipeline_id = UnicodeAttribute(null=True)
-    stage = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(null=True)
-    amount_minor = NumberAttribute(null=True)
-    currency = UnicodeAttribute(null=True)
-    probability = NumberAttribute(null=True)
-    expected_close_date = UnicodeAttribute(null=True)
-    contact_id = UnicodeAttribute(null=True)
-    company_id = UnicodeAttribute(null=True)
-    closed_at = UnicodeAttribute(null=True)
-    close_reason = UnicodeAttribute(null=True)
+    name = Text()
+    pipeline_id = Ref(absent=DEFAULT_PIPELINE, description=f"Default `{DEFAULT_PIPELINE}`.")
+    stage = DealStage(63, min_length=None, description="Default the pipeline's first.")
+    status = Choice(DEAL_STATUSES, absent=OPEN, description="won or lost moves the deal to that closed stage.")
+    amount_minor = MinorUnits()
+    currency = Currency()
+    probability = Percent(description="Percent; default the stage's.")
+    expected_close_date = Date()
+    close_reason = Text(1000, description="Required for lost.")
+    closed_at = DateTime(writable=False)
+    owner = Text(128, min_length=1)
+    contact_id = Ref()
+    company_id = Ref()
+    custom_fields = CustomFields()
 
     @staticmethod
     def key(deal_id: str) -> tuple[str, str]:
@@ -64,10 +96,17 @@ class DealItem(VersionedItem):
         return f"DEAL#{deal_id}", f"HISTORY#{created_at}#{entry_id}"
 
 
+# Deals have no rule per record: whoever the role matrix lets read deals sees every deal.
+DEAL = Entity("deal", "Deal", DealItem, "deal_id", everyone)
+
+
 class PipelineItem(VersionedItem):
     """A sales pipeline: its open stages in order, each with the probability a deal there closes won.
-    Every pipeline also ends in the closed stages `won` (100) and `lost` (0), which are not stored.
-    Listed oldest first on GSI1 `PIPELINES`."""
+    Listed oldest first on GSI1 `PIPELINES`.
+
+    The API's models of a pipeline are written by hand (api.routes.pipelines), not derived: a pipeline is
+    shown with what it is not stored with (the closed stages, whether it is the built-in default), the
+    never-stored default has no timestamps, and a PATCH may not clear a field."""
 
     pipeline_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -95,3 +134,16 @@ class PipelineDealItem(CrmItem):
     @staticmethod
     def key(pipeline_id: str, deal_id: str) -> tuple[str, str]:
         return f"PIPELINE#{pipeline_id}", f"DEAL#{deal_id}"
+
+
+def stages_of(item: PipelineItem) -> list[dict[str, Any]]:
+    """The open stages in order, numbers as ints."""
+    return [{"id": str(s["id"]), "name": str(s["name"]), "probability": int(s["probability"])}
+            for s in (s.as_dict() if hasattr(s, "as_dict") else s for s in item.stages)]
+
+
+def pipeline_view(item: PipelineItem) -> dict[str, Any]:
+    return {"id": item.pipeline_id, "name": item.name, "stages": stages_of(item),
+            "closed_stages": [dict(s) for s in CLOSED_STAGES], "is_default": item.pipeline_id == DEFAULT_PIPELINE,
+            "built_in": int(item.version) == 0, "created_at": item.created_at or None,
+            "updated_at": item.updated_at or None, "version": int(item.version)}

@@ -8,6 +8,7 @@ stored but never taken from nor shown to a client.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from pynamodb.attributes import (
 )
 
 from crm.platform.identity import email_key, normalize_email, normalize_phone
-from crm.platform.text import clean_text
+from crm.platform.text import InvalidValue, clean_text
 
 # Declaration order, so the API's models list fields as the spec declares them (PynamoDB sorts by name).
 _declared = itertools.count()
@@ -56,19 +57,28 @@ def plain_numbers(values: Mapping[str, Any]) -> dict[str, Any]:
 
 class ApiField(Attribute[Any]):
     """The API side of a stored attribute. `writable` fields appear in the input model (absent stays,
-    null clears); every field appears in the output model; `required` ones must have a value on create."""
+    null clears); every field appears in the output model; `required` ones must have a value on create.
+
+    The API shows a field as never null when it is `required`, stored with `null=False`, or has an `absent`
+    value (what a read shows for a record stored without one). `min_length`, `pattern`, `minimum`,
+    `maximum` and `strict` bound what the API takes, as the OpenAPI document says."""
 
     api_type: Any = str
 
     def __init__(self, *, max_length: int | None = None, required: bool = False, writable: bool = True,
-                 description: str | None = None, **attribute: Any) -> None:
+                 description: str | None = None, min_length: int | None = None, pattern: str | None = None,
+                 minimum: int | None = None, maximum: int | None = None, strict: bool = False, absent: Any = None,
+                 **attribute: Any) -> None:
         if attribute.get("_user_instantiated") is False:
             # PynamoDB builds a map attribute's stored value from its class: a value, not a field.
             super().__init__(**attribute)
             return
         attribute.setdefault("null", True)
         super().__init__(**attribute)
+        bounds = {"min_length": min_length, "max_length": max_length, "pattern": pattern, "ge": minimum,
+                  "le": maximum, "strict": strict or None}
         self.declare(max_length=max_length, required=required, writable=writable, description=description,
+                     absent=absent, bounds={name: value for name, value in bounds.items() if value is not None},
                      order=next(_declared))
 
     def declare(self, **metadata: Any) -> None:
@@ -80,12 +90,15 @@ class ApiField(Attribute[Any]):
     def input_type(self) -> Any:
         from pydantic import Field as ModelField  # noqa: PLC0415 - only the API builds models; forms and mail never load pydantic
 
-        if self.max_length is None:
+        if not self.bounds:
             return self.api_type
-        return Annotated[self.api_type, ModelField(max_length=self.max_length)]
+        return Annotated[self.api_type, ModelField(**self.bounds)]
+
+    def always_shown(self) -> bool:
+        return self.required or not self.null or self.absent is not None
 
     def output_type(self) -> Any:
-        return self.api_type if self.required else self.api_type | None
+        return self.api_type if self.always_shown() else self.api_type | None
 
     def normalize(self, value: Any, context: WriteContext) -> Any:
         """The stored value of what a client sent, null meaning clear it; raises InvalidValue."""
@@ -95,7 +108,22 @@ class ApiField(Attribute[Any]):
         return value
 
     def present(self, stored: Any) -> Any:
-        return stored
+        return self.absent if stored is None else stored
+
+
+def normalized_values(fields: Mapping[str, ApiField], submitted: Mapping[str, Any], context: WriteContext,
+                      problems: dict[str, str]) -> dict[str, Any]:
+    """The stored values of what a client sent, field by field; each problem goes into `problems` under the
+    name it is shown by, so that a record's own rules can add theirs and one 422 names them all."""
+    values: dict[str, Any] = {}
+    for name, value in submitted.items():
+        try:
+            values[name] = fields[name].normalize(value, context)
+        except InvalidValue as exc:
+            problems[name] = str(exc)
+        except FieldProblems as exc:
+            problems.update(exc.problems)
+    return values
 
 
 class Text(ApiField, UnicodeAttribute):  # type: ignore[misc]
@@ -117,7 +145,7 @@ class Choice(ApiField, UnicodeAttribute):  # type: ignore[misc]
                      api_type=Literal[options])  # type: ignore[valid-type]
 
     def output_type(self) -> Any:
-        return str if self.default_value else str | None
+        return str if self.default_value or self.always_shown() else str | None
 
     def normalize(self, value: Any, context: WriteContext) -> Any:
         if value is not None or self.default_value is None:
@@ -176,8 +204,87 @@ class Integer(ApiField, NumberAttribute):  # type: ignore[misc]
         return int(stored) if stored is not None else None
 
 
+class MinorUnits(Integer):
+    """An amount of money in minor units (cents), a whole number: 1250 is 12.50 in its currency."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("description", "In minor units (cents).")
+        super().__init__(minimum=0, maximum=10**15, strict=True, **kwargs)
+
+
+class Percent(Integer):
+    """A whole percent, 0 to 100 (a probability)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(minimum=0, maximum=100, strict=True, **kwargs)
+
+
 class Flag(ApiField, BooleanAttribute):  # type: ignore[misc]
+    """True or false (with `strict`, not 1 nor "true"). With a `default`, a record always has one."""
+
     api_type = bool
+
+    def always_shown(self) -> bool:
+        return super().always_shown() or self.default is not None
+
+
+class Ref(ApiField, UnicodeAttribute):  # type: ignore[misc]
+    """The id of another record (or of a pipeline's stage), kept exactly as sent: one padded with spaces
+    names no record rather than another one."""
+
+    def __init__(self, max_length: int = 64, min_length: int | None = 1, **kwargs: Any) -> None:
+        super().__init__(max_length=max_length, min_length=min_length, **kwargs)
+
+
+class Currency(ApiField, UnicodeAttribute):  # type: ignore[misc]
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("description", "ISO 4217, e.g. EUR.")
+        super().__init__(pattern=r"^[A-Z]{3}$", **kwargs)
+
+
+def iso_date(value: str) -> str:
+    """A calendar date as a custom date field takes it: 2026-11-24."""
+    text = clean_text(value, 10_000)
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise InvalidValue("A date such as 2026-11-24.")
+
+
+def iso_datetime(value: str) -> str:
+    """An ISO 8601 time with its offset, kept in UTC: 2026-11-24T09:30:00Z."""
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError("A time with its offset, such as 2026-11-24T09:30:00Z.")
+    return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Date(ApiField, UnicodeAttribute):  # type: ignore[misc]
+    """A calendar date, checked and stored as 2026-11-24 (a bad one is refused with the request)."""
+
+    parse = staticmethod(iso_date)
+
+    def __init__(self, max_length: int = 10, **kwargs: Any) -> None:
+        super().__init__(max_length=max_length, **kwargs)
+
+    def input_type(self) -> Any:
+        from pydantic import AfterValidator  # noqa: PLC0415 - only the API builds models
+
+        return Annotated[super().input_type(), AfterValidator(self.parse)]
+
+
+class DateTime(Date):
+    """A moment given with its offset, stored in UTC: 2026-11-24T09:30:00Z."""
+
+    parse = staticmethod(iso_datetime)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=40, **kwargs)
 
 
 class Document(ApiField, MapAttribute):  # type: ignore[misc]

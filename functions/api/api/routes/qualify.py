@@ -13,6 +13,8 @@ from crm.companies.spec import COMPANY, CompanyItem, DomainItem
 from crm.companies.store import add_company
 from crm.contacts.spec import CONTACT
 from crm.contacts.store import contact_attributes, read_contact
+from crm.deals.spec import DEAL
+from crm.deals.store import add_deal, planned_deal
 from crm.platform.errors import ClientError
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version
@@ -22,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller, requires
 from api.params import IfMatch
-from api.routes.deals import Deal, DealFields, Id, add_deal, deal_view, planned_deal
 
 router = APIGatewayHttpRouter()
 OPPORTUNITY = "opportunity"
@@ -31,6 +32,9 @@ _SET_BY_QUALIFY = ("stage", "status", "contact_id", "company_id")
 CompanyFields = COMPANY.input_model
 Company = COMPANY.output_model
 Contact = CONTACT.output_model
+DealFields = DEAL.input_model
+Deal = DEAL.output_model
+CompanyId = DEAL.fields["company_id"].input_type()
 
 
 class Qualification(BaseModel):
@@ -38,7 +42,7 @@ class Qualification(BaseModel):
     deal: DealFields = Field(default_factory=DealFields, description=(
         "The deal's fields; default name from the contact, default pipeline `default`. It opens in the "
         "pipeline's first stage, for this contact and the company below."))
-    company_id: Id | None = Field(None, description="An existing company; default the contact's.")
+    company_id: CompanyId | None = Field(None, description="An existing company; default the contact's.")
     company: CompanyFields | None = Field(None, description=(
         "A company by name and domain: the one with this domain if there is one, else a new one."))
 
@@ -85,7 +89,7 @@ def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = No
     change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": sorted(changes),
                                                  "deal_id": deal_id})
     change.commit()
-    view = {"deal": deal_view(deal), "contact": after, "company": COMPANY.view(company) if company else None}
+    view = {"deal": DEAL.view(deal), "contact": after, "company": COMPANY.view(company) if company else None}
     return Response(201, "application/json", view, headers={"location": f"/v1/deals/{deal_id}"})
 
 

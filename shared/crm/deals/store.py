@@ -1,0 +1,186 @@
+"""Writing and listing deals: a write planned against its pipeline, a new deal in its pipeline, an update
+that moves it between stages and pipelines, the timelines of a deal and of its contact, and what deals and
+activities share (the records they link to, their index keys, the one Query a page of them is)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from crm.companies.spec import CompanyItem
+from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
+from crm.deals.pipelines import find_pipeline, unchanged_condition
+from crm.deals.rules import current, deal_problems, plan_stage
+from crm.deals.spec import DEAL, DEFAULT_PIPELINE, LOST, WON, DealItem, PipelineDealItem, PipelineItem
+from crm.platform.access import Caller
+from crm.platform.config import get_settings
+from crm.platform.errors import ClientError
+from crm.records.fields import WriteContext, normalized_values
+from crm.records.history import HistoryItem, history_entry
+from crm.records.reads import all_of, load
+from crm.records.writes import RECORD, Change, create, delete, must_exist, new_id, update_viewed
+
+
+def read_deal(caller: Caller, deal_id: str) -> DealItem:
+    return load(DealItem, DealItem.key(deal_id), "deal", DEAL.viewer(caller))
+
+
+def planned_deal(submitted: dict[str, Any], existing: DealItem | None, now: str) -> tuple[dict[str, Any], PipelineItem]:
+    """The deal's attributes after this write (all of them for a new deal), checked against its
+    pipeline, and that pipeline. Anything wrong is one 422 naming every field that needs attention."""
+    problems: dict[str, str] = {}
+    context = WriteContext(DEAL.name, existing, get_settings().default_phone_region)
+    values = normalized_values(DEAL.fields, submitted, context, problems)
+    problems.update(deal_problems(values, existing))
+    pipeline_id = current(values, existing, "pipeline_id") or DEFAULT_PIPELINE
+    pipeline = find_pipeline(pipeline_id)
+    if pipeline is None:
+        problems["pipeline_id"] = "There is no pipeline with this id."
+        raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
+    values["pipeline_id"] = pipeline_id
+    plan_stage(submitted, existing, pipeline, values, problems, now)
+    if problems:
+        raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
+    return values, pipeline
+
+
+def add_deal(change: Change, deal_id: str, values: dict[str, Any], pipeline: PipelineItem,
+             label: str = RECORD) -> DealItem:
+    """A new deal as part of `change` (alone, or for a qualified contact): the record in its pipeline,
+    its audit entry, its first timeline entries and its events."""
+    values = {name: value for name, value in values.items() if value is not None}
+    attributes = {"score_key": DealItem.close_date_key(None, deal_id), **values,
+                  **{name: value for name, value in deal_index_attributes(deal_id, values).items() if value}}
+    item = DealItem(*DealItem.key(deal_id), deal_id=deal_id, created_at=change.at, updated_at=change.at, version=1,
+                    GSI1PK=DealItem.list_key(), GSI1SK=DealItem.created_key(change.at, deal_id),
+                    GSI2PK=DealItem.list_key(), **attributes)
+    change.transaction.put("membership", PipelineDealItem(*PipelineDealItem.key(pipeline.pipeline_id, deal_id),
+                                                          deal_id=deal_id))
+    pipeline_unchanged(change, pipeline)
+    create(change, item, DEAL.view(item), label, "deal", deal_id)
+    summary = f"Deal {item.name} created in stage {item.stage}"
+    on_timelines(change, item, "deal_created", summary, {"by": change.actor})
+    change.transaction.event("Deal Created", {"deal_id": deal_id, "contact_id": item.contact_id,
+                                              "pipeline_id": item.pipeline_id, "stage": item.stage})
+    if item.status in (WON, LOST):
+        _closed_event(change, item)
+    return item
+
+
+def change_deal(change: Change, item: DealItem, version: int, values: dict[str, Any],
+                pipeline: PipelineItem) -> dict[str, Any]:
+    """The planned write of a deal read at `version`, as part of `change`: only what it changes, its
+    place in its pipeline, and its stage move or its update announced. Returns the deal's view after."""
+    values = {name: value for name, value in values.items() if getattr(item, name) != value}
+    link_checks(change, values)
+    old_pipeline, old_stage = item.pipeline_id or DEFAULT_PIPELINE, item.stage
+    if "pipeline_id" in values:
+        change.transaction.delete("membership:old", PipelineDealItem(*PipelineDealItem.key(old_pipeline,
+                                                                                            item.deal_id)))
+        change.transaction.put("membership", PipelineDealItem(*PipelineDealItem.key(pipeline.pipeline_id,
+                                                                                    item.deal_id),
+                                                              deal_id=item.deal_id))
+    if "pipeline_id" in values or "stage" in values:
+        pipeline_unchanged(change, pipeline)
+    after = update_viewed(change, item, version, {**values, **deal_index_attributes(item.deal_id, values)},
+                          DEAL.view)
+    if "stage" in values:
+        stage_moved(change, item, old_stage)
+    elif values:
+        change.transaction.event("Deal Updated", {"deal_id": item.deal_id, "contact_id": item.contact_id,
+                                                  "fields": sorted(values)})
+    return after
+
+
+def remove_deal(change: Change, item: DealItem, version: int) -> None:
+    """Removes the deal and its place in its pipeline; its timeline entries on its contact stay."""
+    change.transaction.delete("membership", PipelineDealItem(*PipelineDealItem.key(
+        item.pipeline_id or DEFAULT_PIPELINE, item.deal_id)))
+    delete(change, item, version, DEAL.view(item))
+    change.transaction.event("Deal Deleted", {"deal_id": item.deal_id, "contact_id": item.contact_id})
+
+
+def pipeline_unchanged(change: Change, pipeline: PipelineItem) -> None:
+    change.transaction.check("pipeline", PipelineItem, PipelineItem.key(pipeline.pipeline_id),
+                             unchanged_condition(pipeline))
+    change.conflicts["pipeline"] = ClientError(409, "pipeline_changed",
+                                               "The pipeline changed meanwhile; read it and try again.")
+
+
+def stage_moved(change: Change, item: DealItem, old_stage: str | None) -> None:
+    """A stage change on the deal's and its contact's timelines, and announced."""
+    entry_type = {WON: "deal_won", LOST: "deal_lost"}.get(item.stage or "", "deal_stage_changed")
+    on_timelines(change, item, entry_type, f"Deal {item.name} moved from {old_stage} to {item.stage}",
+                 {"by": change.actor, "from": old_stage, "to": item.stage, "close_reason": item.close_reason})
+    change.transaction.event("Deal Stage Changed", {"deal_id": item.deal_id, "contact_id": item.contact_id,
+                                                    "pipeline_id": item.pipeline_id, "from": old_stage,
+                                                    "to": item.stage})
+    if item.status in (WON, LOST):
+        _closed_event(change, item)
+
+
+def _closed_event(change: Change, item: DealItem) -> None:
+    change.transaction.event("Deal Won" if item.status == WON else "Deal Lost", {
+        "deal_id": item.deal_id, "contact_id": item.contact_id,
+        "amount_minor": None if item.amount_minor is None else int(item.amount_minor),
+        "currency": item.currency, "close_reason": item.close_reason})
+
+
+def on_timelines(change: Change, item: Any, entry_type: str, summary: str, data: dict[str, Any]) -> None:
+    """One entry on the timeline of the deal `item` is (or names), and one on its contact's."""
+    data = {**data, "deal_id": item.deal_id}
+    if getattr(item, "deal_id", None):
+        change.transaction.put(f"history:deal:{entry_type}", history_entry(
+            DealItem.history_key(item.deal_id, change.at, new_id()), entry_type, summary, data, change.at))
+    if item.contact_id:
+        change.transaction.put(f"history:contact:{entry_type}", history_entry(
+            HistoryItem.key(item.contact_id, change.at, new_id()), entry_type, summary, data, change.at))
+
+
+def link_checks(change: Change, values: dict[str, Any], customers_only: bool = False) -> None:
+    """The contact (a customer, for support) and the company a deal or an activity names must exist
+    when it is written."""
+    if values.get("contact_id"):
+        condition = ContactItem.merged_into.does_not_exist() & ContactItem.erased_at.does_not_exist()
+        if customers_only:
+            condition &= ContactItem.lifecycle_stage == CUSTOMER_STAGE
+        must_exist(change, "contact_id", ContactItem, ContactItem.key(values["contact_id"]),
+                   "customer" if customers_only else "contact", condition)
+    if values.get("company_id"):
+        must_exist(change, "company_id", CompanyItem, CompanyItem.key(values["company_id"]), "company")
+
+
+def index_attributes(model: Any, record_id: str, values: dict[str, Any], order_field: str,
+                     order_key: Any) -> dict[str, Any]:
+    """Index keys of a deal or an activity that follow its order field, its contact and its owner."""
+    attributes: dict[str, Any] = {}
+    if order_field in values:
+        attributes["score_key"] = order_key(values[order_field], record_id)
+    if "contact_id" in values:
+        attributes["GSI3PK"] = model.contact_partition(values["contact_id"]) if values["contact_id"] else None
+    if "owner" in values:
+        attributes["GSI4PK"] = model.owner_partition(values["owner"]) if values["owner"] else None
+    return attributes
+
+
+def deal_index_attributes(deal_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    return index_attributes(DealItem, deal_id, values, "expected_close_date", DealItem.close_date_key)
+
+
+def linked_query(model: Any, sort: str | None, order_field: str, filters: Any, contact_id: str | None,
+                 owner: str | None) -> tuple[Any, bool]:
+    """The one Query a page of deals or activities is, and its direction: newest first on GSI1, or in
+    `order_field` order on GSI3 (a contact's), GSI4 (an owner's) or GSI2 (all); the rest are filters."""
+    by_contact = (model.contact_id == contact_id) if contact_id is not None else None
+    by_owner = (model.owner == owner) if owner is not None else None
+    if sort not in (order_field, f"-{order_field}"):
+        query = partial(model.by_created.query, model.list_key())
+        filters = all_of(filters, by_contact, by_owner)
+    elif contact_id is not None:
+        query = partial(model.by_group_order.query, model.contact_partition(contact_id))
+        filters = all_of(filters, by_owner)
+    elif owner is not None:
+        query = partial(model.by_owner_order.query, model.owner_partition(owner))
+    else:
+        query = partial(model.by_order.query, model.list_key())
+    return partial(query, filter_condition=filters), sort in ("created_at", order_field)
