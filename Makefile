@@ -39,16 +39,12 @@ bench: $(STAMP)
 XENON_D := \
 	shared/crm/scoring/rules.py \
 	shared/crm/forms/config.py \
-	functions/api/api/routes/deals.py \
-	functions/api/api/routes/activities.py \
 	shared/crm/mail/parse.py \
 	shared/crm/mail/ingest.py \
 	infra/crm_local/template.py
 # Each is one pass that names every problem at once or follows one branch per case; none is split in this change.
 # scoring/rules.py ScoringModel.from_dict (D) and forms/config.py FormConfig.from_dict (D): validate an admin's document,
 #   naming every wrong field with its own message.
-# deals.py _plan_stage (D): stage, status, probability, closed_at and close_reason, which follow one another.
-# activities.py planned_activity (D): an activity's attributes checked together; one 422 names every problem.
 # parse.py _walk (D): one walk over a stranger's MIME tree, a branch per kind of part.
 # ingest.py _link (D): links an inbound mail to its contacts, thread, case and auto-reply, in that order.
 # template.py Template._event (D): one branch per SAM event source the local stack wires.

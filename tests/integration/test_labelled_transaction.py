@@ -8,7 +8,7 @@ import pytest
 
 def test_a_failed_condition_names_its_write_and_returns_the_item_only_where_asked(aws):
     from crm.contacts.spec import UniqueItem
-    from crm.platform.transactions import LabelledTransaction
+    from crm.records.transactions import LabelledTransaction
     from pynamodb.exceptions import TransactWriteError
 
     # Given an email and a phone owned by contact "a"

@@ -13,8 +13,8 @@ from crm.forms.capture import (
     validate_lead,
 )
 from crm.forms.config import FormConfig, demo_form
+from crm.forms.request import FormRequest, UploadedFile
 from crm.platform.errors import ClientError
-from lead_capture.request import FormRequest, UploadedFile
 
 NOW_MS = 1_795_521_600_000
 

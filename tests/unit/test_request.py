@@ -6,11 +6,11 @@ import base64
 import json
 
 import pytest
+from crm.forms.request import parse_form_request
 from crm.platform.errors import ClientError
 from crm.platform.http_event import HttpEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lead_capture.request import parse_form_request
 
 
 def http_event(body: bytes | str, content_type: str, b64: bool = False, accept: str = "") -> HttpEvent:

@@ -7,6 +7,7 @@ import time
 
 from crm.forms.capture import handle_form_submission
 from crm.forms.config import FormConfig, InvalidFormConfig, load_form
+from crm.forms.request import parse_form_request
 from crm.forms.store import DynamoLeadStore
 from crm.platform.cache import TtlCache
 from crm.platform.clock import iso_now
@@ -17,7 +18,6 @@ from crm.platform.observability import count, logger, metrics
 from crm.records.table import bind_table
 
 from lead_capture.embed import render_embed_script
-from lead_capture.request import parse_form_request
 
 _FORM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # A missing form is kept too: submissions to an unknown id cost one read per id and cache period.

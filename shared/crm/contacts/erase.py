@@ -27,11 +27,11 @@ from crm.platform import aws
 from crm.platform.config import ConfigError, get_settings
 from crm.platform.errors import ClientError
 from crm.platform.identity import InvalidValue, email_key, normalize_email
-from crm.platform.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.audit import AuditItem
 from crm.records.history import HistoryItem
 from crm.records.reads import load
 from crm.records.table import CrmItem
+from crm.records.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.writes import Change, update
 
 REDACTED = "[erased]"

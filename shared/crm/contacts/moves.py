@@ -23,10 +23,10 @@ from crm.forms.spec import SubmissionItem
 from crm.mail.spec import CaseItem, EmailItem
 from crm.payments.spec import PaymentItem
 from crm.platform.errors import ClientError
-from crm.platform.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version, load
 from crm.records.table import CrmItem, VersionedItem, get_item
+from crm.records.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.writes import Change, new_id, update
 
 T = TypeVar("T")

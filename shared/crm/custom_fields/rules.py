@@ -7,7 +7,6 @@ a business may redefine them (a stored definition with the same key wins).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 from crm.platform.identity import normalize_email, normalize_phone
 from crm.platform.text import InvalidValue, clean_text
+from crm.records.fields import iso_date
 
 ENTITIES = ("contact", "company", "deal", "activity")
 FIELD_TYPES = ("text", "number", "date", "checkbox", "email", "phone", "url", "picklist", "multi_picklist",
@@ -141,13 +141,7 @@ def coerce(definition: FieldDefinition, raw: Any, phone_region: str | None = Non
 
 
 def _date(raw: Any) -> str:
-    value = _text(raw)
-    try:
-        if len(value) == 10:
-            return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        pass
-    raise InvalidValue("A date such as 2026-11-24.")
+    return iso_date(_text(raw))
 
 
 def _text(raw: Any) -> str:

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from lead_capture.request import FormRequest, UploadedFile
-
 from crm.forms.config import FormConfig
+from crm.forms.request import FormRequest, UploadedFile
 from crm.platform.errors import ClientError
 from crm.platform.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email, normalize_phone
 

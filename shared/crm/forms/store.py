@@ -14,21 +14,22 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from lead_capture.request import UploadedFile
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
 from crm.contacts.spec import ContactItem, UniqueItem
 from crm.contacts.store import new_contact_item
 from crm.forms.capture import Lead, RateLimited, Submission
+from crm.forms.request import UploadedFile
 from crm.forms.spec import RateCounterItem, SubmissionItem
 from crm.platform import aws
 from crm.platform.clock import epoch_seconds
 from crm.platform.config import Settings
 from crm.platform.observability import logger
-from crm.platform.transactions import LabelledTransaction, back_off, conflicted, retrying
+from crm.platform.transactions import back_off, conflicted, retrying
 from crm.records.history import HistoryItem
 from crm.records.outbox import Event, new_event, outbox_item
+from crm.records.transactions import LabelledTransaction
 
 if TYPE_CHECKING:
     from crm.scoring.changes import ScoreChange

@@ -19,9 +19,10 @@ from crm.platform import aws
 from crm.platform.clock import epoch_seconds, iso_now
 from crm.platform.config import Settings
 from crm.platform.observability import logger
-from crm.platform.transactions import LabelledTransaction, back_off, conflicted, retrying
+from crm.platform.transactions import back_off, conflicted, retrying
 from crm.records.history import HistoryItem
 from crm.records.table import get_item
+from crm.records.transactions import LabelledTransaction
 
 # Bodies are cut to keep the item well under DynamoDB's 400 KB; the raw MIME stays whole in S3.
 MAX_TEXT_BYTES = 96 * 1024

@@ -23,9 +23,10 @@ from crm.payments.providers import PaymentEvent
 from crm.payments.spec import ContactWebhookItem, CustomerLinkItem, PaymentItem, RefundItem, WebhookEventItem
 from crm.platform.clock import iso_now
 from crm.platform.identity import InvalidValue, email_key, normalize_email
-from crm.platform.transactions import LabelledTransaction, conflicted, retrying
+from crm.platform.transactions import conflicted, retrying
 from crm.records.history import HistoryItem
 from crm.records.table import get_item
+from crm.records.transactions import LabelledTransaction
 
 
 class Duplicate(Exception):

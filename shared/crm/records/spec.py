@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
-from crm.platform.text import InvalidValue
-from crm.records.fields import ApiField, FieldProblems, WriteContext
+from crm.records.fields import ApiField, WriteContext, normalized_values
 from crm.records.table import CrmItem
 
 if TYPE_CHECKING:
@@ -25,6 +24,10 @@ ItemT = TypeVar("ItemT", bound=CrmItem)
 
 def everyone(caller: Caller, item: Any) -> bool:
     return True
+
+
+def article(noun: str) -> str:
+    return "An" if noun[:1] in "aeiou" else "A"
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,10 @@ class Entity(Generic[ItemT]):
         fields: dict[str, Any] = {
             name: (field.input_type() | None, ModelField(None, description=field.description))
             for name, field in self.fields.items() if field.writable}
+        doc = f"{article(self.name)} {self.name}'s editable fields. In a PATCH, absent fields stay as they are and " \
+              "null clears one."
         return create_model(f"{self.title}Fields", __config__=ConfigDict(extra="forbid"),  # type: ignore[call-overload, no-any-return]
-                            __doc__=f"A {self.name}'s editable fields. In a PATCH, absent fields stay as they "
-                                    "are and null clears one.", **fields)
+                            __doc__=doc, **fields)
 
     @cached_property
     def output_model(self) -> type[BaseModel]:
@@ -87,14 +91,7 @@ class Entity(Generic[ItemT]):
         (unless the caller decides that itself) a required field must have a value after the write."""
         context = WriteContext(self.name, existing, get_settings().default_phone_region)
         problems: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for name, value in body.model_dump(exclude_unset=True).items():
-            try:
-                values[name] = self.fields[name].normalize(value, context)
-            except InvalidValue as exc:
-                problems[name] = str(exc)
-            except FieldProblems as exc:
-                problems.update(exc.problems)
+        values = normalized_values(self.fields, body.model_dump(exclude_unset=True), context, problems)
         if problems:
             raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
         for name, field in self.fields.items():

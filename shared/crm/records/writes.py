@@ -16,9 +16,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from crm.platform.clock import iso_now
 from crm.platform.errors import ClientError
-from crm.platform.transactions import LabelledTransaction, conflicted
+from crm.platform.transactions import conflicted
 from crm.records.audit import AuditItem
 from crm.records.table import CrmItem
+from crm.records.transactions import LabelledTransaction
 
 RECORD = "record"
 

@@ -13,9 +13,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from crm.contacts.spec import ContactItem
 from crm.platform.clock import iso_now
-from crm.platform.transactions import LabelledTransaction, conflicted
+from crm.platform.transactions import conflicted
 from crm.records.history import HistoryItem
 from crm.records.table import get_item
+from crm.records.transactions import LabelledTransaction
 from crm.scoring.changes import ContactSnapshot, ScoreChange, ledger_value, score_values, snapshot_of
 from crm.scoring.rescore import next_page_event
 from crm.scoring.spec import RescoreJobItem

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm.platform.clock import epoch_seconds
-from crm.platform.transactions import LabelledTransaction
 from crm.records.table import get_item
+from crm.records.transactions import LabelledTransaction
 from crm.search.index import ENTITIES, Entry, Remembered, Writes, entry_of, writes
 from crm.search.spec import SearchTermItem, SearchTermsItem
 
