@@ -18,9 +18,9 @@ from typing import Any
 from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.condition import size
 
+from crm.contacts.edits import release_identifiers
 from crm.contacts.moves import TIMELINE_PAGE, chunks, entry_data, linked, stripped, timeline, timeline_links
 from crm.contacts.spec import CONTACT, ContactItem
-from crm.contacts.store import release_identifiers
 from crm.mail.spec import AttachmentItem, AutoReplyItem, EmailItem
 from crm.payments.spec import ContactWebhookItem, WebhookEventItem
 from crm.platform import aws

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from pynamodb.expressions.condition import Condition
 
 from crm.activities.spec import ActivityItem
+from crm.contacts.edits import contact_attributes
 from crm.contacts.spec import CONTACT, ContactItem, UniqueItem
-from crm.contacts.store import contact_attributes
 from crm.deals.spec import DealItem
 from crm.forms.spec import SubmissionItem
 from crm.mail.spec import CaseItem, EmailItem

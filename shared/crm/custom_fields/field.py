@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.custom_fields.store import checked_custom_fields
 from crm.records.fields import Document, FieldProblems, WriteContext
 
 
@@ -19,6 +18,8 @@ class CustomFields(Document):
         return super().present(stored) or {}
 
     def normalize(self, value: Any, context: WriteContext) -> Any:
+        from crm.custom_fields.store import checked_custom_fields  # noqa: PLC0415 - only API writes check definitions
+
         stored = getattr(context.existing, self.attr_name, None) if context.existing is not None else None
         problems: dict[str, str] = {}
         merged = checked_custom_fields(context.entity, value or {}, stored.as_dict() if stored else {}, problems,

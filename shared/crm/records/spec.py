@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from crm.platform.access import Caller
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.records.fields import ApiField, WriteContext, normalized_values
@@ -18,6 +17,8 @@ from crm.records.table import CrmItem
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from crm.platform.access import Caller
 
 ItemT = TypeVar("ItemT", bound=CrmItem)
 

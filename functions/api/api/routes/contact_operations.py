@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.contacts.edits import read_contact
 from crm.contacts.erase import erase, tombstone_view
 from crm.contacts.moves import ACTIVITIES, DEALS, merge, reassign
 from crm.contacts.spec import CONTACT
-from crm.contacts.store import read_contact
 from crm.records.reads import expect_version
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 

@@ -8,16 +8,16 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, LEAD_STATUSES, LIFECYCLE_STAGES, ContactItem
-from crm.contacts.store import (
+from crm.contacts.edits import (
     claim_identifiers,
     contact_attributes,
     link_company,
-    new_contact_item,
     read_contact,
     release_identifiers,
     with_primary_identifiers,
 )
+from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, LEAD_STATUSES, LIFECYCLE_STAGES, ContactItem
+from crm.contacts.store import new_contact_item
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.platform.secrets import cursor_secret

@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.companies.spec import COMPANY, CompanyItem, DomainItem
 from crm.companies.store import add_company
+from crm.contacts.edits import contact_attributes, read_contact
 from crm.contacts.spec import CONTACT
-from crm.contacts.store import contact_attributes, read_contact
 from crm.deals.spec import DEAL
 from crm.deals.store import add_deal, planned_deal
 from crm.platform.errors import ClientError
