@@ -75,3 +75,17 @@ def test_a_thread_support_may_see_hides_the_mail_it_may_not_but_not_from_others(
     # And the others see the whole thread
     assert sorted(e["subject"] for e in reader.get(f"/v1/emails/{first_id}").body["thread"]) == ["Prices?",
                                                                                                   "Re: Prices?"]
+
+
+def test_a_case_lists_to_support_only_the_mail_support_may_see(mail):
+    # Given a lead's email to sales, and the lead's reply on its thread to the support desk, which opens a case
+    _, first_id, _ = lead_mails_sales(mail, "asker@example.ir")
+    first = next(e for e in emails(mail) if e["email_id"]["S"] == first_id)
+    receive(message(sender="Lead <asker@example.ir>", subject="Re: Prices?", In_Reply_To=first["message_id"]["S"],
+                    References=first["message_id"]["S"]))
+    [case] = [e["case_id"]["S"] for e in emails(mail) if "case_id" in e]
+    # When support reads the case, Then it lists the case's mail, not the lead's email to sales before it
+    assert [e["subject"] for e in SUPPORT_ROLE.get(f"/v1/cases/{case}").body["emails"]] == ["Re: Prices?"]
+    # And sales, who reads all mail, sees the whole thread
+    assert sorted(e["subject"] for e in SALES_ROLE.get(f"/v1/cases/{case}").body["emails"]) == ["Prices?",
+                                                                                                  "Re: Prices?"]

@@ -1,6 +1,11 @@
-"""Forms and what they receive, as stored: a form's configuration, its raw submissions, rate counters."""
+"""Forms and what they receive, as stored: a form's configuration, its raw submissions, rate counters.
+
+A form is shown as its configuration, taken whole (validated by crm.forms.config.FormConfig): FORM is
+derived from the fields its item declares."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -9,15 +14,17 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from crm.records.fields import Document, Integer, Text
 from crm.records.table import ContactListIndex, CrmItem
+from crm.records.views import RecordView
 
 
 class FormItem(CrmItem):
     """A web form's configuration; its shape is validated by lead capture's FormConfig."""
 
-    config = MapAttribute()
-    updated_at = UnicodeAttribute()
-    version = NumberAttribute(default=1)
+    config = Document(writable=False, required=True, null=False)
+    updated_at = Text(writable=False, required=True, null=False)
+    version = Integer(writable=False, required=True, null=False, default=1)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
     by_id = ContactListIndex()
@@ -29,6 +36,13 @@ class FormItem(CrmItem):
     @staticmethod
     def list_key() -> str:
         return "FORMS"
+
+
+def form_id(item: FormItem) -> Any:
+    return item.config.as_dict().get("form_id")
+
+
+FORM = RecordView("Form", FormItem, form_id)
 
 
 class SubmissionItem(CrmItem):

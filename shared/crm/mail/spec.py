@@ -1,6 +1,8 @@
 """Mail: emails, attachments, cases, auto-reply claims and mailbox settings (email ingestion and the API).
 
-Apart from crm.models so that functions which do not use them do not build their classes at cold start.
+Emails, cases and attachments are shown, never taken: their items declare each field the API shows once
+(crm.records.fields, `writable=False`), and EMAIL, EMAIL_IN_THREAD, CASE and ATTACHMENT are derived from
+them. Who may see which mail is crm.mail.visibility.
 """
 
 from __future__ import annotations
@@ -8,13 +10,17 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
 
+from crm.records.fields import Document, Integer, Listing, Text
 from crm.records.table import ContactListIndex, CrmItem
+from crm.records.views import Many, RecordView, shown_as
+
+# The timeline entries an email leaves on each of its contacts.
+MAIL_ENTRIES = ("email_received", "email_bounced")
 
 
 class MailboxesItem(CrmItem):
@@ -36,31 +42,31 @@ class EmailItem(CrmItem):
     Bodies are cut to fit an item; the raw MIME in the inbound bucket stays the full record."""
 
     email_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    flags = ListAttribute(null=True)
-    message_id = UnicodeAttribute(null=True)
-    thread_id = UnicodeAttribute()
-    in_reply_to = UnicodeAttribute(null=True)
+    status = Text(writable=False, required=True, null=False)
+    flags = Listing(writable=False)
+    message_id = Text(writable=False)
+    thread_id = Text(writable=False, required=True, null=False)
+    in_reply_to = Text(writable=False)
     references = ListAttribute(null=True)
-    subject = UnicodeAttribute(null=True)
-    from_address = UnicodeAttribute(null=True)
-    from_name = UnicodeAttribute(null=True)
-    to = ListAttribute(null=True)
-    cc = ListAttribute(null=True)
-    reply_to = ListAttribute(null=True)
-    sent_at = UnicodeAttribute(null=True)
-    text_body = UnicodeAttribute(null=True)
-    html_body = UnicodeAttribute(null=True)
-    preview = UnicodeAttribute(null=True)
-    attachments = ListAttribute(null=True)
-    contact_ids = ListAttribute(null=True)
-    mailbox = UnicodeAttribute(null=True)
-    routed_to = MapAttribute(null=True)
-    case_id = UnicodeAttribute(null=True)
+    subject = Text(writable=False)
+    from_address = shown_as("from.address", Text(writable=False))
+    from_name = shown_as("from.name", Text(writable=False))
+    to = Listing(writable=False)
+    cc = Listing(writable=False)
+    reply_to = Listing(writable=False)
+    sent_at = Text(writable=False)
+    received_at = Text(writable=False, required=True, null=False)
+    preview = Text(writable=False)
+    text_body = Text(writable=False)
+    html_body = Text(writable=False)
+    attachments = Listing(writable=False, description="What each file is; its id downloads it.")
+    contact_ids = Listing(writable=False)
+    mailbox = Text(writable=False)
+    routed_to = Document(writable=False)
+    case_id = Text(writable=False)
+    size = Integer(writable=False, required=True, null=False)
     raw_bucket = UnicodeAttribute()
     raw_key = UnicodeAttribute()
-    size = NumberAttribute()
-    received_at = UnicodeAttribute()
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
     by_thread = ContactListIndex()
@@ -79,9 +85,9 @@ class AttachmentItem(CrmItem):
 
     attachment_id = UnicodeAttribute()
     s3_key = UnicodeAttribute()
-    filename = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size = NumberAttribute()
+    filename = Text(writable=False, required=True, null=False)
+    content_type = Text(writable=False, required=True, null=False)
+    size = Integer(writable=False, required=True, null=False)
     first_email_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
     # The emails that carry the file, so erasing one person deletes it only when no one else's email does.
@@ -105,16 +111,16 @@ class CaseItem(CrmItem):
     """A support case opened by mail to a support address; replies on its thread attach to it."""
 
     case_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    subject = UnicodeAttribute(null=True)
-    contact_id = UnicodeAttribute(null=True)
-    thread_id = UnicodeAttribute()
-    mailbox = UnicodeAttribute()
-    queue = UnicodeAttribute(null=True)
-    owner = UnicodeAttribute(null=True)
-    email_count = NumberAttribute(default=1)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
+    status = Text(writable=False, required=True, null=False)
+    subject = Text(writable=False)
+    contact_id = Text(writable=False)
+    thread_id = Text(writable=False, required=True, null=False)
+    mailbox = Text(writable=False, required=True, null=False)
+    queue = Text(writable=False)
+    owner = Text(writable=False)
+    email_count = Integer(writable=False, required=True, null=False, default=1)
+    created_at = Text(writable=False, required=True, null=False)
+    updated_at = Text(writable=False, required=True, null=False)
 
     @staticmethod
     def key(case_id: str) -> tuple[str, str]:
@@ -130,3 +136,11 @@ class AutoReplyItem(CrmItem):
     @staticmethod
     def key(mailbox: str, sender_key: str) -> tuple[str, str]:
         return f"AUTOREPLY#{mailbox}#{sender_key}", "WINDOW"
+
+
+EMAIL = RecordView("Email", EmailItem, "email_id")
+# An email in the list of its thread or its case: its sender's address is its `from`.
+EMAIL_IN_THREAD = EMAIL.part("EmailInThread", "subject", "from_address", "received_at", "preview")
+CASE = RecordView("Case", CaseItem, "case_id", computed={"emails": Many(EMAIL_IN_THREAD)})
+# A file with a link that downloads it for a few minutes.
+ATTACHMENT = RecordView("Attachment", AttachmentItem, "attachment_id", computed={"url": str, "expires_in": int})

@@ -1,13 +1,19 @@
-"""Payments: provider events, payments, refunds, customer links, deals (webhooks and the API).
+"""Payments: provider events, payments, refunds, customer links (webhooks and the API).
 
-Apart from crm.models so that functions which do not use them do not build their classes at cold start.
+A payment and its refunds are shown, never taken: their items declare each field the API shows once
+(crm.records.fields, `writable=False`), PAYMENT and REFUND are derived from them, and a payment's status
+from its facts (`payment_status`).
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from typing import Any
 
+from pynamodb.attributes import MapAttribute, UnicodeAttribute
+
+from crm.records.fields import Integer, Text
 from crm.records.table import ContactListIndex, CrmItem
+from crm.records.views import Many, RecordView, shown_as
 
 
 class WebhookEventItem(CrmItem):
@@ -47,15 +53,15 @@ class PaymentItem(CrmItem):
     """One payment at one provider; every event about it (paid, failed, refunded) lands here."""
 
     payment_key = UnicodeAttribute()
-    provider = UnicodeAttribute()
-    provider_payment_id = UnicodeAttribute()
-    contact_id = UnicodeAttribute(null=True)
-    deal_id = UnicodeAttribute(null=True)
-    amount_minor = NumberAttribute(null=True)
-    currency = UnicodeAttribute(null=True)
-    succeeded_at = UnicodeAttribute(null=True)
-    failed_at = UnicodeAttribute(null=True)
-    failure_reason = UnicodeAttribute(null=True)
+    provider = Text(writable=False, required=True, null=False)
+    provider_payment_id = Text(writable=False, required=True, null=False)
+    contact_id = Text(writable=False)
+    deal_id = Text(writable=False)
+    amount_minor = Integer(writable=False, description="In minor units (cents).")
+    currency = Text(writable=False)
+    succeeded_at = Text(writable=False)
+    failed_at = Text(writable=False)
+    failure_reason = Text(writable=False)
     first_seen_at = UnicodeAttribute(null=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
@@ -73,8 +79,8 @@ class PaymentItem(CrmItem):
 class RefundItem(CrmItem):
     payment_key = UnicodeAttribute()
     refund_id = UnicodeAttribute()
-    amount_minor = NumberAttribute()
-    refunded_at = UnicodeAttribute()
+    amount_minor = Integer(writable=False, required=True, null=False)
+    refunded_at = shown_as("at", Text(writable=False, required=True, null=False))
 
     @staticmethod
     def key(payment_key: str, refund_id: str) -> tuple[str, str]:
@@ -89,3 +95,30 @@ class CustomerLinkItem(CrmItem):
     @staticmethod
     def key(provider: str, customer_id: str) -> tuple[str, str]:
         return f"CUSTOMER#{provider}#{customer_id}", "LINK"
+
+
+REFUND = RecordView("Refund", RefundItem, "refund_id")
+# A list shows no refunds (null): they are read with the payment.
+PAYMENT = RecordView("Payment", PaymentItem, "payment_key", computed_after="currency", computed={
+    "status": str, "refunded_minor": int, "refunds": Many(REFUND, nullable=True)})
+
+
+def payment_view(payment: PaymentItem, refunds: list[RefundItem] | None) -> dict[str, Any]:
+    """The payment with its refunds; None when they were not read (a list), which counts none."""
+    refunded = sum(int(r.amount_minor) for r in refunds or ())
+    return PAYMENT.view(payment, status=payment_status(payment, refunded), refunded_minor=refunded,
+                        refunds=None if refunds is None else [REFUND.view(r) for r in refunds])
+
+
+def payment_status(payment: PaymentItem, refunded: int) -> str:
+    """Derived from the facts, so events that arrived in any order read the same."""
+    amount = int(payment.amount_minor) if payment.amount_minor is not None else None
+    if refunded and amount is not None and refunded >= amount:
+        return "refunded"
+    if refunded:
+        return "partially_refunded"
+    if payment.succeeded_at:
+        return "succeeded"
+    if payment.failed_at:
+        return "failed"
+    return "pending"

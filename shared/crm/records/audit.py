@@ -1,25 +1,33 @@
-"""The audit log as stored: one entry per change, field by field."""
+"""The audit log as stored, and as the API shows it (AUDIT_ENTRY): one entry per change, field by field."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import (
-    MapAttribute,
-    UnicodeAttribute,
-)
+from typing import Any
 
+from pynamodb.attributes import UnicodeAttribute
+
+from crm.records.fields import Document, Text, plain_numbers
 from crm.records.table import ContactListIndex, CrmItem
+from crm.records.views import RecordView
+
+
+class Changes(Document):
+    """Each changed field's name -> {"before": ..., "after": ...}, shown with plain numbers."""
+
+    def present(self, stored: Any) -> Any:
+        return {name: plain_numbers(change) for name, change in (super().present(stored) or {}).items()}
 
 
 class AuditItem(CrmItem):
     """Who changed what, when: field-level before and after. Kept per record, and newest first overall."""
 
     audit_id = UnicodeAttribute()
-    entity = UnicodeAttribute()
-    entity_id = UnicodeAttribute()
-    action = UnicodeAttribute()
-    actor = UnicodeAttribute()
-    at = UnicodeAttribute()
-    changes = MapAttribute()
+    entity = Text(writable=False, required=True, null=False)
+    entity_id = Text(writable=False, required=True, null=False)
+    action = Text(writable=False, required=True, null=False)
+    actor = Text(writable=False, required=True, null=False)
+    at = Text(writable=False, required=True, null=False)
+    changes = Changes(writable=False, required=True, null=False)
     GSI1PK = UnicodeAttribute()
     GSI1SK = UnicodeAttribute()
     by_created = ContactListIndex()
@@ -31,3 +39,6 @@ class AuditItem(CrmItem):
     @staticmethod
     def list_key() -> str:
         return "AUDIT"
+
+
+AUDIT_ENTRY = RecordView("AuditEntry", AuditItem, "audit_id", page_title="AuditPage")

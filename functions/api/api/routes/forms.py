@@ -11,14 +11,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.forms.config import FormConfig, InvalidFormConfig
-from crm.forms.spec import FormItem
+from crm.forms.spec import FORM, FormItem
 from crm.platform.config import get_settings
 from crm.platform.errors import ClientError
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import expect_version, list_page, load
 from crm.records.table import get_item
 from crm.records.writes import Change, create, delete, update
-from pydantic import BaseModel
 
 from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
@@ -27,33 +26,19 @@ from api.responses import created
 router = APIGatewayHttpRouter()
 
 
-class Form(BaseModel):
-    id: str
-    config: dict[str, Any]
-    updated_at: str
-    version: int
-
-
-class FormPage(BaseModel):
-    items: list[Form]
-    next_cursor: str | None
-
-
-def form_view(item: FormItem) -> dict[str, Any]:
-    config = item.config.as_dict()
-    return {"id": config.get("form_id"), "config": config, "updated_at": item.updated_at,
-            "version": int(item.version or 1)}
+Form = FORM.output_model
+FormPage = FORM.page_model
 
 
 @router.get("/forms", middlewares=[requires("forms", "read")])
 def list_forms(limit: Limit = None, cursor: Cursor = None) -> FormPage:
-    return list_page(partial(FormItem.by_id.query, FormItem.list_key()), form_view, scope="forms",
+    return list_page(partial(FormItem.by_id.query, FormItem.list_key()), FORM.view, scope="forms",
                      secret=cursor_secret(get_settings()), limit=limit, cursor=cursor, ascending=True).as_dict()
 
 
 @router.get("/forms/<form_id>", middlewares=[requires("forms", "read")])
 def get_form(form_id: str) -> Form:
-    return form_view(load(FormItem, FormItem.key(form_id), "form"))
+    return FORM.view(load(FormItem, FormItem.key(form_id), "form"))
 
 
 @router.put("/forms/<form_id>", responses={**answers(200, {409: "A form with this id exists; send If-Match."}),
@@ -76,7 +61,7 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
         change = Change("form", form_id, "create", caller.user_id)
         item = FormItem(*FormItem.key(form_id), config=config, updated_at=change.at, version=1,
                         GSI1PK=FormItem.list_key(), GSI1SK=form_id)
-        view = form_view(item)
+        view = FORM.view(item)
         create(change, item, view)
         change.conflicts["record"] = ClientError(409, "form_exists", "A form with this id exists; send If-Match "
                                                  "with its version to replace it.")
@@ -84,9 +69,9 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
         return created(view, f"/v1/forms/{form_id}")
     version = expect_version(if_match, existing, "form")
     change = Change("form", form_id, "update", caller.user_id)
-    before = form_view(existing)
+    before = FORM.view(existing)
     existing.config, existing.version, existing.updated_at = config, version + 1, change.at
-    after = form_view(existing)
+    after = FORM.view(existing)
     update(change, existing, version, {"config": config}, before, after)
     change.commit()
     return Response(200, "application/json", after, headers={"etag": f'"{after["version"]}"'})
@@ -99,6 +84,6 @@ def delete_form(form_id: str, if_match: IfMatch = None) -> Response[None]:
     item = load(FormItem, FormItem.key(form_id), "form")
     version = expect_version(if_match, item, "form")
     change = Change("form", form_id, "delete", caller.user_id)
-    delete(change, item, version, form_view(item))
+    delete(change, item, version, FORM.view(item))
     change.commit()
     return Response(204)
