@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import pytest
+from crm.contacts.timeline import shows_timeline_entry
 from crm.forms.spec import FORM, FormItem
 from crm.mail import visibility
 from crm.mail.spec import ATTACHMENT, CASE, EMAIL, EMAIL_IN_THREAD, AttachmentItem, CaseItem, EmailItem
@@ -146,10 +147,18 @@ def test_a_widely_shared_file_names_no_email_so_support_is_not_given_it():
     assert visibility.attachment_visible(SALES, shared) is True
 
 
-def test_a_timeline_shows_mail_entries_to_who_may_read_mail():
-    assert [visibility.shows_timeline_entry(caller, "email_received") for caller in (SALES, SUPPORT, MARKETING)] == [
-        True, True, False]
-    assert visibility.shows_timeline_entry(MARKETING, "contact_created") is True
+def test_a_timeline_shows_an_entry_to_who_may_read_what_it_is_about():
+    # Given entries about mail, a deal, a payment, a qualification into a deal, and the contact itself
+    entries = [("email_received", {}), ("deal_won", {}), ("payment_succeeded", {}),
+               ("qualified", {"deal_id": "d"}), ("qualified", {}), ("contact_created", {})]
+
+    # Then each role sees those whose kind of record it may read
+    def shown(caller: Any) -> list[bool]:
+        return [shows_timeline_entry(caller, kind, data) for kind, data in entries]
+
+    assert shown(SALES) == [True, True, True, True, True, True]
+    assert shown(SUPPORT) == [True, False, False, False, True, True]
+    assert shown(MARKETING) == [False, False, False, False, True, True]
 
 
 def test_the_functions_that_store_these_records_load_no_pydantic_for_them():

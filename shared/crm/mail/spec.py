@@ -19,9 +19,6 @@ from crm.records.fields import Document, Integer, Listing, Text
 from crm.records.table import ContactListIndex, CrmItem
 from crm.records.views import Many, RecordView, shown_as
 
-# The timeline entries an email leaves on each of its contacts.
-MAIL_ENTRIES = ("email_received", "email_bounced")
-
 
 class MailboxesItem(CrmItem):
     """Inbound addresses and their routing, as edited through the API (validated by crm.mailboxes)."""
@@ -47,7 +44,7 @@ class EmailItem(CrmItem):
     message_id = Text(writable=False)
     thread_id = Text(writable=False, required=True, null=False)
     in_reply_to = Text(writable=False)
-    references = ListAttribute(null=True)
+    references: ListAttribute[str] = ListAttribute(null=True)
     subject = Text(writable=False)
     from_address = shown_as("from.address", Text(writable=False))
     from_name = shown_as("from.name", Text(writable=False))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
-from crm.mail.spec import MAIL_ENTRIES, AttachmentItem, EmailItem
+from crm.mail.spec import AttachmentItem, EmailItem
 from crm.platform.access import Caller
 
 Email = TypeVar("Email", bound=EmailItem)
@@ -43,11 +43,6 @@ def attachment_visible(caller: Caller, attachment: AttachmentItem) -> bool:
     emails = EmailItem.batch_get([EmailItem.key(email_id) for email_id in carriers],
                                  attributes_to_get=["email_id", *WHOSE])
     return bool(visible_emails(caller, emails))
-
-
-def shows_timeline_entry(caller: Caller, entry_type: str) -> bool:
-    """A timeline entry of mail is shown to who may read mail."""
-    return entry_type not in MAIL_ENTRIES or caller.can("emails", "read")
 
 
 def _customers(contact_ids: set[str]) -> set[str]:

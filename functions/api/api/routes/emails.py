@@ -10,8 +10,9 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
+from crm.contacts.timeline import shows_timeline_entry
 from crm.mail.spec import ATTACHMENT, CASE, EMAIL, EMAIL_IN_THREAD, AttachmentItem, CaseItem, EmailItem
-from crm.mail.visibility import WHOSE, attachment_visible, shows_timeline_entry, visible_emails
+from crm.mail.visibility import WHOSE, attachment_visible, visible_emails
 from crm.platform import aws
 from crm.platform.access import Caller
 from crm.platform.clock import iso_now
@@ -55,7 +56,8 @@ def contact_timeline(contact_id: str) -> dict[str, Any]:
         lambda profile: not caller.customers_only or profile.get("lifecycle_stage", {}).get("S") == CUSTOMER_STAGE,
         scope=f"timeline:{contact_id}:{','.join(sorted(caller.roles))}", secret=cursor_secret(get_settings()),
         limit=event.get_query_string_value("limit"), cursor=event.get_query_string_value("cursor"))
-    return {"items": [history_view(e) for e in entries if shows_timeline_entry(caller, e.entry_type)],
+    return {"items": [history_view(e) for e in entries
+                       if shows_timeline_entry(caller, e.entry_type, e.data.as_dict() if e.data else {})],
             "next_cursor": next_cursor}
 
 
