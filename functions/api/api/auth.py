@@ -51,6 +51,7 @@ def declared_permission(route: Route) -> Requires | None:
 
 def current_caller() -> Caller:
     """The caller of the request being handled (the resolver keeps the current event on its routers)."""
+    # Powertools types the current event as its base class; the HTTP API's event has the JWT authorizer.
     claims = BaseRouter.current_event.request_context.authorizer.jwt_claim or {}  # type: ignore[attr-defined]
     return caller_from_claims(claims)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from typing import Any
 
@@ -59,12 +60,16 @@ app.use([declares_permission])
 def openapi_document() -> str:
     """Built from every router's routes once per container (about 0.1 s). Powertools' OpenAPI models are
     imported here, not at cold start, where they took about 150 ms."""
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # noqa: PLC0415 - ~150 ms at cold start
+    from aws_lambda_powertools.event_handler.openapi.models import (  # noqa: PLC0415 - ~150 ms at cold start
+        HTTPBearer,
+        SecurityScheme,
+    )
 
     from api.spec import with_error_responses  # noqa: PLC0415 - only the document adds its error responses
 
     include_routers(ALL_ROUTERS)
-    security = {"cognito": HTTPBearer(bearerFormat="JWT", description="A Cognito ID or access token.")}
+    bearer = HTTPBearer(bearerFormat="JWT", description="A Cognito ID or access token.")
+    security: dict[str, SecurityScheme] = {"cognito": bearer}
     generated = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION, security_schemes=security,
                                                        security=[{"cognito": []}]))
     # Routers join in the order requests first needed them; sorted, the document is the same in any container.
@@ -139,7 +144,7 @@ def _refused(error: ClientError) -> Response:
     return _json_error(error)
 
 
-def validation_error(errors: list[dict[str, Any]]) -> ClientError:
+def validation_error(errors: Sequence[Mapping[str, Any]]) -> ClientError:
     """pydantic's findings as the API's one error shape: 400 for a body that is not JSON or a bad query
     parameter, header or path, 422 for a well-formed body whose fields need attention."""
     if any(e.get("type") == "json_invalid" for e in errors):

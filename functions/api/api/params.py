@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -32,8 +32,10 @@ class ErrorBody(BaseModel):
 def answers(success: int, errors: dict[int, str] | None = None) -> dict[int, OpenAPIResponse]:
     """A route's `responses` beyond the errors every route may answer (api.spec adds those): its success,
     whose body is its return type, and its own errors, e.g. `answers(201, {409: "Email taken."})`."""
-    # A 204 has no body, whatever the route's `Response[None]` would make Powertools say.
-    body: dict[str, Any] = {"content": {}} if success == 204 else {}
-    return {success: {"description": {201: "Created", 204: "Deleted"}.get(success, "OK"), **body}} | {
-        status: {"description": description, "content": {"application/json": {"model": ErrorBody}}}
-        for status, description in (errors or {}).items()}
+    ok: OpenAPIResponse = {"description": {201: "Created", 204: "Deleted"}.get(success, "OK")}
+    if success == 204:
+        ok["content"] = {}  # A 204 has no body, whatever the route's `Response[None]` would make Powertools say.
+    documented = {success: ok}
+    for status, description in (errors or {}).items():
+        documented[status] = {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+    return documented

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from crm.mail.ingest import MAX_MESSAGE_BYTES, ingest
 from crm.mail.mailboxes import MailSettings, parse_mailboxes
@@ -77,6 +78,6 @@ def handle_record(record: SQSRecord) -> None:
 
 
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=handle_record, processor=processor,
                                     context=context)

@@ -16,7 +16,7 @@ from event_publisher.publish import OutboxEvent, publish
 
 def outbox_events(event: dict[str, Any]) -> list[OutboxEvent]:
     """The new outbox items of a stream batch; anything else on the stream is not ours to send."""
-    found = []
+    found: list[OutboxEvent] = []
     for record in event.get("Records", []):
         image = (record.get("dynamodb") or {}).get("NewImage") or {}
         if record.get("eventName") != "INSERT" or not image.get("PK", {}).get("S", "").startswith(OUTBOX_PREFIX):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from crm.forms.capture import handle_form_submission
 from crm.forms.config import FormConfig, InvalidFormConfig, load_form
@@ -76,7 +77,7 @@ def submit(http: HttpEvent) -> dict:
         return error_response(error, headers)
     if outcome.spam:
         count("FormSubmissionSpam")
-        body = {"status": "received"}
+        body: dict[str, Any] = {"status": "received"}
         status = 202
     else:
         count("FormSubmissionAccepted")

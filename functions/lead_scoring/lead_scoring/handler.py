@@ -76,7 +76,8 @@ def start_daily_decay() -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     detail_type = event.get("detail-type")
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    given = event.get("detail")
+    detail: dict[str, Any] = given if isinstance(given, dict) else {}
     if detail_type == DAILY_DECAY_EVENT:
         start_daily_decay()
     elif detail_type == RESCORE_BATCH_EVENT:

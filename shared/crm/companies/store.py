@@ -15,7 +15,8 @@ from crm.records.writes import RECORD, Change, create
 def add_company(change: Change, company_id: str, values: dict[str, Any], label: str = RECORD) -> CompanyItem:
     """A new company as part of `change` (alone, or with a qualified contact's deal): its item, its domain
     sentinel, its audit entry and its event."""
-    item = CompanyItem(*CompanyItem.key(company_id), company_id=company_id, created_at=change.at,
+    hash_key, range_key = CompanyItem.key(company_id)
+    item = CompanyItem(hash_key, range_key, company_id=company_id, created_at=change.at,
                        updated_at=change.at, version=1, GSI1PK=COMPANIES, GSI1SK=f"{change.at}#{company_id}",
                        GSI2PK=COMPANIES, **index_attributes(company_id, values, None), **values)
     claim_domain(change, company_id, values.get("domain"))

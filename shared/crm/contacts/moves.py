@@ -25,7 +25,7 @@ from crm.payments.spec import PaymentItem
 from crm.platform.errors import ClientError
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version, load
-from crm.records.table import CrmItem, VersionedItem, get_item
+from crm.records.table import CrmItem, get_item
 from crm.records.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.writes import Change, new_id, update
 
@@ -48,7 +48,7 @@ class Related:
     """Records that name a contact and have an owner, indexed as the deals and activities API keys them:
     GSI3 `CONTACT#<contact_id>#<GROUP>` for a contact's records, GSI4 `<OWNER_PREFIX>#<owner>` by owner."""
 
-    model: type[VersionedItem]
+    model: type[DealItem] | type[ActivityItem]
     entity: str
     id_attribute: str
     open: Condition
@@ -323,7 +323,8 @@ def _move_timeline(loser_id: str, winner_id: str) -> int:
         for email in links.emails:
             ids = list(dict.fromkeys(winner_id if i == loser_id else i for i in email.contact_ids or ()))
             tx.update(f"email:{email.email_id}", email, [EmailItem.contact_ids.set(ids)])
-        for record in (*links.cases, *links.submissions):
+        records: list[CaseItem | SubmissionItem] = [*links.cases, *links.submissions]
+        for record in records:
             if record.contact_id == loser_id:
                 tx.update(f"link:{record.PK}:{record.SK}", record, [type(record).contact_id.set(winner_id)])
         tx.commit()

@@ -7,6 +7,8 @@ contact (`by_score`), GSI3 one lifecycle stage (`by_stage_score`), GSI4 one owne
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -63,12 +65,12 @@ class ContactItem(CrmItem):
     score = Integer(writable=False)
     grade = Text(writable=False)
     score_breakdown = Listing(writable=False)
-    engagement = MapAttribute(null=True)
+    engagement: MapAttribute[str, Any] = MapAttribute(null=True)
     qualified = BooleanAttribute(null=True)
     score_rev = NumberAttribute(null=True)
     email_status = UnicodeAttribute(null=True)
     score_key = UnicodeAttribute(null=True)
-    subscription = MapAttribute(null=True)
+    subscription: MapAttribute[str, Any] = MapAttribute(null=True)
     subscription_event_at = NumberAttribute(null=True)
     GSI2PK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)

@@ -34,8 +34,9 @@ def find_pipeline(pipeline_id: str) -> PipelineItem | None:
 
 def read_pipeline(pipeline_id: str) -> PipelineItem:
     """The pipeline, or 404; the default always exists."""
-    return load(PipelineItem, PipelineItem.key(pipeline_id), "pipeline") if pipeline_id != DEFAULT_PIPELINE \
-        else find_pipeline(pipeline_id)  # type: ignore[return-value]
+    if pipeline_id != DEFAULT_PIPELINE:
+        return load(PipelineItem, PipelineItem.key(pipeline_id), "pipeline")
+    return find_pipeline(pipeline_id) or built_in_pipeline()
 
 
 def unchanged_condition(item: PipelineItem) -> Any:

@@ -117,8 +117,8 @@ def built_in_pipeline() -> PipelineItem:
 def checked_pipeline(submitted: dict[str, Any]) -> dict[str, Any]:
     """The submitted name and stages, cleaned; stage ids distinct and not a closed stage's. Neither may be
     cleared. Anything wrong is one 422 naming every field."""
-    problems = {name: "May not be cleared." for name in ("name", "stages")
-                if name in submitted and submitted[name] is None}
+    problems: dict[str, str] = {name: "May not be cleared." for name in ("name", "stages")
+                                if name in submitted and submitted[name] is None}
     values: dict[str, Any] = {}
     for name, clean in (("name", _name), ("stages", _stages)):
         try:

@@ -123,8 +123,9 @@ class FormConfig:
             lead_source=str(data.get("lead_source") or "web_form"),
             success_message=str(data.get("success_message") or FormConfig.success_message),
             max_body_bytes=int(data.get("max_body_bytes") or 64 * 1024),
-            spam=SpamSettings(**{k: int(v) if k != "honeypot_field" else str(v)
-                                 for k, v in asdict(spam).items()}),
+            spam=SpamSettings(honeypot_field=str(spam.honeypot_field),
+                              min_seconds_to_submit=int(spam.min_seconds_to_submit),
+                              rate_limit_per_minute=int(spam.rate_limit_per_minute)),
             files=FileSettings(max_bytes=int(files.max_bytes), allowed_types=tuple(files.allowed_types)),
         )
 

@@ -129,7 +129,8 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tu
         name = part.get_param("name", header="content-disposition")
         if not name or part.get_content_disposition() != "form-data":
             continue
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # bytes; None for a part that is itself multipart
+        payload = decoded if isinstance(decoded, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             if payload:

@@ -51,13 +51,13 @@ class SubmissionItem(CrmItem):
     submission_id = UnicodeAttribute()
     form_id = UnicodeAttribute()
     status = UnicodeAttribute()
-    spam_reasons = ListAttribute(null=True)
+    spam_reasons: ListAttribute[str] = ListAttribute(null=True)
     contact_id = UnicodeAttribute(null=True)
     content_type = UnicodeAttribute()
     raw_body = UnicodeAttribute(null=True)
-    fields = MapAttribute()
-    files = ListAttribute(null=True)
-    source = MapAttribute()
+    fields: MapAttribute[str, Any] = MapAttribute()
+    files: ListAttribute[dict[str, Any]] = ListAttribute(null=True)
+    source: MapAttribute[str, Any] = MapAttribute()
     created_at = UnicodeAttribute()
 
     @staticmethod

@@ -94,11 +94,13 @@ class DynamoLeadStore:
                 if owner is None and owners:
                     owner = owners.get("email") or owners["phone"]
                 elif owner is not None and owners:
-                    lead = replace(lead, **{kind: None for kind, who in owners.items() if who != owner})
+                    taken: dict[str, Any] = {kind: None for kind, who in owners.items() if who != owner}
+                    lead = replace(lead, **taken)
                 elif conflicted(exc):
                     back_off(attempt)
                 else:
                     raise
+        raise AssertionError("not reached: retrying() raises after its last try")
 
     def _create(self, transaction: LabelledTransaction, submission: Submission, lead: Lead, limit: int) -> str:
         """Adds a new contact with its sentinels, submission, score and events; returns its id."""

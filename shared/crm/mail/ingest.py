@@ -172,7 +172,7 @@ def _link(record: EmailRecord, settings: MailSettings, store: MailStore) -> None
     owners = store.contacts_by_email(keys)
     sender_key = _key(parsed.sender.address) if parsed.sender else None
     outside_sender = sender_key is not None and not settings.is_own(sender_key)
-    if outside_sender and sender_key not in owners and not _NO_REPLY.match(sender_key):
+    if outside_sender and sender_key is not None and sender_key not in owners and not _NO_REPLY.match(sender_key):
         record.new_contact = _new_contact(parsed, sender_key, mailbox, record.routed_to)
         owners[sender_key] = record.new_contact.contact_id
     record.sender_contact_id = owners.get(sender_key) if sender_key else None

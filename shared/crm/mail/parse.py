@@ -243,7 +243,7 @@ def html_to_text(markup: str) -> str:
 
 def preview(text: str) -> str:
     """The new part of the message on one line: quoted replies and signatures cut off."""
-    kept = []
+    kept: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith(">") or stripped == "--" or _QUOTE_START.match(stripped):

@@ -129,6 +129,7 @@ class DynamoMailStore:
                                              "is delivered again and linked anew") from exc
                 else:
                     raise
+        raise AssertionError("not reached: retrying() raises after its last try")
 
     @staticmethod
     def _moved_contacts(record: EmailRecord) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,16 +53,15 @@ STRIPE_EFFECTS = {
 
 def read_stripe(data: dict[str, Any]) -> PaymentEvent:
     event_id, event_type = _text(data.get("id")), _text(data.get("type"))
-    obj = ((data.get("data") or {}).get("object")) if isinstance(data.get("data"), dict) else None
+    obj = _object(data.get("data")).get("object")
     if not event_id or not event_type or not isinstance(obj, dict):
         raise UnreadableEvent("A Stripe event has an id, a type and data.object.")
     effect = STRIPE_EFFECTS.get(event_type, "ignored")
     if effect == "succeeded" and event_type == "checkout.session.completed" and obj.get("payment_status") != "paid":
         effect = "ignored"  # an asynchronous payment: its own event says later whether it succeeded
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    details = obj.get("customer_details") if isinstance(obj.get("customer_details"), dict) else {}
-    billing = obj.get("billing_details") if isinstance(obj.get("billing_details"), dict) else {}
-    common = dict(
+    metadata, details = _object(obj.get("metadata")), _object(obj.get("customer_details"))
+    billing = _object(obj.get("billing_details"))
+    common = PaymentEvent(
         provider="stripe", event_id=event_id, event_type=event_type, created=_int(data.get("created")) or 0,
         effect=effect, contact_id=_text(metadata.get("crm_contact_id")) or _text(obj.get("client_reference_id")),
         # A customer object (customer.* events, kept but ignored) is the payer itself: known to an erase.
@@ -76,8 +75,8 @@ def read_stripe(data: dict[str, Any]) -> PaymentEvent:
     )
     if effect == "subscription":
         items = _list_data(obj.get("items")) or [{}]
-        price = items[0].get("price") if isinstance(items[0], dict) and isinstance(items[0].get("price"), dict) else {}
-        return PaymentEvent(**common, subscription={
+        price = _object(_object(items[0]).get("price"))
+        return replace(common, subscription={
             "id": _text(obj.get("id")),
             "status": "canceled" if event_type.endswith("deleted") else _text(obj.get("status")),
             "plan": _text(price.get("nickname")) or _text(price.get("id")),
@@ -86,16 +85,16 @@ def read_stripe(data: dict[str, Any]) -> PaymentEvent:
     if event_type.startswith("payment_intent."):
         payment_id = _text(obj.get("id"))
     amount = _first_int(obj, "amount_received", "amount_total", "amount_paid", "amount")
+    failure_reason = None
     if event_type.endswith("failed"):
-        error = obj.get("last_payment_error") if isinstance(obj.get("last_payment_error"), dict) else {}
-        common["failure_reason"] = _text(error.get("message")) or event_type
+        failure_reason = _text(_object(obj.get("last_payment_error")).get("message")) or event_type
     refunds: dict[str, int] = {}
     if effect == "refunded":
         refunds = {r["id"]: _int(r.get("amount")) or 0 for r in _list_data(obj.get("refunds"))
                    if isinstance(r, dict) and _text(r.get("id"))}
         if not refunds and _int(obj.get("amount_refunded")):
             refunds = {f"{payment_id}:total": _int(obj.get("amount_refunded")) or 0}
-    return PaymentEvent(**common, payment_id=payment_id, amount_minor=amount, refunds=refunds)
+    return replace(common, payment_id=payment_id, amount_minor=amount, refunds=refunds, failure_reason=failure_reason)
 
 
 PAYPAL_EFFECTS = {
@@ -112,11 +111,11 @@ def read_paypal(data: dict[str, Any]) -> PaymentEvent:
     if not event_id or not event_type or not isinstance(resource, dict):
         raise UnreadableEvent("A PayPal event has an id, an event_type and a resource.")
     effect = PAYPAL_EFFECTS.get(event_type, "ignored")
-    amount = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
+    amount = _object(resource.get("amount"))
     currency = _text(amount.get("currency_code"))
     minor = _minor_units(amount.get("value"), currency)
-    payer = resource.get("payer") if isinstance(resource.get("payer"), dict) else {}
-    name = payer.get("name") if isinstance(payer.get("name"), dict) else {}
+    payer = _object(resource.get("payer"))
+    name = _object(payer.get("name"))
     custom = _text(resource.get("custom_id"))
     payment_id = _text(resource.get("id"))
     refunds: dict[str, int] = {}
@@ -155,13 +154,17 @@ def read_authorizenet(data: dict[str, Any]) -> PaymentEvent:
         payment_id=(_text(payload.get("refTransId")) if effect == "refunded" else None) or transaction_id,
         amount_minor=None if effect == "refunded" else amount, currency="USD",
         refunds={transaction_id or event_id: amount or 0} if effect == "refunded" else {},
-        payer_email=_text(payload.get("email")) or _text((payload.get("customer") or {}).get("email")
-                                                       if isinstance(payload.get("customer"), dict) else None),
+        payer_email=_text(payload.get("email")) or _text(_object(payload.get("customer")).get("email")),
         failure_reason=event_type if effect == "failed" else None,
     )
 
 
 READERS = {"stripe": read_stripe, "paypal": read_paypal, "authorizenet": read_authorizenet}
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one in place of anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def _list_data(value: Any) -> list[Any]:
@@ -173,8 +176,9 @@ def _list_data(value: Any) -> list[Any]:
 def _capture_id_of_refund(resource: dict[str, Any]) -> str | None:
     links = resource.get("links")
     for link in links if isinstance(links, list) else ():
-        if isinstance(link, dict) and link.get("rel") == "up" and isinstance(link.get("href"), str):
-            return link["href"].rstrip("/").rsplit("/", 1)[-1]
+        href = _object(link).get("href")
+        if _object(link).get("rel") == "up" and isinstance(href, str):
+            return href.rstrip("/").rsplit("/", 1)[-1]
     return None
 
 

@@ -24,7 +24,7 @@ class WebhookEventItem(CrmItem):
     event_type = UnicodeAttribute()
     status = UnicodeAttribute()
     raw_body = UnicodeAttribute()
-    headers = MapAttribute()
+    headers: MapAttribute[str, Any] = MapAttribute()
     payment_key = UnicodeAttribute(null=True)
     contact_id = UnicodeAttribute(null=True)
     received_at = UnicodeAttribute()

@@ -92,6 +92,7 @@ def record(event: PaymentEvent, raw_body: str, headers: dict[str, str]) -> Outco
             if not failed:
                 raise
             _adjust(plan, failed, event)
+    raise AssertionError("not reached: retrying() raises after its last try")
 
 
 def _map_payer(plan: Plan, event: PaymentEvent) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm.platform.errors import ClientError
 
@@ -20,7 +21,7 @@ class HttpEvent:
     query: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_event(cls, event: dict) -> HttpEvent:
+    def from_event(cls, event: dict[str, Any]) -> HttpEvent:
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         raw = event.get("body") or ""
         if event.get("isBase64Encoded"):

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pynamodb.attributes import (
     Attribute,
@@ -64,6 +64,14 @@ class ApiField(Attribute[Any]):
     `maximum` and `strict` bound what the API takes, as the OpenAPI document says."""
 
     api_type: Any = str
+    # What `declare` sets on each field.
+    max_length: int | None
+    required: bool
+    writable: bool
+    description: str | None
+    absent: Any
+    bounds: dict[str, Any]
+    order: int
 
     def __init__(self, *, max_length: int | None = None, required: bool = False, writable: bool = True,
                  description: str | None = None, min_length: int | None = None, pattern: str | None = None,
@@ -126,7 +134,7 @@ def normalized_values(fields: Mapping[str, ApiField], submitted: Mapping[str, An
     return values
 
 
-class Text(ApiField, UnicodeAttribute):  # type: ignore[misc]
+class Text(ApiField, UnicodeAttribute):
     def __init__(self, max_length: int = 200, **kwargs: Any) -> None:
         super().__init__(max_length=max_length, **kwargs)
 
@@ -134,15 +142,19 @@ class Text(ApiField, UnicodeAttribute):  # type: ignore[misc]
         return clean_text(value, self.max_length or 2048) or None
 
 
-class Choice(ApiField, UnicodeAttribute):  # type: ignore[misc]
+class Choice(ApiField, UnicodeAttribute):
     """One of a fixed list. With a `default`, the record always has one: a create without it stores the
     default, and a clear stores the default or, with `clear_keeps`, leaves the value as it was."""
+
+    options: tuple[str, ...]
+    default_value: str | None
+    clear_keeps: bool
 
     def __init__(self, options: tuple[str, ...], default: str | None = None, clear_keeps: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.declare(options=options, default_value=default, clear_keeps=clear_keeps,
-                     api_type=Literal[options])  # type: ignore[valid-type]
+                     api_type=Literal[options])
 
     def output_type(self) -> Any:
         return str if self.default_value or self.always_shown() else str | None
@@ -156,6 +168,8 @@ class Choice(ApiField, UnicodeAttribute):  # type: ignore[misc]
 
 class Email(Text):
     """An address as email-validator normalizes it; with `matching_key`, as the key a person is matched by."""
+
+    matching_key: bool
 
     def __init__(self, matching_key: bool = False, **kwargs: Any) -> None:
         super().__init__(max_length=320, **kwargs)
@@ -175,8 +189,11 @@ class Phone(Text):
         return normalize_phone(value, context.phone_region)
 
 
-class TextSet(ApiField, UnicodeSetAttribute):  # type: ignore[misc]
+class TextSet(ApiField, UnicodeSetAttribute):
     """A set of strings, shown sorted; `each` normalizes one member, `max_items` bounds the list."""
+
+    each: ApiField
+    max_items: int
 
     def __init__(self, each: ApiField, max_items: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -185,6 +202,7 @@ class TextSet(ApiField, UnicodeSetAttribute):  # type: ignore[misc]
     def input_type(self) -> Any:
         from pydantic import Field as ModelField  # noqa: PLC0415 - only the API builds models
 
+        # A list of the member's type, which is built at run time: not a type the checker can read.
         return Annotated[list[self.each.input_type()], ModelField(max_length=self.max_items)]  # type: ignore[misc]
 
     def output_type(self) -> Any:
@@ -197,7 +215,7 @@ class TextSet(ApiField, UnicodeSetAttribute):  # type: ignore[misc]
         return sorted(stored or ())
 
 
-class Integer(ApiField, NumberAttribute):  # type: ignore[misc]
+class Integer(ApiField, NumberAttribute):
     api_type = int
 
     def present(self, stored: Any) -> Any:
@@ -219,7 +237,7 @@ class Percent(Integer):
         super().__init__(minimum=0, maximum=100, strict=True, **kwargs)
 
 
-class Flag(ApiField, BooleanAttribute):  # type: ignore[misc]
+class Flag(ApiField, BooleanAttribute):
     """True or false (with `strict`, not 1 nor "true"). With a `default`, a record always has one."""
 
     api_type = bool
@@ -228,7 +246,7 @@ class Flag(ApiField, BooleanAttribute):  # type: ignore[misc]
         return super().always_shown() or self.default is not None
 
 
-class Ref(ApiField, UnicodeAttribute):  # type: ignore[misc]
+class Ref(ApiField, UnicodeAttribute):
     """The id of another record (or of a pipeline's stage), kept exactly as sent: one padded with spaces
     names no record rather than another one."""
 
@@ -236,7 +254,7 @@ class Ref(ApiField, UnicodeAttribute):  # type: ignore[misc]
         super().__init__(max_length=max_length, min_length=min_length, **kwargs)
 
 
-class Currency(ApiField, UnicodeAttribute):  # type: ignore[misc]
+class Currency(ApiField, UnicodeAttribute):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("description", "ISO 4217, e.g. EUR.")
         super().__init__(pattern=r"^[A-Z]{3}$", **kwargs)
@@ -264,7 +282,7 @@ def iso_datetime(value: str) -> str:
     return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Date(ApiField, UnicodeAttribute):  # type: ignore[misc]
+class Date(ApiField, UnicodeAttribute):
     """A calendar date, checked and stored as 2026-11-24 (a bad one is refused with the request)."""
 
     parse = staticmethod(iso_date)
@@ -287,10 +305,13 @@ class DateTime(Date):
         super().__init__(max_length=40, **kwargs)
 
 
-class Document(ApiField, MapAttribute):  # type: ignore[misc]
+class Document(ApiField, MapAttribute[str, Any]):
     """A JSON object kept as a map, shown with plain numbers."""
 
     api_type = dict[str, Any]
+
+    if TYPE_CHECKING:
+        def as_dict(self) -> dict[str, Any]: ...  # PynamoDB's, which is not annotated
 
     @classmethod
     def is_raw(cls) -> bool:
@@ -310,7 +331,7 @@ class Document(ApiField, MapAttribute):  # type: ignore[misc]
         return plain_numbers(stored.as_dict() if isinstance(stored, MapAttribute) else stored)
 
 
-class Listing(ApiField, ListAttribute):  # type: ignore[misc]
+class Listing(ApiField, ListAttribute[Any]):
     """A list kept as is (a score's explanation); shown as [] when absent."""
 
     api_type = list[Any]

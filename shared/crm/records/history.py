@@ -17,7 +17,7 @@ class HistoryItem(CrmItem):
 
     entry_type = UnicodeAttribute()
     summary = UnicodeAttribute()
-    data = MapAttribute(null=True)
+    data: MapAttribute[str, Any] = MapAttribute(null=True)
     created_at = UnicodeAttribute()
 
     @staticmethod

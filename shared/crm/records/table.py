@@ -3,7 +3,7 @@ indexes every listing queries. Keys are built by each item's own `key` helpers."
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     MapAttribute,
@@ -23,6 +23,7 @@ class CrmItem(Model):
     class Meta:
         table_name = "crm-unbound"
         region = "us-east-1"
+        host: str | None = None
 
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)
@@ -37,13 +38,14 @@ def bind_table(settings: Settings) -> None:
     CrmItem.Meta.table_name = settings.table_name
     CrmItem.Meta.region = settings.region
     CrmItem.Meta.host = settings.aws_endpoint_url
-    for model in (CrmItem, *_all_subclasses(CrmItem)):
+    models: list[type[CrmItem]] = [CrmItem, *_all_subclasses(CrmItem)]
+    for model in models:
         model._connection = None
     _connection = None
 
 
-def _all_subclasses(cls: type) -> list[type]:
-    found = []
+def _all_subclasses(cls: type[CrmItem]) -> list[type[CrmItem]]:
+    found: list[type[CrmItem]] = []
     for sub in cls.__subclasses__():
         found.append(sub)
         found.extend(_all_subclasses(sub))
@@ -65,11 +67,11 @@ def transaction_connection() -> Connection:
     """One connection, kept for the container's life, for TransactWriteItems."""
     global _connection
     if _connection is None:
-        _connection = Connection(region=CrmItem.Meta.region, host=getattr(CrmItem.Meta, "host", None))
+        _connection = Connection(region=CrmItem.Meta.region, host=CrmItem.Meta.host)
     return _connection
 
 
-class ContactListIndex(GlobalSecondaryIndex):
+class ContactListIndex(GlobalSecondaryIndex[Any]):
     """GSI1: contacts newest first, so a page of the list is one Query."""
 
     class Meta:
@@ -80,7 +82,7 @@ class ContactListIndex(GlobalSecondaryIndex):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
-class ScoreIndex(GlobalSecondaryIndex):
+class ScoreIndex(GlobalSecondaryIndex[Any]):
     """Contacts by score, highest first when queried backwards; one index per way of filtering."""
 
     class Meta:
@@ -114,7 +116,7 @@ class VersionedItem(CrmItem):
     """What every record edited through the API has: who owns it, when it changed, and its version."""
 
     owner = UnicodeAttribute(null=True)
-    custom_fields = MapAttribute(null=True)
+    custom_fields: MapAttribute[str, Any] = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)

@@ -54,8 +54,8 @@ class LabelledTransaction:
         self.labels = ([label for label, _ in self._checks] + [label for label, _, _ in self._deletes]
                        + [label for label, *_ in self._puts] + [label for label, *_ in self._updates])
         with TransactWrite(connection=transaction_connection()) as tx:
-            for _, (model, key, condition) in self._checks:
-                tx.condition_check(model, *key, condition=condition)
+            for _, (model, (hash_key, range_key), condition) in self._checks:
+                tx.condition_check(model, hash_key, range_key, condition=condition)
             for _, item, condition in self._deletes:
                 tx.delete(item, condition=condition, add_version_condition=False)
             for _, item, condition, return_values in self._puts:

@@ -143,12 +143,12 @@ def score_contact(model: ScoringModel, contact: Mapping[str, Any], ledger: Itera
             fired.append((rule.group, rule.id, rule.label, float(rule.points)))
     # Sorted so that float sums come out the same whatever order the events arrived in.
     entries = sorted(set(ledger), key=lambda e: (e.at, e.event_id))
-    for rule in model.engagement_rules:
-        points = sum(rule.points * _decay(entry.at, as_of, rule.half_life_days)
-                     for entry in entries if entry.event_type == rule.event)
-        points = max(-rule.cap, min(rule.cap, points))
+    for engagement in model.engagement_rules:
+        points = sum(engagement.points * _decay(entry.at, as_of, engagement.half_life_days)
+                     for entry in entries if entry.event_type == engagement.event)
+        points = max(-engagement.cap, min(engagement.cap, points))
         if points:
-            fired.append((rule.group, rule.id, rule.label, points))
+            fired.append((engagement.group, engagement.id, engagement.label, points))
     engagement_ids = {r.id for r in model.engagement_rules}
     fit_total = engagement_total = 0.0
     for group, cap in sorted(model.group_caps.items()):
@@ -178,7 +178,7 @@ def _decay(at: str, as_of: date, half_life_days: float) -> float:
     except ValueError:
         happened = as_of
     age_days = max(0, (as_of - happened).days)
-    return 0.5 ** (age_days / half_life_days)
+    return float(0.5 ** (age_days / half_life_days))  # float ** float is typed Any: it may be complex
 
 
 def contact_value(contact: Mapping[str, Any], field: str) -> Any:

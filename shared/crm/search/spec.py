@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -19,7 +21,7 @@ class SearchTermItem(CrmItem):
 
     entity_id = UnicodeAttribute()
     term = UnicodeAttribute()
-    summary = MapAttribute()
+    summary: MapAttribute[str, Any] = MapAttribute()
 
     @staticmethod
     def key(entity: str, term: str, entity_id: str) -> tuple[str, str]:
@@ -37,7 +39,7 @@ class SearchTermsItem(CrmItem):
     it can still arrive) so that a late image cannot bring its terms back."""
 
     terms = UnicodeSetAttribute(null=True)
-    summary = MapAttribute(null=True)
+    summary: MapAttribute[str, Any] = MapAttribute(null=True)
     version = NumberAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     removed = BooleanAttribute(null=True)

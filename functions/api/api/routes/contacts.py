@@ -30,8 +30,8 @@ from api.params import Cursor, IfMatch, Limit, answers
 from api.responses import created
 
 router = APIGatewayHttpRouter()
-LifecycleStage = Literal[LIFECYCLE_STAGES]  # type: ignore[valid-type]
-LeadStatus = Literal[LEAD_STATUSES]  # type: ignore[valid-type]
+LifecycleStage = Literal[LIFECYCLE_STAGES]
+LeadStatus = Literal[LEAD_STATUSES]
 MERGED = "This contact was merged into another; `location` names it."
 TAKEN = "An email or phone belongs to another contact."
 ContactFields = CONTACT.input_model

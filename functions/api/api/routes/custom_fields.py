@@ -3,7 +3,7 @@ record's values against them)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -30,7 +30,7 @@ router = APIGatewayHttpRouter()
 Entity = Literal["contact", "company", "deal", "activity"]
 FieldType = Literal["text", "number", "date", "checkbox", "email", "phone", "url", "picklist", "multi_picklist",
                     "currency"]
-assert set(ENTITIES) == set(Entity.__args__) and set(FIELD_TYPES) == set(FieldType.__args__)  # type: ignore[attr-defined]  # noqa: S101 - import-time check that the lists match the Literals
+assert set(ENTITIES) == set(get_args(Entity)) and set(FIELD_TYPES) == set(get_args(FieldType))  # noqa: S101 - import-time check that the lists match the Literals
 
 
 class NewFieldDefinition(BaseModel):
