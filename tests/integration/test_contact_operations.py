@@ -45,7 +45,7 @@ def related(kind: str, contact_id: str, owner: str, **state: Any) -> str:
     extra = {"deal_id": record_id, "name": "Deal"} if kind == "deal" else \
         {"activity_id": record_id, "activity_type": "call", "subject": "Call back"}
     model(*model.key(record_id), contact_id=contact_id, owner=owner, created_at="2026-11-24T00:00:00Z",
-          updated_at="2026-11-24T00:00:00Z", version=1, score_key=f"{CLOSE}#{record_id}",
+          updated_at="2026-11-24T00:00:00Z", version=1, order_key=f"{CLOSE}#{record_id}",
           GSI3PK=f"CONTACT#{contact_id}#{group}", GSI4PK=f"{prefix}#{owner}", **extra, **state).save()
     return record_id
 
@@ -141,7 +141,7 @@ def test_a_reassignment_stopped_part_way_is_finished_by_repeating_it(aws, monkey
     def second_fails(change: Any) -> None:
         commits.append(change)
         if len(commits) == 2:
-            raise records.ClientError(409, "changed_meanwhile", "A deal of this contact changed meanwhile.")
+            raise records.HttpError(409, "changed_meanwhile", "A deal of this contact changed meanwhile.")
         commit(change)
 
     monkeypatch.setattr(records.Change, "commit", second_fails)

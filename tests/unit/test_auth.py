@@ -2,7 +2,7 @@
 
 import pytest
 from crm.platform.access import PERMISSIONS, caller_from_claims
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 
 
 @pytest.mark.parametrize(("groups", "roles"), [
@@ -17,7 +17,7 @@ def test_groups_claim_shapes(groups, roles):
 
 
 def test_claims_without_a_subject_are_unauthorized():
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         caller_from_claims({"cognito:groups": "[admin]"})
     assert error.value.status == 401
 
@@ -25,7 +25,7 @@ def test_claims_without_a_subject_are_unauthorized():
 def test_a_role_outside_the_matrix_is_forbidden():
     caller = caller_from_claims({"sub": "u", "cognito:groups": "[support]"})
     assert caller.can("contacts", "read")
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         caller.require("contacts", "write")
     assert error.value.status == 403
     assert PERMISSIONS["contacts"]["write"] == {"admin", "sales", "marketing"}

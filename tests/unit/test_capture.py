@@ -14,7 +14,7 @@ from crm.forms.capture import (
 )
 from crm.forms.config import FormConfig, demo_form
 from crm.forms.request import FormRequest, UploadedFile
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 
 NOW_MS = 1_795_521_600_000
 
@@ -81,14 +81,14 @@ def test_a_valid_lead_is_normalized():
 
 
 def test_every_bad_field_is_reported_at_once():
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         validate_lead(FORM, form_request({"email": "nope", "phone": "12", "first_name": "x" * 1001}))
     assert error.value.status == 422
     assert set(error.value.fields) == {"email", "phone", "first_name"}
 
 
 def test_a_required_field_left_empty_is_reported():
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         validate_lead(FORM, form_request({"email": "   ", "first_name": "Ali"}))
     assert error.value.fields == {"email": "This field is required."}
 
@@ -120,7 +120,7 @@ def test_spam_is_kept_and_creates_no_contact():
 
 
 def test_a_rate_limited_sender_gets_429():
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         handle_form_submission(FORM, form_request({"email": "a@b.com"}), FakeStore(rate_limited=True), NOW_MS, "t")
     assert error.value.status == 429
     assert error.value.headers["retry-after"] == "60"
@@ -132,7 +132,7 @@ def test_files_are_checked_before_any_is_stored():
     store = FakeStore()
     good = UploadedFile("cv", "cv.pdf", "application/pdf", b"%PDF-1.4")
     bad = UploadedFile("cv", "run.exe", "application/x-msdownload", b"MZ")
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         handle_form_submission(form, form_request({"email": "a@b.com"}, (good, bad)), store, NOW_MS, "t")
     assert error.value.status == 422
     assert store.files == [] and store.leads == []
@@ -142,6 +142,6 @@ def test_an_oversized_file_is_413():
     form = FormConfig.from_dict({**FORM.to_dict(), "files": {"max_bytes": 4}, "fields": [
         {"name": "email", "maps_to": "email"}, {"name": "cv", "type": "file"}]})
     upload = UploadedFile("cv", "cv.pdf", "application/pdf", b"%PDF-1.4")
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         handle_form_submission(form, form_request({"email": "a@b.com"}, (upload,)), FakeStore(), NOW_MS, "t")
     assert error.value.status == 413

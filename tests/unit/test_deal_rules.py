@@ -15,7 +15,7 @@ from crm.deals.rules import (
     target_stage,
 )
 from crm.deals.spec import DealItem, PipelineItem
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 
 NOW = "2026-11-24T09:30:00Z"
 RENEWALS = PipelineItem(*PipelineItem.key("renewals"), pipeline_id="renewals", name="Renewals", version=1,
@@ -143,7 +143,7 @@ def test_a_pipelines_name_and_stage_names_are_cleaned():
      {"stages": "won and lost are the closed stages every pipeline ends in; do not list them."}),
 ])
 def test_a_pipeline_that_needs_attention_is_one_422_naming_every_field(submitted, problems):
-    with pytest.raises(ClientError) as refused:
+    with pytest.raises(HttpError) as refused:
         checked_pipeline(submitted)
     assert (refused.value.status, refused.value.fields) == (422, problems)
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from crm.forms.request import parse_form_request
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.http_event import HttpEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,19 +65,19 @@ def test_multipart_fields_and_files_are_separated():
     (json.dumps({f"f{i}": "v" for i in range(101)}), "application/json", 400, "too_many_fields"),
 ])
 def test_hostile_bodies_get_a_clear_client_error(body, content_type, status, code):
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         parse_form_request(http_event(body, content_type), 1500)
     assert (error.value.status, error.value.code) == (status, code)
 
 
 def test_invalid_utf8_is_refused():
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         parse_form_request(http_event(b"email=\xff\xfe", "application/x-www-form-urlencoded", b64=True), 1000)
     assert error.value.code == "invalid_encoding"
 
 
 def test_invalid_base64_is_refused():
-    with pytest.raises(ClientError) as error:
+    with pytest.raises(HttpError) as error:
         HttpEvent.from_event({"body": "not base64!!", "isBase64Encoded": True})
     assert error.value.status == 400
 
@@ -91,7 +91,7 @@ def test_any_body_is_read_or_refused_with_a_client_error(body, content_type):
     # Given bytes from a stranger / When read / Then fields come back, or a 4xx, never another exception
     try:
         request = parse_form_request(http_event(body, content_type, b64=True), 2000)
-    except ClientError as error:
+    except HttpError as error:
         assert 400 <= error.status < 500
         return
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in request.fields.items())

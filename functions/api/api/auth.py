@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Route
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from crm.platform.access import PERMISSIONS, Caller, caller_from_claims
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 
 Permission = tuple[str, str]
 
@@ -64,5 +64,5 @@ def authorize(route: Route) -> None:
         return
     permission = declared_permission(route)
     if permission is None:
-        raise ClientError(403, "forbidden", "This operation declares no permission.")
+        raise HttpError(403, "forbidden", "This operation declares no permission.")
     permission.check(current_caller())

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError, unavailable
 from crm.platform.observability import logger, metrics
 from crm.records.table import bind_table
 
@@ -77,7 +77,7 @@ def openapi_document() -> str:
     return json.dumps(with_error_responses(generated), ensure_ascii=False)
 
 
-def _json_error(error: ClientError) -> Response:
+def _json_error(error: HttpError) -> Response:
     return Response(status_code=error.status, content_type="application/json", body=error.body(),
                     headers=error.headers)
 
@@ -110,8 +110,8 @@ def swagger_ui() -> Response[str]:
     return Response(200, "text/html", html)
 
 
-@app.exception_handler(ClientError)
-def client_error(error: ClientError) -> Response:
+@app.exception_handler(HttpError)
+def client_error(error: HttpError) -> Response:
     return _json_error(error)
 
 
@@ -122,7 +122,7 @@ def invalid_request(error: RequestValidationError) -> Response:
 
 @app.exception_handler(RequestUnsupportedContentType)
 def unsupported_media_type(_: Exception) -> Response:
-    return _refused(ClientError(415, "unsupported_media_type", "Send the body as application/json."))
+    return _refused(HttpError(415, "unsupported_media_type", "Send the body as application/json."))
 
 
 @app.exception_handler(ValueError)
@@ -134,34 +134,34 @@ def malformed_multipart(error: ValueError) -> Response:
     return unexpected(error)
 
 
-def _refused(error: ClientError) -> Response:
+def _refused(error: HttpError) -> Response:
     """A request Powertools refused before any middleware ran. A caller who may not use the route
     learns that first, whatever its request looked like."""
     try:
         authorize(app.context["_route"])
-    except ClientError as denied:
+    except HttpError as denied:
         return _json_error(denied)
     return _json_error(error)
 
 
-def validation_error(errors: Sequence[Mapping[str, Any]]) -> ClientError:
+def validation_error(errors: Sequence[Mapping[str, Any]]) -> HttpError:
     """pydantic's findings as the API's one error shape: 400 for a body that is not JSON or a bad query
     parameter, header or path, 422 for a well-formed body whose fields need attention."""
     if any(e.get("type") == "json_invalid" for e in errors):
-        return ClientError(400, "invalid_json", "The request body is not valid JSON.")
+        return HttpError(400, "invalid_json", "The request body is not valid JSON.")
     fields: dict[str, str] = {}
     for e in errors:
         location = [str(part) for part in e.get("loc", ())]
         fields.setdefault(".".join(location[1:]) or location[0] if location else "body",
                           str(e.get("msg", "Invalid value.")))
     if all(e.get("loc", ("body",))[0] != "body" for e in errors):
-        return ClientError(400, "invalid_parameters", "Some parameters need attention.", fields)
-    return ClientError(422, "invalid_fields", "Some fields need attention.", fields)
+        return HttpError(400, "invalid_parameters", "Some parameters need attention.", fields)
+    return HttpError(422, "invalid_fields", "Some fields need attention.", fields)
 
 
 @app.not_found
 def not_found(_: Exception) -> Response:
-    return _json_error(ClientError(404, "not_found", "No such route."))
+    return _json_error(HttpError(404, "not_found", "No such route."))
 
 
 # What AWS answers when the table (or another service) is asked more than it takes at the moment.
@@ -173,11 +173,10 @@ THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingExce
 def unexpected(error: Exception) -> Response:
     if _throttled(error):
         logger.warning("api request throttled", extra={"error": type(error).__name__})
-        return _json_error(ClientError(429, "throttled", "Too many requests just now; retry after a moment.",
+        return _json_error(HttpError(429, "throttled", "Too many requests just now; retry after a moment.",
                                        headers={"retry-after": "2"}))
     logger.exception("api request failed")
-    return _json_error(ClientError(503, "temporarily_unavailable", "Please try again shortly.",
-                                   headers={"retry-after": "5"}))
+    return _json_error(unavailable("Please try again shortly.", retry_after=5))
 
 
 def _throttled(error: BaseException | None) -> bool:

@@ -13,7 +13,7 @@ from crm.forms.store import DynamoLeadStore
 from crm.platform.cache import TtlCache
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError, error_response, json_response
+from crm.platform.errors import HttpError, answered, error_response, json_response
 from crm.platform.http_event import HttpEvent
 from crm.platform.observability import count, logger, metrics
 from crm.records.table import bind_table
@@ -45,7 +45,7 @@ def cached_form(form_id: str) -> FormConfig:
     _lead_store()  # binds the table on first use
     config = _form_cache.get(form_id, lambda: _load_form(form_id), get_settings().form_cache_seconds)
     if config is None:
-        raise ClientError(404, "form_not_found", "There is no form with this id.")
+        raise HttpError(404, "form_not_found", "There is no form with this id.")
     return config
 
 
@@ -62,7 +62,7 @@ def cors_headers(config: FormConfig, origin: str | None) -> dict[str, str]:
     if origin is None:
         return {}
     if origin.rstrip("/") not in config.allowed_origins:
-        raise ClientError(403, "origin_not_allowed", "This form does not accept submissions from this site.")
+        raise HttpError(403, "origin_not_allowed", "This form does not accept submissions from this site.")
     return {"access-control-allow-origin": origin, "vary": "Origin"}
 
 
@@ -72,7 +72,7 @@ def submit(http: HttpEvent) -> dict:
     try:
         request = parse_form_request(http, config.max_body_bytes)
         outcome = handle_form_submission(config, request, _lead_store(), int(time.time() * 1000), iso_now())
-    except ClientError as error:
+    except HttpError as error:
         count("FormSubmissionRejected")
         return error_response(error, headers)
     if outcome.spam:
@@ -113,18 +113,14 @@ ROUTES = {
 
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
-    try:
-        http = HttpEvent.from_event(event)
-        route = ROUTES.get(http.route_key)
-        if route is None:
-            raise ClientError(404, "not_found", "No such route.")
-        return route(http)
-    except ClientError as error:
-        return error_response(error)
-    except Exception:  # noqa: BLE001 - any failure becomes a logged 503, never a trace
-        # An AWS fault or a bug: nothing was accepted, so the client may retry; never show a trace.
-        logger.exception("form request failed")
-        count("FormRequestFailed")
-        return error_response(ClientError(503, "temporarily_unavailable",
-                                          "The form could not be processed right now; please try again.",
-                                          headers={"retry-after": "5"}))
+    # An AWS fault or a bug: nothing was accepted, so the client may retry; never show a trace.
+    return answered(lambda: _route(event), failed="form request failed", metric="FormRequestFailed",
+                    message="The form could not be processed right now; please try again.", retry_after=5)
+
+
+def _route(event: dict) -> dict:
+    http = HttpEvent.from_event(event)
+    route = ROUTES.get(http.route_key)
+    if route is None:
+        raise HttpError(404, "not_found", "No such route.")
+    return route(http)

@@ -10,9 +10,9 @@ from crm.payments.certificates import cached_certificate
 from crm.payments.providers import READERS, UnreadableEvent
 from crm.payments.verify import SignatureError, verify_authorizenet, verify_paypal, verify_stripe
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError, error_response, json_response
+from crm.platform.errors import HttpError, answered, json_response
 from crm.platform.http_event import HttpEvent
-from crm.platform.observability import count, logger, metrics
+from crm.platform.observability import count, metrics
 from crm.platform.secrets import secret_value
 from crm.records.table import bind_table
 
@@ -42,22 +42,22 @@ def verify(provider: str, http: HttpEvent) -> None:
 
 def receive(provider: str, http: HttpEvent) -> dict[str, Any]:
     if len(http.body) > MAX_BODY_BYTES:
-        raise ClientError(413, "body_too_large", f"Webhook bodies are at most {MAX_BODY_BYTES} bytes.")
+        raise HttpError(413, "body_too_large", f"Webhook bodies are at most {MAX_BODY_BYTES} bytes.")
     try:
         verify(provider, http)
     except SignatureError as error:
         count("WebhookSignatureRejected")
-        raise ClientError(400, error.code, error.message) from error
+        raise HttpError(400, error.code, error.message) from error
     try:
         data = json.loads(http.body)
     except ValueError as exc:
-        raise ClientError(400, "invalid_json", "The body is not JSON.") from exc
+        raise HttpError(400, "invalid_json", "The body is not JSON.") from exc
     if not isinstance(data, dict):
-        raise ClientError(400, "invalid_event", "The body is not an event object.")
+        raise HttpError(400, "invalid_event", "The body is not an event object.")
     try:
         event = READERS[provider](data)
     except UnreadableEvent as exc:
-        raise ClientError(400, "invalid_event", str(exc)) from exc
+        raise HttpError(400, "invalid_event", str(exc)) from exc
     headers = {name: http.headers[name][:2048] for name in KEPT_HEADERS if name in http.headers}
     try:
         outcome = store.record(event, http.body.decode("utf-8", "replace"), headers)
@@ -71,17 +71,14 @@ def receive(provider: str, http: HttpEvent) -> dict[str, Any]:
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    try:
-        http = HttpEvent.from_event(event)
-        provider = ROUTES.get(http.route_key)
-        if provider is None:
-            raise ClientError(404, "not_found", "No such webhook.")
-        return receive(provider, http)
-    except ClientError as error:
-        return error_response(error)
-    except Exception:  # noqa: BLE001 - any failure becomes a logged 503, so the provider retries
-        # An AWS fault or a bug: answer 503 so the provider delivers again; nothing was recorded.
-        logger.exception("webhook failed")
-        count("WebhookFailed")
-        return error_response(ClientError(503, "temporarily_unavailable", "Please deliver again later.",
-                                          headers={"retry-after": "30"}))
+    # An AWS fault or a bug is a 503, so the provider delivers again; nothing was recorded.
+    return answered(lambda: _route(event), failed="webhook failed", metric="WebhookFailed",
+                    message="Please deliver again later.", retry_after=30)
+
+
+def _route(event: dict[str, Any]) -> dict[str, Any]:
+    http = HttpEvent.from_event(event)
+    provider = ROUTES.get(http.route_key)
+    if provider is None:
+        raise HttpError(404, "not_found", "No such webhook.")
+    return receive(provider, http)

@@ -1,10 +1,9 @@
-"""An activity (task, call, meeting, note): its fields once (stored, taken and shown by the API, validated),
-and who may see one: support only those whose contact is a customer.
+"""An activity (task, call, meeting, note): its fields once (stored, taken and shown by the API, validated), and
+who may see one: support only those whose contact is a customer.
 
-Indexes: GSI1 `ACTIVITIES` newest first (`by_created`); on `score_key` = `<due_at or
-9999-12-31T00:00:00Z>#<id>`: GSI2 every activity (`by_order`), GSI3 one contact's (`by_group_order`), GSI4
-one owner's (`by_owner_order`).
-"""
+Indexes: GSI1 `ACTIVITIES` newest first (`by_created`); on `order_key` (stored as `score_key`) = `<due_at or
+9999-12-31T00:00:00Z>#<id>`: GSI2 every activity (`by_order`), GSI3 one contact's (`by_group_order`), GSI4 one
+owner's (`by_owner_order`)."""
 
 from __future__ import annotations
 

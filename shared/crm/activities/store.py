@@ -12,7 +12,7 @@ from crm.deals.spec import DealItem
 from crm.deals.store import index_attributes, link_checks, on_timelines
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.fields import WriteContext, normalized_values
 from crm.records.reads import load
 from crm.records.writes import Change, create, delete, must_exist, update_viewed
@@ -31,7 +31,7 @@ def planned_activity(submitted: dict[str, Any], existing: ActivityItem | None, c
     values = normalized_values(ACTIVITY.fields, submitted, context, problems)
     problems.update(activity_problems(values, existing, caller.customers_only))
     if problems:
-        raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
+        raise HttpError(422, "invalid_fields", "Some fields need attention.", problems)
     return values | done_change(values, existing, now)
 
 
@@ -46,7 +46,7 @@ def add_activity(change: Change, activity_id: str, values: dict[str, Any], calle
     """A new activity as part of `change`: the record, its audit entry, its timeline entries, its event."""
     values = {name: value for name, value in values.items() if value is not None}
     check_links(change, values, caller)
-    attributes = {"score_key": ActivityItem.due_key(None, activity_id), **values,
+    attributes = {"order_key": ActivityItem.due_key(None, activity_id), **values,
                   **{name: value for name, value in activity_index_attributes(activity_id, values).items() if value}}
     item = ActivityItem(*ActivityItem.key(activity_id), activity_id=activity_id, created_at=change.at,
                         updated_at=change.at, version=1, GSI1PK=ActivityItem.list_key(),

@@ -7,7 +7,7 @@ from typing import Any
 
 from crm.companies.rules import order_key
 from crm.companies.spec import COMPANIES, COMPANY, CompanyItem, DomainItem
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.text import fold_text
 from crm.records.writes import RECORD, Change, create
 
@@ -30,7 +30,7 @@ def index_attributes(company_id: str, values: dict[str, Any], existing: CompanyI
     attributes: dict[str, Any] = {}
     if values.get("name"):
         attributes["search_name"] = fold_text(values["name"])
-        attributes["score_key"] = order_key(values["name"], company_id)
+        attributes["order_key"] = order_key(values["name"], company_id)
     if "owner" in values or existing is None:
         owner = values.get("owner")
         attributes["GSI4PK"] = CompanyItem.owner_key(owner) if owner else None
@@ -40,7 +40,7 @@ def index_attributes(company_id: str, values: dict[str, Any], existing: CompanyI
 def claim_domain(change: Change, company_id: str, domain: str | None) -> None:
     if domain:
         change.unique(f"unique:domain:{domain}", DomainItem(*DomainItem.key(domain), company_id=company_id),
-                      ClientError(409, "domain_taken", f"Another company already has {domain}.",
+                      HttpError(409, "domain_taken", f"Another company already has {domain}.",
                                   {"domain": f"{domain} belongs to another company."}))
 
 

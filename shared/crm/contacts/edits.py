@@ -10,7 +10,7 @@ from typing import Any
 from crm.companies.spec import CompanyItem
 from crm.contacts.spec import CONTACT, ContactItem, UniqueItem
 from crm.platform.access import Caller
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.identity import email_key
 from crm.platform.text import fold_text
 from crm.records.reads import load
@@ -22,9 +22,9 @@ def read_contact(caller: Caller, contact_id: str) -> ContactItem:
     that it is gone for good (410)."""
     item = load(ContactItem, ContactItem.key(contact_id), "contact", CONTACT.viewer(caller))
     if item.erased_at:
-        raise ClientError(410, "erased", "This contact was erased.")
+        raise HttpError(410, "erased", "This contact was erased.")
     if item.merged_into:
-        raise ClientError(308, "merged", f"This contact was merged into {item.merged_into}.",
+        raise HttpError(308, "merged", f"This contact was merged into {item.merged_into}.",
                           {"merged_into": item.merged_into},
                           headers={"location": f"/v1/contacts/{item.merged_into}"})
     return item
@@ -75,7 +75,7 @@ def claim_identifiers(change: Change, contact_id: str, emails: Iterable[str], ph
         for value in values:
             change.unique(f"unique:{kind}:{value}", UniqueItem(*UniqueItem.key(kind, value), kind=kind,
                                                                contact_id=contact_id),
-                          ClientError(409, f"{kind}_taken", f"Another contact already has {value}.",
+                          HttpError(409, f"{kind}_taken", f"Another contact already has {value}.",
                                       {f"{kind}s": f"{value} belongs to another contact."}))
 
 

@@ -25,7 +25,7 @@ from crm.mail.spec import AttachmentItem, AutoReplyItem, EmailItem
 from crm.payments.spec import ContactWebhookItem, WebhookEventItem
 from crm.platform import aws
 from crm.platform.config import ConfigError, get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.identity import InvalidValue, email_key, normalize_email
 from crm.records.audit import AuditItem
 from crm.records.history import HistoryItem
@@ -43,7 +43,7 @@ def erase(actor: str, contact_id: str) -> ContactItem:
     """Erases the contact, or finishes an erase begun before; the tombstone is what remains."""
     item = load(ContactItem, ContactItem.key(contact_id), "contact")
     if item.merged_into:
-        raise ClientError(409, "contact_merged", f"This contact was merged into {item.merged_into}; erase that one.",
+        raise HttpError(409, "contact_merged", f"This contact was merged into {item.merged_into}; erase that one.",
                           {"merged_into": item.merged_into})
     merged_away = _sweep_timeline(contact_id)
     for person in (contact_id, *merged_away):

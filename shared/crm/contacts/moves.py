@@ -22,7 +22,7 @@ from crm.deals.spec import DealItem
 from crm.forms.spec import SubmissionItem
 from crm.mail.spec import CaseItem, EmailItem
 from crm.payments.spec import PaymentItem
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version, load
 from crm.records.table import CrmItem, get_item
@@ -111,7 +111,7 @@ def reassign(actor: str, item: ContactItem, version: int, owner: str, kinds: tup
     contact_id = item.contact_id
     moving = [(kind, record) for kind in kinds for record in _open_records(kind, contact_id, owner)]
     if len(moving) > MAX_REASSIGNED:
-        raise ClientError(409, "too_many_records", (
+        raise HttpError(409, "too_many_records", (
             f"This contact has more than {MAX_REASSIGNED} open deals and activities, more than one request "
             "moves; reassign some of them first, or leave them out with include_open_deals or "
             "include_open_activities set to false."))
@@ -161,7 +161,7 @@ def _change_related(change: Change, kind: Related, record: Any, before: dict[str
     after = {name: value for name, value in values.items() if name in before}
     update(change, record, int(record.version), values, before, after, label=label, entity=kind.entity,
            entity_id=record_id)
-    change.conflicts[label] = ClientError(409, "changed_meanwhile",
+    change.conflicts[label] = HttpError(409, "changed_meanwhile",
                                           f"A {kind.entity} of this contact changed meanwhile; repeat the request "
                                           "to move the rest.")
 
@@ -173,13 +173,13 @@ def merge(actor: str, winner_id: str, loser_id: str, if_match: str | None) -> di
     """Merges the loser into the winner, or finishes a merge begun before (the loser already names the
     winner): If-Match is checked only when the identity is still to be merged."""
     if winner_id == loser_id:
-        raise ClientError(422, "invalid_fields", "A contact cannot be merged with itself.",
+        raise HttpError(422, "invalid_fields", "A contact cannot be merged with itself.",
                           {"loser_id": "Name another contact."})
     winner = load(ContactItem, ContactItem.key(winner_id), "contact")
     _refuse_gone(winner, "The contact to merge into")
     loser = get_item(ContactItem, ContactItem.key(loser_id), consistent=True)
     if loser is None:
-        raise ClientError(422, "invalid_fields", "There is no contact with this id.",
+        raise HttpError(422, "invalid_fields", "There is no contact with this id.",
                           {"loser_id": "There is no contact with this id."})
     if loser.merged_into != winner_id:
         _refuse_gone(loser, "The contact to merge")
@@ -190,9 +190,9 @@ def merge(actor: str, winner_id: str, loser_id: str, if_match: str | None) -> di
 
 def _refuse_gone(item: ContactItem, what: str) -> None:
     if item.erased_at:
-        raise ClientError(409, "contact_erased", f"{what} was erased.", {"contact_id": item.contact_id})
+        raise HttpError(409, "contact_erased", f"{what} was erased.", {"contact_id": item.contact_id})
     if item.merged_into:
-        raise ClientError(409, "contact_merged", f"{what} was merged into {item.merged_into} already.",
+        raise HttpError(409, "contact_merged", f"{what} was merged into {item.merged_into} already.",
                           {"merged_into": item.merged_into})
 
 
@@ -209,21 +209,21 @@ def _merge_identity(actor: str, winner: ContactItem, version: int, loser: Contac
     update(change, winner, version, attributes, before, after)
     update(change, loser, int(loser.version), {**stripped(loser), "merged_into": winner_id},
            CONTACT.view(loser), {"merged_into": winner_id}, label="loser", entity_id=loser_id)
-    change.conflicts["loser"] = ClientError(409, "changed_meanwhile",
+    change.conflicts["loser"] = HttpError(409, "changed_meanwhile",
                                             "The contact to merge changed meanwhile; try again.")
     for kind, values in (("email", loser.emails), ("phone", loser.phones)):
         for value in sorted(values or ()):
             label = f"sentinel:{kind}:{value}"
             change.transaction.put(label, UniqueItem(*UniqueItem.key(kind, value), kind=kind, contact_id=winner_id),
                                    (UniqueItem.contact_id == loser_id) | UniqueItem.PK.does_not_exist())
-            change.conflicts[label] = ClientError(409, f"{kind}_taken", f"Another contact holds {value} now.")
+            change.conflicts[label] = HttpError(409, f"{kind}_taken", f"Another contact holds {value} now.")
     changed = sorted(name for name in after if name not in ("version", "updated_at") and before[name] != after[name])
     contact_history(change, winner_id, "merged", f"Contact {loser_id} was merged into this one",
                   {"loser_id": loser_id, "fields": changed})
     change.transaction.event("Contacts Merged", {"winner_id": winner_id, "loser_id": loser_id, "by": actor})
     change.transaction.event("Contact Updated", {"contact_id": winner_id, "fields": changed})
     if len(change.transaction) > MAX_TRANSACTION_ITEMS:
-        raise ClientError(409, "too_many_identifiers",
+        raise HttpError(409, "too_many_identifiers",
                           "These contacts have more emails and phones than one merge can move; remove some first.")
     change.commit()
 

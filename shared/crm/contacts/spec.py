@@ -20,7 +20,7 @@ from crm.custom_fields.field import CustomFields
 from crm.platform.access import Caller
 from crm.records.fields import Choice, Document, Email, Integer, Listing, Phone, Text, TextSet
 from crm.records.spec import Entity
-from crm.records.table import AllByScore, ContactListIndex, CrmItem, OwnerByScore, StageByScore
+from crm.records.table import ByCreatedIndex, CollectionOrderIndex, CrmItem, GroupOrderIndex, OwnerOrderIndex
 
 CUSTOMER_STAGE = "customer"
 LIFECYCLE_STAGES = ("subscriber", "lead", "mql", "sql", "opportunity", "customer", "other")
@@ -60,7 +60,7 @@ class ContactItem(CrmItem):
     erased_by = UnicodeAttribute(null=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
-    by_created = ContactListIndex()
+    by_created = ByCreatedIndex()
     # Lead scoring: the result, its explanation, and the engagement ledger it was computed from.
     score = Integer(writable=False)
     grade = Text(writable=False)
@@ -75,9 +75,9 @@ class ContactItem(CrmItem):
     GSI2PK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI4PK = UnicodeAttribute(null=True)
-    by_score = AllByScore()
-    by_stage_score = StageByScore()
-    by_owner_score = OwnerByScore()
+    by_score = CollectionOrderIndex()
+    by_stage_score = GroupOrderIndex()
+    by_owner_score = OwnerOrderIndex()
 
     @staticmethod
     def key(contact_id: str) -> tuple[str, str]:

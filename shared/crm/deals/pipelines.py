@@ -14,7 +14,7 @@ from pynamodb.exceptions import UpdateError
 from crm.deals.rules import built_in_pipeline
 from crm.deals.spec import DEFAULT_PIPELINE, PipelineDealItem, PipelineItem, pipeline_view
 from crm.platform.clock import epoch_seconds
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.reads import load
 from crm.records.table import get_item
 from crm.records.writes import Change, create, update_viewed
@@ -81,9 +81,9 @@ def make_sure_no_deal_is_left(item: PipelineItem) -> None:
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-        raise ClientError(412, "version_mismatch", "The pipeline changed meanwhile; read it again.") from error
+        raise HttpError(412, "version_mismatch", "The pipeline changed meanwhile; read it again.") from error
     pk, _ = PipelineDealItem.key(item.pipeline_id, "")
     if next(iter(PipelineDealItem.query(pk, PipelineDealItem.SK.startswith("DEAL#"), limit=1,
                                         consistent_read=True)), None) is not None:
         item.update(actions=[PipelineItem.deleting_until.remove()], condition=PipelineItem.deleting_until == fence)
-        raise ClientError(409, "pipeline_has_deals", "This pipeline still has deals; move or delete them first.")
+        raise HttpError(409, "pipeline_has_deals", "This pipeline still has deals; move or delete them first.")

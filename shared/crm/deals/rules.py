@@ -22,7 +22,7 @@ from crm.deals.spec import (
     PipelineItem,
     stages_of,
 )
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.text import InvalidValue, clean_text
 
 
@@ -130,7 +130,7 @@ def checked_pipeline(submitted: dict[str, Any]) -> dict[str, Any]:
     if stage_ids:
         problems["stages"] = stage_ids
     if problems:
-        raise ClientError(422, "invalid_fields", "The pipeline needs attention.", problems)
+        raise HttpError(422, "invalid_fields", "The pipeline needs attention.", problems)
     return values
 
 

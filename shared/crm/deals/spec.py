@@ -1,13 +1,12 @@
-"""Deals and pipelines: a deal's fields once (stored, taken and shown by the API, validated), who may see
-one, and the pipelines whose stages a deal moves through.
+"""Deals and pipelines: a deal's fields once (stored, taken and shown by the API, validated), who may see one,
+and the pipelines whose stages a deal moves through.
 
 A deal is in one stage of one pipeline. Every pipeline ends in the closed stages `won` and `lost`, which no
 pipeline stores; a deal's `status` follows its stage (won, lost, or open for any other).
 
-Deal indexes: GSI1 `DEALS` newest first (`by_created`); on `score_key` = `<expected_close_date or
-9999-12-31>#<id>`: GSI2 every deal (`by_order`), GSI3 one contact's (`by_group_order`), GSI4 one owner's
-(`by_owner_order`). A deal's timeline lives in its partition.
-"""
+Deal indexes: GSI1 `DEALS` newest first (`by_created`); on `order_key` (stored as `score_key`) =
+`<expected_close_date or 9999-12-31>#<id>`: GSI2 every deal (`by_order`), GSI3 one contact's
+(`by_group_order`), GSI4 one owner's (`by_owner_order`). A deal's timeline lives in its partition."""
 
 from __future__ import annotations
 

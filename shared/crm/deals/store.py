@@ -14,7 +14,7 @@ from crm.deals.rules import current, deal_problems, plan_stage
 from crm.deals.spec import DEAL, DEFAULT_PIPELINE, LOST, WON, DealItem, PipelineDealItem, PipelineItem
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.fields import WriteContext, normalized_values
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import all_of, load
@@ -36,11 +36,11 @@ def planned_deal(submitted: dict[str, Any], existing: DealItem | None, now: str)
     pipeline = find_pipeline(pipeline_id)
     if pipeline is None:
         problems["pipeline_id"] = "There is no pipeline with this id."
-        raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
+        raise HttpError(422, "invalid_fields", "Some fields need attention.", problems)
     values["pipeline_id"] = pipeline_id
     plan_stage(submitted, existing, pipeline, values, problems, now)
     if problems:
-        raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
+        raise HttpError(422, "invalid_fields", "Some fields need attention.", problems)
     return values, pipeline
 
 
@@ -49,7 +49,7 @@ def add_deal(change: Change, deal_id: str, values: dict[str, Any], pipeline: Pip
     """A new deal as part of `change` (alone, or for a qualified contact): the record in its pipeline,
     its audit entry, its first timeline entries and its events."""
     values = {name: value for name, value in values.items() if value is not None}
-    attributes = {"score_key": DealItem.close_date_key(None, deal_id), **values,
+    attributes = {"order_key": DealItem.close_date_key(None, deal_id), **values,
                   **{name: value for name, value in deal_index_attributes(deal_id, values).items() if value}}
     item = DealItem(*DealItem.key(deal_id), deal_id=deal_id, created_at=change.at, updated_at=change.at, version=1,
                     GSI1PK=DealItem.list_key(), GSI1SK=DealItem.created_key(change.at, deal_id),
@@ -103,7 +103,7 @@ def remove_deal(change: Change, item: DealItem, version: int) -> None:
 def pipeline_unchanged(change: Change, pipeline: PipelineItem) -> None:
     change.transaction.check("pipeline", PipelineItem, PipelineItem.key(pipeline.pipeline_id),
                              unchanged_condition(pipeline))
-    change.conflicts["pipeline"] = ClientError(409, "pipeline_changed",
+    change.conflicts["pipeline"] = HttpError(409, "pipeline_changed",
                                                "The pipeline changed meanwhile; read it and try again.")
 
 
@@ -155,7 +155,7 @@ def index_attributes(model: Any, record_id: str, values: dict[str, Any], order_f
     """Index keys of a deal or an activity that follow its order field, its contact and its owner."""
     attributes: dict[str, Any] = {}
     if order_field in values:
-        attributes["score_key"] = order_key(values[order_field], record_id)
+        attributes["order_key"] = order_key(values[order_field], record_id)
     if "contact_id" in values:
         attributes["GSI3PK"] = model.contact_partition(values["contact_id"]) if values["contact_id"] else None
     if "owner" in values:

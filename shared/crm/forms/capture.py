@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from crm.forms.config import FormConfig
 from crm.forms.request import FormRequest, UploadedFile
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.identity import InvalidValue, clean_text, email_key, fold_text, normalize_email, normalize_phone
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -109,7 +109,7 @@ def handle_form_submission(config: FormConfig, request: FormRequest, store: Lead
             return Outcome(contact_id=None, created=False, spam=True)
         contact_id, created = store.save_lead(submission, lead, config.spam.rate_limit_per_minute)
     except RateLimited as exc:
-        raise ClientError(429, "rate_limited", "Too many submissions from your address; try again in a minute.",
+        raise HttpError(429, "rate_limited", "Too many submissions from your address; try again in a minute.",
                           headers={"retry-after": "60"}) from exc
     return Outcome(contact_id=contact_id, created=created, spam=False)
 
@@ -164,7 +164,7 @@ def validate_lead(config: FormConfig, request: FormRequest) -> Lead:
     if not errors and email is None and phone is None:
         errors["email"] = "An email address or a phone number is needed to reach you."
     if errors:
-        raise ClientError(422, "invalid_fields", "Some fields need attention.", errors)
+        raise HttpError(422, "invalid_fields", "Some fields need attention.", errors)
     return Lead(email=email, phone=phone, properties=properties, custom_fields=custom,
                 owner=config.owner, source=config.lead_source)
 
@@ -191,13 +191,13 @@ def _store_files(config: FormConfig, request: FormRequest, store: LeadStore) -> 
     for upload in request.files:
         form_field = config.field_named(upload.field_name)
         if form_field is None or form_field.type != "file":
-            raise ClientError(422, "invalid_fields", "This form takes no such file.",
+            raise HttpError(422, "invalid_fields", "This form takes no such file.",
                               {upload.field_name: "This form has no file field of that name."})
         if len(upload.content) > config.files.max_bytes:
-            raise ClientError(413, "file_too_large", f"Files may be at most {config.files.max_bytes} bytes.",
+            raise HttpError(413, "file_too_large", f"Files may be at most {config.files.max_bytes} bytes.",
                               {upload.field_name: "This file is too large."})
         if upload.content_type not in config.files.allowed_types:
-            raise ClientError(422, "invalid_fields", "This type of file is not accepted.",
+            raise HttpError(422, "invalid_fields", "This type of file is not accepted.",
                               {upload.field_name: f"Accepted types: {', '.join(config.files.allowed_types)}."})
     stored = []
     for upload in request.files:

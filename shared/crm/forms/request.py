@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from dataclasses import dataclass
 
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.http_event import HttpEvent
 
 # Lambda's synchronous payload limit is 6 MB; a larger body never reaches us, so stop just below it.
@@ -52,7 +52,7 @@ def parse_form_request(event: HttpEvent, max_body_bytes: int) -> FormRequest:
         fields = _parse_urlencoded(text) if media_type.endswith("urlencoded") else _parse_json(text)
         files = ()
     else:
-        raise ClientError(415, "unsupported_media_type",
+        raise HttpError(415, "unsupported_media_type",
                           "Send application/x-www-form-urlencoded, multipart/form-data or application/json.")
     accept = event.headers.get("accept", "")
     return FormRequest(
@@ -69,15 +69,15 @@ def parse_form_request(event: HttpEvent, max_body_bytes: int) -> FormRequest:
     )
 
 
-def _too_large(limit: int) -> ClientError:
-    return ClientError(413, "body_too_large", f"The request body is larger than {limit} bytes.")
+def _too_large(limit: int) -> HttpError:
+    return HttpError(413, "body_too_large", f"The request body is larger than {limit} bytes.")
 
 
 def _decode_utf8(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ClientError(400, "invalid_encoding", "The request body must be UTF-8.") from exc
+        raise HttpError(400, "invalid_encoding", "The request body must be UTF-8.") from exc
 
 
 def _parse_urlencoded(text: str) -> dict[str, str]:
@@ -85,7 +85,7 @@ def _parse_urlencoded(text: str) -> dict[str, str]:
         pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=False,
                                        max_num_fields=MAX_FIELDS, errors="strict")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ClientError(400, "invalid_body", "The form body could not be read.") from exc
+        raise HttpError(400, "invalid_body", "The form body could not be read.") from exc
     return _first_values(pairs)
 
 
@@ -93,11 +93,11 @@ def _parse_json(text: str) -> dict[str, str]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ClientError(400, "invalid_json", "The request body is not valid JSON.") from exc
+        raise HttpError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
-        raise ClientError(400, "invalid_json", "The request body must be a JSON object of fields.")
+        raise HttpError(400, "invalid_json", "The request body must be a JSON object of fields.")
     if len(data) > MAX_FIELDS:
-        raise ClientError(400, "too_many_fields", f"At most {MAX_FIELDS} fields.")
+        raise HttpError(400, "too_many_fields", f"At most {MAX_FIELDS} fields.")
     pairs: list[tuple[str, str]] = []
     bad: dict[str, str] = {}
     for name, value in data.items():
@@ -108,13 +108,13 @@ def _parse_json(text: str) -> dict[str, str]:
             continue
         pairs.append((str(name), str(value)))
     if bad:
-        raise ClientError(422, "invalid_fields", "Some fields have the wrong type.", bad)
+        raise HttpError(422, "invalid_fields", "Some fields have the wrong type.", bad)
     return _first_values(pairs)
 
 
 def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tuple[UploadedFile, ...]]:
     if "boundary=" not in content_type.lower():
-        raise ClientError(400, "invalid_multipart", "multipart/form-data needs a boundary.")
+        raise HttpError(400, "invalid_multipart", "multipart/form-data needs a boundary.")
     # Deferred: only multipart posts need the MIME parser, and it is a tenth of this function's cold start.
     import email.parser  # noqa: PLC0415 - only multipart posts need the MIME parser
     import email.policy  # noqa: PLC0415 - only multipart posts need the MIME parser
@@ -122,7 +122,7 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tu
     header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
     if not message.is_multipart():
-        raise ClientError(400, "invalid_multipart", "The multipart body could not be read.")
+        raise HttpError(400, "invalid_multipart", "The multipart body could not be read.")
     pairs: list[tuple[str, str]] = []
     files: list[UploadedFile] = []
     for part in message.iter_parts():
@@ -140,11 +140,11 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], tu
         try:
             pairs.append((str(name), payload.decode(charset)))
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ClientError(400, "invalid_encoding", f"Field {name!r} is not valid {charset}.") from exc
+            raise HttpError(400, "invalid_encoding", f"Field {name!r} is not valid {charset}.") from exc
         if len(pairs) > MAX_FIELDS:
-            raise ClientError(400, "too_many_fields", f"At most {MAX_FIELDS} fields.")
+            raise HttpError(400, "too_many_fields", f"At most {MAX_FIELDS} fields.")
     if not pairs and not files:
-        raise ClientError(400, "invalid_multipart", "The multipart body has no form fields.")
+        raise HttpError(400, "invalid_multipart", "The multipart body has no form fields.")
     return _first_values(pairs), tuple(files)
 
 

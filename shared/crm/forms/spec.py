@@ -15,7 +15,7 @@ from pynamodb.attributes import (
 )
 
 from crm.records.fields import Document, Integer, Text
-from crm.records.table import ContactListIndex, CrmItem
+from crm.records.table import ByCreatedIndex, CrmItem
 from crm.records.views import RecordView
 
 
@@ -27,7 +27,7 @@ class FormItem(CrmItem):
     version = Integer(writable=False, required=True, null=False, default=1)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
-    by_id = ContactListIndex()
+    by_id = ByCreatedIndex()
 
     @staticmethod
     def key(form_id: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from pynamodb.attributes import (
 )
 
 from crm.records.fields import Document, Integer, Listing, Text
-from crm.records.table import ContactListIndex, CrmItem
+from crm.records.table import ByCreatedIndex, CrmItem
 from crm.records.views import Many, RecordView, shown_as
 
 
@@ -66,7 +66,7 @@ class EmailItem(CrmItem):
     raw_key = UnicodeAttribute()
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
-    by_thread = ContactListIndex()
+    by_thread = ByCreatedIndex()
 
     @staticmethod
     def key(email_id: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
 
 from crm.records.fields import Integer, Text
-from crm.records.table import ContactListIndex, CrmItem
+from crm.records.table import ByCreatedIndex, CrmItem
 from crm.records.views import Many, RecordView, shown_as
 
 
@@ -65,7 +65,7 @@ class PaymentItem(CrmItem):
     first_seen_at = UnicodeAttribute(null=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
-    by_contact = ContactListIndex()
+    by_contact = ByCreatedIndex()
 
     @staticmethod
     def key(payment_key: str) -> tuple[str, str]:

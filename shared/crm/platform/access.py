@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 
 ROLES = ("admin", "sales", "marketing", "support")
 
@@ -54,14 +54,14 @@ class Caller:
 
     def require(self, resource: str, action: str) -> None:
         if not self.can(resource, action):
-            raise ClientError(403, "forbidden", f"Your role may not {action} {resource}.")
+            raise HttpError(403, "forbidden", f"Your role may not {action} {resource}.")
 
 
 def caller_from_claims(claims: dict[str, Any]) -> Caller:
     """API Gateway's JWT authorizer has already verified the token; here we only read its claims."""
     subject = str(claims.get("sub") or claims.get("username") or "")
     if not subject:
-        raise ClientError(401, "unauthorized", "A valid token is required.")
+        raise HttpError(401, "unauthorized", "A valid token is required.")
     return Caller(user_id=subject, roles=frozenset(_groups(claims.get("cognito:groups"))) & frozenset(ROLES))
 
 

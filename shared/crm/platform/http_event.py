@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class HttpEvent:
             try:
                 body = base64.b64decode(raw, validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise ClientError(400, "invalid_body", "The request body is not valid base64.") from exc
+                raise HttpError(400, "invalid_body", "The request body is not valid base64.") from exc
         else:
             body = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
         http = (event.get("requestContext") or {}).get("http") or {}

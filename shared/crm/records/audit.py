@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 
 from crm.records.fields import Document, Text, plain_numbers
-from crm.records.table import ContactListIndex, CrmItem
+from crm.records.table import ByCreatedIndex, CrmItem
 from crm.records.views import RecordView
 
 
@@ -30,7 +30,7 @@ class AuditItem(CrmItem):
     changes = Changes(writable=False, required=True, null=False)
     GSI1PK = UnicodeAttribute()
     GSI1SK = UnicodeAttribute()
-    by_created = ContactListIndex()
+    by_created = ByCreatedIndex()
 
     @staticmethod
     def key(entity: str, entity_id: str, at: str, audit_id: str) -> tuple[str, str]:

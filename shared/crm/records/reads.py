@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm.platform.cursor import encode_cursor
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.history import HistoryItem
 from crm.records.paging import page_limit, start_key
 from crm.records.table import CrmItem, Item, get_item
@@ -18,7 +18,7 @@ def load(model: type[Item], key: tuple[str, str], what: str, visible: Callable[[
     """The record, read consistently (a write decides on it), or 404 when it is absent or not for this caller."""
     item = get_item(model, key, consistent=True)
     if item is None or not visible(item):
-        raise ClientError(404, "not_found", f"There is no {what} with this id.")
+        raise HttpError(404, "not_found", f"There is no {what} with this id.")
     return item
 
 
@@ -26,7 +26,7 @@ def expect_version(if_match: str | None, item: Any, what: str) -> int:
     """The version the write is conditioned on: the one in If-Match when the caller sent it."""
     current = int(item.version)
     if if_match is not None and if_match.strip().strip('"') != str(current):
-        raise ClientError(412, "version_mismatch", f"The {what} is at version {current}; read it again.")
+        raise HttpError(412, "version_mismatch", f"The {what} is at version {current}; read it again.")
     return current
 
 
@@ -67,7 +67,7 @@ def history_page(key: tuple[str, str], what: str, visible: Callable[[dict[str, A
     if start is None:
         profile = next((i for i in raw if i["SK"]["S"] == profile_sk), None)
         if profile is None or not visible(profile):
-            raise ClientError(404, "not_found", f"There is no {what} with this id.")
+            raise HttpError(404, "not_found", f"There is no {what} with this id.")
     entries = [HistoryItem.from_raw_data(i) for i in raw if i["SK"]["S"].startswith("HISTORY#")]
     last = page.get("LastEvaluatedKey")
     return entries, encode_cursor(last, secret, scope) if last else None

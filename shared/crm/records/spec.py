@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.fields import ApiField, WriteContext, normalized_values
 from crm.records.table import CrmItem
 
@@ -96,10 +96,10 @@ class Entity(Generic[ItemT]):
         problems: dict[str, str] = {}
         values = normalized_values(self.fields, body.model_dump(exclude_unset=True), context, problems)
         if problems:
-            raise ClientError(422, "invalid_fields", "Some fields need attention.", problems)
+            raise HttpError(422, "invalid_fields", "Some fields need attention.", problems)
         for name, field in self.fields.items():
             if required and field.required and (existing is None or name in values) and not values.get(name):
-                raise ClientError(422, "invalid_fields", f"A {self.name} needs a {name}.", {name: "Required."})
+                raise HttpError(422, "invalid_fields", f"A {self.name} needs a {name}.", {name: "Required."})
         return values
 
     def defaults(self) -> dict[str, Any]:

@@ -71,8 +71,9 @@ def transaction_connection() -> Connection:
     return _connection
 
 
-class ContactListIndex(GlobalSecondaryIndex[Any]):
-    """GSI1: contacts newest first, so a page of the list is one Query."""
+class ByCreatedIndex(GlobalSecondaryIndex[Any]):
+    """GSI1: a collection newest first (contacts, companies, deals, activities, forms, audit entries, payments,
+    an email's thread), so a page of a list is one Query: `<COLLECTION>` / `<created_at>#<id>`."""
 
     class Meta:
         index_name = "GSI1"
@@ -82,31 +83,39 @@ class ContactListIndex(GlobalSecondaryIndex[Any]):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
-class ScoreIndex(GlobalSecondaryIndex[Any]):
-    """Contacts by score, highest first when queried backwards; one index per way of filtering."""
+class OrderIndex(GlobalSecondaryIndex[Any]):
+    """A collection in its natural order, one index per way of filtering: contacts by score (highest first
+    when queried backwards), companies by folded name, deals by expected close date, activities by due date.
+    The stored attribute keeps the name deployed tables have (`score_key`); the code calls it `order_key`."""
 
     class Meta:
         projection = AllProjection()
 
-    score_key = UnicodeAttribute(range_key=True)
+    order_key = UnicodeAttribute(range_key=True, attr_name="score_key")
 
 
-class AllByScore(ScoreIndex):
-    class Meta(ScoreIndex.Meta):
+class CollectionOrderIndex(OrderIndex):
+    """GSI2: the whole collection."""
+
+    class Meta(OrderIndex.Meta):
         index_name = "GSI2"
 
     GSI2PK = UnicodeAttribute(hash_key=True)
 
 
-class StageByScore(ScoreIndex):
-    class Meta(ScoreIndex.Meta):
+class GroupOrderIndex(OrderIndex):
+    """GSI3: one group of the collection (a lifecycle stage's contacts, a contact's deals)."""
+
+    class Meta(OrderIndex.Meta):
         index_name = "GSI3"
 
     GSI3PK = UnicodeAttribute(hash_key=True)
 
 
-class OwnerByScore(ScoreIndex):
-    class Meta(ScoreIndex.Meta):
+class OwnerOrderIndex(OrderIndex):
+    """GSI4: one owner's records."""
+
+    class Meta(OrderIndex.Meta):
         index_name = "GSI4"
 
     GSI4PK = UnicodeAttribute(hash_key=True)
@@ -122,11 +131,11 @@ class VersionedItem(CrmItem):
     version = NumberAttribute(default=1)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
-    score_key = UnicodeAttribute(null=True)
+    order_key = UnicodeAttribute(null=True, attr_name="score_key")
     GSI2PK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI4PK = UnicodeAttribute(null=True)
-    by_created = ContactListIndex()
-    by_order = AllByScore()
-    by_group_order = StageByScore()
-    by_owner_order = OwnerByScore()
+    by_created = ByCreatedIndex()
+    by_order = CollectionOrderIndex()
+    by_group_order = GroupOrderIndex()
+    by_owner_order = OwnerOrderIndex()

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from crm.platform.clock import iso_now
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.transactions import conflicted
 from crm.records.audit import AuditItem
 from crm.records.table import CrmItem
@@ -49,7 +49,7 @@ class Change:
     action: str
     actor: str
     transaction: LabelledTransaction = field(default_factory=LabelledTransaction)
-    conflicts: dict[str, ClientError] = field(default_factory=dict)
+    conflicts: dict[str, HttpError] = field(default_factory=dict)
     at: str = field(default_factory=iso_now)
 
     def audit(self, before: dict[str, Any] | None, after: dict[str, Any] | None,
@@ -61,7 +61,7 @@ class Change:
             entity_id=entity_id, action=self.action, actor=self.actor, at=self.at,
             changes=field_changes(before, after), GSI1PK=AuditItem.list_key(), GSI1SK=f"{self.at}#{audit_id}"))
 
-    def unique(self, label: str, item: CrmItem, conflict: ClientError) -> None:
+    def unique(self, label: str, item: CrmItem, conflict: HttpError) -> None:
         """A sentinel this record must own alone; taken by another record means `conflict` (409)."""
         self.transaction.put(label, item, type(item).PK.does_not_exist())
         self.conflicts[label] = conflict
@@ -75,7 +75,7 @@ class Change:
                 if label in failed and label in self.conflicts:
                     raise self.conflicts[label] from exc
             if RECORD in failed or conflicted(exc):
-                raise ClientError(412, "version_mismatch",
+                raise HttpError(412, "version_mismatch",
                                   f"The {self.entity} changed since it was read; read it again.") from exc
             raise
 
@@ -126,4 +126,4 @@ def must_exist(change: Change, field_name: str, model: Any, key: tuple[str, str]
     change.transaction.check(label, model, key, model.PK.exists() if condition is None
                              else model.PK.exists() & condition)
     message = f"There is no {what} with this id."
-    change.conflicts[label] = ClientError(422, "invalid_fields", message, {field_name: message})
+    change.conflicts[label] = HttpError(422, "invalid_fields", message, {field_name: message})

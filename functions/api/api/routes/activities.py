@@ -17,7 +17,7 @@ from crm.activities.spec import ACTIVITY, ACTIVITY_TYPES, ActivityItem, is_custo
 from crm.activities.store import add_activity, change_activity, planned_activity, read_activity, remove_activity
 from crm.deals.store import linked_query
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import all_of, expect_version, list_page
 from crm.records.writes import Change, new_id
@@ -51,7 +51,7 @@ def list_activities(limit: Limit = None, cursor: Cursor = None,
                     deal_id: Annotated[str | None, Query(max_length=64)] = None) -> ActivityPage:
     """Support lists one customer's activities at a time (`contact_id` is required for support)."""
     if current_caller().customers_only and not is_customer(contact_id):
-        raise ClientError(400, "invalid_parameters", "Support lists the activities of one customer.",
+        raise HttpError(400, "invalid_parameters", "Support lists the activities of one customer.",
                           {"contact_id": "The id of a customer is required."})
     filters = all_of(*(condition for condition, value in (
         (ActivityItem.type == type, type), (ActivityItem.done == (done == "true"), done),

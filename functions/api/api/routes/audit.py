@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.audit import AUDIT_ENTRY, AuditItem
 from crm.records.reads import list_page
@@ -30,7 +30,7 @@ def list_audit(entity: Annotated[str | None, Query(max_length=200, description=(
     else:
         kind, _, entity_id = entity.partition(":")
         if not kind or not entity_id:
-            raise ClientError(400, "invalid_entity", "entity is <kind>:<id>, for example contact:abc.",
+            raise HttpError(400, "invalid_entity", "entity is <kind>:<id>, for example contact:abc.",
                               {"entity": "<kind>:<id>"})
         query = partial(AuditItem.query, AuditItem.key(kind, entity_id, "", "")[0])
     return list_page(query, AUDIT_ENTRY.view, scope=f"audit:{entity}", secret=cursor_secret(get_settings()),

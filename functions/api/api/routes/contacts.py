@@ -19,7 +19,7 @@ from crm.contacts.edits import (
 from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, LEAD_STATUSES, LIFECYCLE_STAGES, ContactItem
 from crm.contacts.store import new_contact_item
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import all_of, expect_version, list_page
@@ -81,7 +81,7 @@ def create_contact(body: ContactFields) -> Response[Contact]:
     caller = current_caller()
     values = with_primary_identifiers(CONTACT.normalized(body, None), None)
     if not any(values.get(name) for name in ("email", "phone", "first_name", "last_name")):
-        raise ClientError(422, "invalid_fields", "A contact needs a name, an email or a phone.",
+        raise HttpError(422, "invalid_fields", "A contact needs a name, an email or a phone.",
                           {"email": "Give a name, an email or a phone."})
     contact_id = new_id()
     change = Change("contact", contact_id, "create", caller.user_id)

@@ -16,7 +16,7 @@ from crm.custom_fields.rules import (
 )
 from crm.custom_fields.spec import FieldDefinitionItem
 from crm.custom_fields.store import definition_of, definitions_of
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.text import InvalidValue, clean_text
 from crm.records.reads import expect_version, load
 from crm.records.writes import Change, create, delete, update
@@ -79,9 +79,9 @@ def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionVie
     label = _label(body.label)
     problems = definition_problems(body.entity, body.key, body.type, body.options)
     if problems:
-        raise ClientError(422, "invalid_fields", "The definition needs attention.", problems)
+        raise HttpError(422, "invalid_fields", "The definition needs attention.", problems)
     if any(d.key == body.key for d in with_built_ins(body.entity, ()).values()):
-        raise ClientError(409, "field_exists", f"{body.key} is a built-in field of {body.entity}.")
+        raise HttpError(409, "field_exists", f"{body.key} is a built-in field of {body.entity}.")
     change = Change("custom_field", f"{body.entity}.{body.key}", "create", caller.user_id)
     item = FieldDefinitionItem(*FieldDefinitionItem.key(body.entity, body.key), entity=body.entity,
                                field_key=body.key, label=label, field_type=body.type,
@@ -89,7 +89,7 @@ def create_custom_field(body: NewFieldDefinition) -> Response[FieldDefinitionVie
                                created_at=change.at, updated_at=change.at, version=1)
     view = definition_of(item).as_dict()
     create(change, item, view)
-    change.conflicts["record"] = ClientError(409, "field_exists", f"{body.entity} already has a field {body.key}.")
+    change.conflicts["record"] = HttpError(409, "field_exists", f"{body.entity} already has a field {body.key}.")
     change.commit()
     return created(view)
 
@@ -107,7 +107,7 @@ def update_custom_field(entity: str, key: str, body: FieldDefinitionChanges,
     if submitted.get("options") is not None:
         problems = definition_problems(entity, key, item.field_type, submitted["options"])
         if problems:
-            raise ClientError(422, "invalid_fields", "The definition needs attention.", problems)
+            raise HttpError(422, "invalid_fields", "The definition needs attention.", problems)
         values["options"] = set(submitted["options"]) or None
     if submitted.get("required") is not None:
         values["required"] = submitted["required"]
@@ -138,7 +138,7 @@ def _label(raw: str) -> str:
     try:
         label = clean_text(raw, 200)
     except InvalidValue as exc:
-        raise ClientError(422, "invalid_fields", "The label needs attention.", {"label": str(exc)}) from exc
+        raise HttpError(422, "invalid_fields", "The label needs attention.", {"label": str(exc)}) from exc
     if not label:
-        raise ClientError(422, "invalid_fields", "The label needs attention.", {"label": "Must not be empty."})
+        raise HttpError(422, "invalid_fields", "The label needs attention.", {"label": "Must not be empty."})
     return label

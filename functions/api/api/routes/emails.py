@@ -17,7 +17,7 @@ from crm.platform import aws
 from crm.platform.access import Caller
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.outbox import outbox_event
 from crm.records.reads import history_page, history_view
@@ -40,8 +40,8 @@ class CaseChange(BaseModel):
     status: Literal["open", "pending", "closed"]
 
 
-def _not_found(what: str) -> ClientError:
-    return ClientError(404, "not_found", f"There is no {what} with this id.")
+def _not_found(what: str) -> HttpError:
+    return HttpError(404, "not_found", f"There is no {what} with this id.")
 
 
 @router.get("/contacts/<contact_id>/timeline", middlewares=[requires("contacts", "read")])

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.forms.config import FormConfig, InvalidFormConfig
 from crm.forms.spec import FORM, FormItem
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import expect_version, list_page, load
 from crm.records.table import get_item
@@ -53,9 +53,9 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
     try:
         config = FormConfig.from_dict({**body, "form_id": form_id}).to_dict()
     except InvalidFormConfig as exc:
-        raise ClientError(422, "invalid_form", "The form needs attention.", exc.fields) from exc
+        raise HttpError(422, "invalid_form", "The form needs attention.", exc.fields) from exc
     except (TypeError, ValueError) as exc:
-        raise ClientError(422, "invalid_form", "The form needs attention.", {"body": str(exc)}) from exc
+        raise HttpError(422, "invalid_form", "The form needs attention.", {"body": str(exc)}) from exc
     existing = get_item(FormItem, FormItem.key(form_id), consistent=True)
     if existing is None or if_match is None:
         change = Change("form", form_id, "create", caller.user_id)
@@ -63,7 +63,7 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
                         GSI1PK=FormItem.list_key(), GSI1SK=form_id)
         view = FORM.view(item)
         create(change, item, view)
-        change.conflicts["record"] = ClientError(409, "form_exists", "A form with this id exists; send If-Match "
+        change.conflicts["record"] = HttpError(409, "form_exists", "A form with this id exists; send If-Match "
                                                  "with its version to replace it.")
         change.commit()
         return created(view, f"/v1/forms/{form_id}")

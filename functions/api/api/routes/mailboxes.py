@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.mail.mailboxes import parse_mailboxes
 from crm.mail.spec import MailboxesItem
 from crm.platform.clock import iso_now
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.table import get_item
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pynamodb.exceptions import PutError
@@ -77,7 +77,7 @@ def put_mailboxes(body: Mailboxes) -> dict[str, Any]:
     try:
         parse_mailboxes(definitions)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ClientError(422, "invalid_mailboxes", "The mailbox definitions need attention.",
+        raise HttpError(422, "invalid_mailboxes", "The mailbox definitions need attention.",
                           {"mailboxes": str(exc)}) from exc
     current = _saved()
     version = int(current.version) if current else 0
@@ -88,5 +88,5 @@ def put_mailboxes(body: Mailboxes) -> dict[str, Any]:
     try:
         item.save(condition=unchanged)
     except PutError as exc:
-        raise ClientError(412, "version_mismatch", "Someone saved the mailboxes meanwhile; read and retry.") from exc
+        raise HttpError(412, "version_mismatch", "Someone saved the mailboxes meanwhile; read and retry.") from exc
     return _view(item)

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.payments.spec import PaymentItem, RefundItem, payment_view
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import list_page
 from crm.records.table import CrmItem
@@ -25,7 +25,7 @@ def get_payment(payment_id: str) -> dict[str, Any]:
     raw = CrmItem._get_connection().query(pk, consistent_read=True).get("Items", [])
     payment = next((PaymentItem.from_raw_data(i) for i in raw if i["SK"]["S"] == "PAYMENT"), None)
     if payment is None:
-        raise ClientError(404, "not_found", "There is no payment with this id.")
+        raise HttpError(404, "not_found", "There is no payment with this id.")
     refunds = [RefundItem.from_raw_data(i) for i in raw if i["SK"]["S"].startswith("REFUND#")]
     return payment_view(payment, refunds)
 
@@ -35,7 +35,7 @@ def list_payments() -> dict[str, Any]:
     event = router.current_event
     contact_id = event.get_query_string_value("contact_id")
     if not contact_id:
-        raise ClientError(400, "contact_id_required", "List payments of one contact: ?contact_id=…",
+        raise HttpError(400, "contact_id_required", "List payments of one contact: ?contact_id=…",
                           {"contact_id": "Required."})
     return list_page(partial(PaymentItem.by_contact.query, PaymentItem.contact_list_key(contact_id)),
                      partial(payment_view, refunds=None), scope=f"payments:{contact_id}",

@@ -19,7 +19,7 @@ from crm.deals.pipelines import add_pipeline, edit_pipeline, make_sure_no_deal_i
 from crm.deals.rules import built_in_pipeline, checked_pipeline
 from crm.deals.spec import DEFAULT_PIPELINE, MAX_STAGES, PipelineItem, pipeline_view
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import expect_version, list_page
 from crm.records.writes import Change, delete, new_id
@@ -87,7 +87,7 @@ def get_pipeline(pipeline_id: str) -> Pipeline:
 def create_pipeline(body: PipelineFields) -> Response[Pipeline]:
     values = checked_pipeline(body.model_dump(exclude_unset=True))
     if "name" not in values or "stages" not in values:
-        raise ClientError(422, "invalid_fields", "A pipeline needs a name and its stages.",
+        raise HttpError(422, "invalid_fields", "A pipeline needs a name and its stages.",
                           {name: "Required." for name in ("name", "stages") if name not in values})
     pipeline_id = new_id()
     change = Change("pipeline", pipeline_id, "create", current_caller().user_id)
@@ -116,7 +116,7 @@ def delete_pipeline(pipeline_id: str, if_match: IfMatch = None) -> Response[None
     """Only a pipeline without deals; the default stays."""
     caller = current_caller()
     if pipeline_id == DEFAULT_PIPELINE:
-        raise ClientError(409, "default_pipeline", "The default pipeline cannot be deleted; edit it instead.")
+        raise HttpError(409, "default_pipeline", "The default pipeline cannot be deleted; edit it instead.")
     item = read_pipeline(pipeline_id)
     version = expect_version(if_match, item, "pipeline")
     make_sure_no_deal_is_left(item)

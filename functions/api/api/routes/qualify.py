@@ -15,7 +15,7 @@ from crm.contacts.edits import contact_attributes, read_contact
 from crm.contacts.spec import CONTACT
 from crm.deals.spec import DEAL
 from crm.deals.store import add_deal, planned_deal
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version
 from crm.records.table import get_item
@@ -60,17 +60,17 @@ def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = No
     """If-Match, when sent, is the contact's version."""
     caller = current_caller()
     if body.company_id is not None and body.company is not None:
-        raise ClientError(422, "invalid_fields", "Name a company by id or by name and domain, not both.",
+        raise HttpError(422, "invalid_fields", "Name a company by id or by name and domain, not both.",
                           {"company": "Give company_id or company."})
     fixed = sorted(set(_SET_BY_QUALIFY) & body.deal.model_fields_set)  # type: ignore[attr-defined]
     if fixed:
-        raise ClientError(422, "invalid_fields", "Qualifying sets these deal fields itself.",
+        raise HttpError(422, "invalid_fields", "Qualifying sets these deal fields itself.",
                           {f"deal.{name}": "Set by qualifying." for name in fixed})
     contact = read_contact(caller, contact_id)
     version = expect_version(if_match, contact, "contact")
     deal_id = new_id()
     change = Change("deal", deal_id, "qualify", caller.user_id)
-    change.conflicts["contact"] = ClientError(412, "version_mismatch", "The contact changed meanwhile; read it again.")
+    change.conflicts["contact"] = HttpError(412, "version_mismatch", "The contact changed meanwhile; read it again.")
     company = _company(change, body, contact.company_id)
     submitted = {**body.deal.model_dump(exclude_unset=True), "contact_id": contact_id,  # type: ignore[attr-defined]
                  "company_id": company.company_id if company else None}
@@ -107,14 +107,14 @@ def _company(change: Change, body: Qualification, contact_company_id: str | None
         owner = get_item(DomainItem, DomainItem.key(values["domain"])) if values.get("domain") else None
         if owner is None:
             if not values.get("name"):
-                raise ClientError(422, "invalid_fields", "A new company needs a name.", {"company.name": "Required."})
+                raise HttpError(422, "invalid_fields", "A new company needs a name.", {"company.name": "Required."})
             return add_company(change, new_id(), values, label="company")
         company_id = owner.company_id
     if company_id is None:
         return None
     company = get_item(CompanyItem, CompanyItem.key(company_id), consistent=True)
     if company is None:
-        raise ClientError(422, "invalid_fields", "There is no company with this id.",
+        raise HttpError(422, "invalid_fields", "There is no company with this id.",
                           {"company_id": "There is no company with this id."})
     must_exist(change, "company_id", CompanyItem, CompanyItem.key(company_id), "company")
     return company

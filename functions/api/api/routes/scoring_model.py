@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.platform.clock import iso_now
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.records.outbox import outbox_event
 from crm.records.table import get_item, transaction_connection
 from crm.scoring.rescore import job_view, new_rescore_job
@@ -96,7 +96,7 @@ def put_scoring_model(body: ScoringModelBody) -> dict[str, Any]:
     try:
         model = ScoringModel.from_dict(body.model_dump(exclude_unset=True), version=version)
     except InvalidScoringModel as exc:
-        raise ClientError(422, "invalid_scoring_model", "Some rules need attention.", exc.fields) from exc
+        raise HttpError(422, "invalid_scoring_model", "Some rules need attention.", exc.fields) from exc
     job, first_page = new_rescore_job("model change", version)
     model_json = json.dumps(_public(model), ensure_ascii=False, separators=(",", ":"))
     now = iso_now()
@@ -114,5 +114,5 @@ def put_scoring_model(body: ScoringModelBody) -> dict[str, Any]:
             tx.save(first_page)
             tx.save(outbox_event("Scoring Model Changed", {"model_version": version, "job_id": job.job_id}))
     except TransactWriteError as exc:
-        raise ClientError(412, "version_mismatch", "Someone saved the model meanwhile; read it and try again.") from exc
+        raise HttpError(412, "version_mismatch", "Someone saved the model meanwhile; read it and try again.") from exc
     return _view(saved) | {"rescore": job_view(job)}

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.contacts.spec import CUSTOMER_STAGE
 from crm.platform.config import get_settings
-from crm.platform.errors import ClientError
+from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
 from crm.platform.text import InvalidValue
 from crm.records.reads import list_page
@@ -61,7 +61,7 @@ def search(q: Annotated[str, Query(max_length=1000, description=(
     try:
         prefix = query_prefix(q, get_settings().default_phone_region)
     except InvalidValue as exc:
-        raise ClientError(400, "invalid_query", str(exc), {"q": str(exc)}) from exc
+        raise HttpError(400, "invalid_query", str(exc), {"q": str(exc)}) from exc
     filters = (SearchTermItem.summary["lifecycle_stage"] == CUSTOMER_STAGE) if caller.customers_only else None
     query = partial(SearchTermItem.query, SearchTermItem.partition(kind), SearchTermItem.SK.startswith(prefix),
                     filter_condition=filters)
