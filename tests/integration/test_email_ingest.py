@@ -387,6 +387,9 @@ def test_support_sets_a_case_pending_and_the_customers_reply_opens_it_again(mail
     status, body = api("api_update_case.json", case_id, groups="[support]")
     assert (status, body["status"]) == (200, "pending")
     assert [e["status"] for e in outbox(mail, "Case Updated")] == ["pending"]
+    # And the change is audited with who made it, field by field
+    [audit] = items(mail, f"AUDIT#case#{case_id}")
+    assert audit["changes"]["M"]["status"]["M"] == {"before": {"S": "open"}, "after": {"S": "pending"}}
     # And the customer replies on the thread
     receive(reply_to(first))
     # Then the case is open again
@@ -436,6 +439,8 @@ def test_mailboxes_saved_through_the_api_route_the_next_message(mail):
                                           "rules": [{"keywords": ["Contract", "قرارداد"], "owner": "lawyer@acme"}]}}
     saved = put_mailboxes(definitions, version="0")
     assert (saved["status"], saved["body"]["version"]) == (200, 1)
+    [audit] = items(mail, "AUDIT#mailboxes#inbound")
+    assert audit["action"]["S"] == "create" and "mailboxes" in audit["changes"]["M"]
     forget_mail_settings()  # what a minute does in a real container
     # When an outside sender writes to it about a contract, in Persian
     receive(message("new.partner@example.ir", f"partners@{DOMAIN}", "قرارداد همکاری", "سلام"))

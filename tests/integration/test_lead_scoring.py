@@ -364,6 +364,8 @@ def test_a_model_change_rescores_every_contact_in_pages(aws):
     rules["fit_rules"] = [r | {"points": 20} if r["id"] == "source-web-form" else r for r in rules["fit_rules"]]
     saved = api("PUT", "/v1/scoring-model", "[marketing]", rules, headers={"if-match": "1"})
     assert saved["status"] == 200 and saved["body"]["version"] == 2
+    audit = api("GET", "/v1/audit", "[admin]", query={"entity": "scoring_model:2"})["body"]["items"]
+    assert [(a["action"], sorted(a["changes"])) for a in audit] == [("update", ["fit_rules"])]
     assert saved["body"]["rescore"]["status"] == "running"
     deliver_all(aws)  # the background job walks all contacts, a page per event
     # Then every contact has the new score and the job reports it finished

@@ -158,6 +158,7 @@ def build_world(aws: dict[str, Any]) -> World:
     mailboxes = {SUPPORT: {"queue": "support", "opens_cases": True}, SALES: {"queue": "sales"}}
     saved = admin.call("PUT", "/v1/mailboxes", mailboxes, headers={"if-match": '"0"'})
     assert saved.status == 200, saved.body
+    w.audited.add("mailboxes:inbound")
     forget_mail_settings()
     definition = {"entity": "company", "key": "tier", "label": "Tier", "type": "text"}
     assert admin.post("/v1/custom-fields", definition).status == 201

@@ -15,16 +15,13 @@ from crm.mail.spec import ATTACHMENT, CASE, EMAIL, EMAIL_IN_THREAD, AttachmentIt
 from crm.mail.visibility import WHOSE, attachment_visible, visible_emails
 from crm.platform import aws
 from crm.platform.access import Caller
-from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
-from crm.records.outbox import outbox_event
 from crm.records.reads import history_page, history_view
-from crm.records.table import CrmItem, get_item, transaction_connection
+from crm.records.table import CrmItem, get_item
+from crm.records.writes import RECORD, Change
 from pydantic import BaseModel, ConfigDict
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from api.auth import current_caller, requires
 
@@ -84,16 +81,14 @@ def update_case(case_id: str, body: CaseChange) -> dict[str, Any]:
     its thread opens it again. The change and its `Case Updated` event are one transaction."""
     caller = current_caller()
     status = body.status
-    now = iso_now()
-    try:
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.update(CaseItem(*CaseItem.key(case_id)), [CaseItem.status.set(status), CaseItem.updated_at.set(now)],
-                      condition=CaseItem.PK.exists(), add_version_condition=False)
-            tx.save(outbox_event("Case Updated", {"case_id": case_id, "status": status, "by": caller.user_id}))
-    except TransactWriteError as exc:
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
-            raise _not_found("case") from None
-        raise
+    before = _get(CaseItem, CaseItem.key(case_id), "case").status
+    change = Change("case", case_id, "update", caller.user_id)
+    change.transaction.update(RECORD, CaseItem(*CaseItem.key(case_id)),
+                              [CaseItem.status.set(status), CaseItem.updated_at.set(change.at)], CaseItem.PK.exists())
+    change.conflicts[RECORD] = _not_found("case")
+    change.audit({"status": before}, {"status": status})
+    change.transaction.event("Case Updated", {"case_id": case_id, "status": status, "by": caller.user_id})
+    change.commit()
     return case_view(caller, _get(CaseItem, CaseItem.key(case_id), "case"))
 
 

@@ -11,8 +11,8 @@ from crm.mail.spec import MailboxesItem
 from crm.platform.clock import iso_now
 from crm.platform.errors import HttpError
 from crm.records.table import get_item
+from crm.records.writes import RECORD, Change
 from pydantic import BaseModel, ConfigDict, Field, RootModel
-from pynamodb.exceptions import PutError
 
 from api.auth import current_caller, requires
 from api.bodies import require_version
@@ -85,8 +85,8 @@ def put_mailboxes(body: Mailboxes) -> dict[str, Any]:
     item = MailboxesItem(*MailboxesItem.key(), definitions_json=json.dumps(definitions, ensure_ascii=False),
                          version=version + 1, updated_at=iso_now(), updated_by=caller.user_id)
     unchanged = MailboxesItem.PK.does_not_exist() if current is None else MailboxesItem.version == version
-    try:
-        item.save(condition=unchanged)
-    except PutError as exc:
-        raise HttpError(412, "version_mismatch", "Someone saved the mailboxes meanwhile; read and retry.") from exc
+    change = Change("mailboxes", "inbound", "create" if current is None else "update", caller.user_id)
+    change.transaction.put(RECORD, item, unchanged)
+    change.audit({"mailboxes": _view(current)["mailboxes"]}, {"mailboxes": definitions})
+    change.commit()
     return _view(item)

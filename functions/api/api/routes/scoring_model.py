@@ -8,14 +8,12 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.platform.clock import iso_now
 from crm.platform.errors import HttpError
-from crm.records.outbox import outbox_event
-from crm.records.table import get_item, transaction_connection
+from crm.records.table import get_item
+from crm.records.writes import RECORD, Change
 from crm.scoring.rescore import job_view, new_rescore_job
 from crm.scoring.rules import ENGAGEMENT_EVENTS, FIT_OPERATORS, InvalidScoringModel, ScoringModel, default_model
 from crm.scoring.spec import RescoreJobItem, ScoringModelItem
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from api.auth import current_caller, requires
 from api.bodies import require_version
@@ -106,13 +104,13 @@ def put_scoring_model(body: ScoringModelBody) -> dict[str, Any]:
                               updated_at=now, updated_by=caller.user_id)
     unchanged = (ScoringModelItem.PK.does_not_exist() if current is None
                  else ScoringModelItem.version == current_version)
-    try:
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.save(saved, condition=unchanged)
-            tx.save(record, condition=ScoringModelItem.PK.does_not_exist())
-            tx.save(job)
-            tx.save(first_page)
-            tx.save(outbox_event("Scoring Model Changed", {"model_version": version, "job_id": job.job_id}))
-    except TransactWriteError as exc:
-        raise HttpError(412, "version_mismatch", "Someone saved the model meanwhile; read it and try again.") from exc
+    change = Change("scoring_model", str(version), "update", caller.user_id)
+    change.transaction.put(RECORD, saved, unchanged)
+    change.unique("version", record, HttpError(412, "version_mismatch",
+                                               "Someone saved the model meanwhile; read it and try again."))
+    change.transaction.put("job", job)
+    change.transaction.put("job:first_page", first_page)
+    change.transaction.event("Scoring Model Changed", {"model_version": version, "job_id": job.job_id})
+    change.audit(json.loads(current.model_json) if current else _public(default_model()), _public(model))
+    change.commit()
     return _view(saved) | {"rescore": job_view(job)}
