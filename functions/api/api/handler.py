@@ -48,7 +48,8 @@ def declares_permission(app: APIGatewayHttpResolver, next_middleware: NextMiddle
     middleware checks the caller; Powertools validates a request before any middleware runs, and
     `invalid_request` gates those."""
     route = app.context["_route"]
-    if declared_permission(route) is None:
+    # A path no route serves reaches here on Powertools' own not-found route, and goes on to its 404.
+    if declared_permission(route) is None and route in (*app._static_routes, *app._dynamic_routes):
         authorize(route)
     return next_middleware(app)
 
