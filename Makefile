@@ -50,12 +50,10 @@ XENON_D := \
 # template.py Template._event (D): one branch per SAM event source the local stack wires.
 XENON_E := \
 	shared/crm/payments/store.py \
-	shared/crm/payments/providers.py \
-	functions/api/api/routes/contacts.py
+	shared/crm/payments/providers.py
 # payments/store.py _build (E): the webhook's one transaction, a branch per payment effect (paid, failed, refunded,
 #   subscription) and per contact and deal it touches.
 # providers.py read_stripe (E): one branch per Stripe event type and object shape the CRM reads.
-# contacts.py normalized_contact_fields (E): every contact field normalized and checked in one pass.
 comma := ,
 empty :=
 space := $(empty) $(empty)
