@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError, unavailable
 from crm.platform.observability import logger, metrics
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 
 from api.auth import authorize, declared_permission
@@ -197,3 +198,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # The resolver's own reading of the path (it drops a named stage), so it finds the routers it matches.
     include_routers(routers_for(APIGatewayProxyEventV2(event).path))
     return app.resolve(event, context)
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

@@ -20,6 +20,7 @@ from crm.platform.cache import TtlCache
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
 from crm.platform.observability import count, logger, metrics
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -81,3 +82,7 @@ def handle_record(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=handle_record, processor=processor,
                                     context=context)
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

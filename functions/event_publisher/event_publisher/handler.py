@@ -9,6 +9,7 @@ from typing import Any
 from crm.platform import aws
 from crm.platform.config import get_settings
 from crm.platform.observability import count, logger, metrics
+from crm.platform.startup import loaded
 from crm.records.outbox import OUTBOX_PREFIX, OutboxItem, events_of
 
 from event_publisher.publish import OutboxEvent, publish
@@ -44,3 +45,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
         logger.warning("some events were not published; the stream will retry them", extra={"failed": failed})
     # Only the failed records (and those after them) are retried, by ReportBatchItemFailures.
     return {"batchItemFailures": [{"itemIdentifier": seq} for seq in failed]}
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

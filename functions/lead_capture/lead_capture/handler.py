@@ -16,6 +16,7 @@ from crm.platform.config import get_settings
 from crm.platform.errors import HttpError, answered, error_response, json_response
 from crm.platform.http_event import HttpEvent
 from crm.platform.observability import count, logger, metrics
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 
 from lead_capture.embed import render_embed_script
@@ -124,3 +125,7 @@ def _route(event: dict) -> dict:
     if route is None:
         raise HttpError(404, "not_found", "No such route.")
     return route(http)
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

@@ -7,6 +7,7 @@ from typing import Any
 
 from crm.platform.config import get_settings
 from crm.platform.observability import count, logger, metrics
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 from crm.scoring import store
 from crm.scoring.changes import ContactSnapshot, current_model, rescore, snapshot_of
@@ -95,3 +96,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     else:
         logger.info("ignored an event this function does not score", extra={"detail_type": detail_type})
     return {"status": "ok"}
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

@@ -14,6 +14,7 @@ from crm.platform.errors import HttpError, answered, json_response
 from crm.platform.http_event import HttpEvent
 from crm.platform.observability import count, metrics
 from crm.platform.secrets import secret_value
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 
 MAX_BODY_BYTES = 256 * 1024
@@ -82,3 +83,7 @@ def _route(event: dict[str, Any]) -> dict[str, Any]:
     if provider is None:
         raise HttpError(404, "not_found", "No such webhook.")
     return receive(provider, http)
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

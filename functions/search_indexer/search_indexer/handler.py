@@ -8,6 +8,7 @@ from typing import Any
 
 from crm.platform.config import get_settings
 from crm.platform.observability import count, logger, metrics
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 from crm.search.store import index_record
 
@@ -28,3 +29,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     count("SearchRecordsIndexed", indexed)
     return {"batchItemFailures": []}
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()
