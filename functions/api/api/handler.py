@@ -176,7 +176,7 @@ def unexpected(error: Exception) -> Response:
     if _throttled(error):
         logger.warning("api request throttled", extra={"error": type(error).__name__})
         return _json_error(HttpError(429, "throttled", "Too many requests just now; retry after a moment.",
-                                       headers={"retry-after": "2"}))
+                                     headers={"retry-after": "2"}))
     logger.exception("api request failed")
     return _json_error(unavailable("Please try again shortly.", retry_after=5))
 

@@ -41,7 +41,7 @@ def claim_domain(change: Change, company_id: str, domain: str | None) -> None:
     if domain:
         change.unique(f"unique:domain:{domain}", DomainItem(*DomainItem.key(domain), company_id=company_id),
                       HttpError(409, "domain_taken", f"Another company already has {domain}.",
-                                  {"domain": f"{domain} belongs to another company."}))
+                                {"domain": f"{domain} belongs to another company."}))
 
 
 def release_domain(change: Change, company_id: str, domain: str | None) -> None:

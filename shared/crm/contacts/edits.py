@@ -25,8 +25,8 @@ def read_contact(caller: Caller, contact_id: str) -> ContactItem:
         raise HttpError(410, "erased", "This contact was erased.")
     if item.merged_into:
         raise HttpError(308, "merged", f"This contact was merged into {item.merged_into}.",
-                          {"merged_into": item.merged_into},
-                          headers={"location": f"/v1/contacts/{item.merged_into}"})
+                        {"merged_into": item.merged_into},
+                        headers={"location": f"/v1/contacts/{item.merged_into}"})
     return item
 
 
@@ -76,7 +76,7 @@ def claim_identifiers(change: Change, contact_id: str, emails: Iterable[str], ph
             change.unique(f"unique:{kind}:{value}", UniqueItem(*UniqueItem.key(kind, value), kind=kind,
                                                                contact_id=contact_id),
                           HttpError(409, f"{kind}_taken", f"Another contact already has {value}.",
-                                      {f"{kind}s": f"{value} belongs to another contact."}))
+                                    {f"{kind}s": f"{value} belongs to another contact."}))
 
 
 def release_identifiers(change: Change, contact_id: str, emails: set[str], phones: set[str]) -> None:

@@ -44,7 +44,7 @@ def erase(actor: str, contact_id: str) -> ContactItem:
     item = load(ContactItem, ContactItem.key(contact_id), "contact")
     if item.merged_into:
         raise HttpError(409, "contact_merged", f"This contact was merged into {item.merged_into}; erase that one.",
-                          {"merged_into": item.merged_into})
+                        {"merged_into": item.merged_into})
     merged_away = _sweep_timeline(contact_id)
     for person in (contact_id, *merged_away):
         _strip_kept_webhooks(person)

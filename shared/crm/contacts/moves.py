@@ -162,8 +162,8 @@ def _change_related(change: Change, kind: Related, record: Any, before: dict[str
     update(change, record, int(record.version), values, before, after, label=label, entity=kind.entity,
            entity_id=record_id)
     change.conflicts[label] = HttpError(409, "changed_meanwhile",
-                                          f"A {kind.entity} of this contact changed meanwhile; repeat the request "
-                                          "to move the rest.")
+                                        f"A {kind.entity} of this contact changed meanwhile; repeat the request "
+                                        "to move the rest.")
 
 
 # ------------------------------------------------------------------------------------------------- merge
@@ -174,13 +174,13 @@ def merge(actor: str, winner_id: str, loser_id: str, if_match: str | None) -> di
     winner): If-Match is checked only when the identity is still to be merged."""
     if winner_id == loser_id:
         raise HttpError(422, "invalid_fields", "A contact cannot be merged with itself.",
-                          {"loser_id": "Name another contact."})
+                        {"loser_id": "Name another contact."})
     winner = load(ContactItem, ContactItem.key(winner_id), "contact")
     _refuse_gone(winner, "The contact to merge into")
     loser = get_item(ContactItem, ContactItem.key(loser_id), consistent=True)
     if loser is None:
         raise HttpError(422, "invalid_fields", "There is no contact with this id.",
-                          {"loser_id": "There is no contact with this id."})
+                        {"loser_id": "There is no contact with this id."})
     if loser.merged_into != winner_id:
         _refuse_gone(loser, "The contact to merge")
         _merge_identity(actor, winner, expect_version(if_match, winner, "contact"), loser)
@@ -193,7 +193,7 @@ def _refuse_gone(item: ContactItem, what: str) -> None:
         raise HttpError(409, "contact_erased", f"{what} was erased.", {"contact_id": item.contact_id})
     if item.merged_into:
         raise HttpError(409, "contact_merged", f"{what} was merged into {item.merged_into} already.",
-                          {"merged_into": item.merged_into})
+                        {"merged_into": item.merged_into})
 
 
 def _merge_identity(actor: str, winner: ContactItem, version: int, loser: ContactItem) -> None:
@@ -210,7 +210,7 @@ def _merge_identity(actor: str, winner: ContactItem, version: int, loser: Contac
     update(change, loser, int(loser.version), {**stripped(loser), "merged_into": winner_id},
            CONTACT.view(loser), {"merged_into": winner_id}, label="loser", entity_id=loser_id)
     change.conflicts["loser"] = HttpError(409, "changed_meanwhile",
-                                            "The contact to merge changed meanwhile; try again.")
+                                          "The contact to merge changed meanwhile; try again.")
     for kind, values in (("email", loser.emails), ("phone", loser.phones)):
         for value in sorted(values or ()):
             label = f"sentinel:{kind}:{value}"
@@ -224,7 +224,7 @@ def _merge_identity(actor: str, winner: ContactItem, version: int, loser: Contac
     change.transaction.event("Contact Updated", {"contact_id": winner_id, "fields": changed})
     if len(change.transaction) > MAX_TRANSACTION_ITEMS:
         raise HttpError(409, "too_many_identifiers",
-                          "These contacts have more emails and phones than one merge can move; remove some first.")
+                        "These contacts have more emails and phones than one merge can move; remove some first.")
     change.commit()
 
 

@@ -104,7 +104,7 @@ def pipeline_unchanged(change: Change, pipeline: PipelineItem) -> None:
     change.transaction.check("pipeline", PipelineItem, PipelineItem.key(pipeline.pipeline_id),
                              unchanged_condition(pipeline))
     change.conflicts["pipeline"] = HttpError(409, "pipeline_changed",
-                                               "The pipeline changed meanwhile; read it and try again.")
+                                             "The pipeline changed meanwhile; read it and try again.")
 
 
 def stage_moved(change: Change, item: DealItem, old_stage: str | None) -> None:

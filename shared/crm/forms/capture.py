@@ -110,7 +110,7 @@ def handle_form_submission(config: FormConfig, request: FormRequest, store: Lead
         contact_id, created = store.save_lead(submission, lead, config.spam.rate_limit_per_minute)
     except RateLimited as exc:
         raise HttpError(429, "rate_limited", "Too many submissions from your address; try again in a minute.",
-                          headers={"retry-after": "60"}) from exc
+                        headers={"retry-after": "60"}) from exc
     return Outcome(contact_id=contact_id, created=created, spam=False)
 
 
@@ -192,13 +192,13 @@ def _store_files(config: FormConfig, request: FormRequest, store: LeadStore) -> 
         form_field = config.field_named(upload.field_name)
         if form_field is None or form_field.type != "file":
             raise HttpError(422, "invalid_fields", "This form takes no such file.",
-                              {upload.field_name: "This form has no file field of that name."})
+                            {upload.field_name: "This form has no file field of that name."})
         if len(upload.content) > config.files.max_bytes:
             raise HttpError(413, "file_too_large", f"Files may be at most {config.files.max_bytes} bytes.",
-                              {upload.field_name: "This file is too large."})
+                            {upload.field_name: "This file is too large."})
         if upload.content_type not in config.files.allowed_types:
             raise HttpError(422, "invalid_fields", "This type of file is not accepted.",
-                              {upload.field_name: f"Accepted types: {', '.join(config.files.allowed_types)}."})
+                            {upload.field_name: f"Accepted types: {', '.join(config.files.allowed_types)}."})
     stored = []
     for upload in request.files:
         digest = hashlib.sha256(upload.content).hexdigest()

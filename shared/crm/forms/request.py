@@ -53,7 +53,7 @@ def parse_form_request(event: HttpEvent, max_body_bytes: int) -> FormRequest:
         files = ()
     else:
         raise HttpError(415, "unsupported_media_type",
-                          "Send application/x-www-form-urlencoded, multipart/form-data or application/json.")
+                        "Send application/x-www-form-urlencoded, multipart/form-data or application/json.")
     accept = event.headers.get("accept", "")
     return FormRequest(
         form_id=event.path_parameters.get("form_id", ""),

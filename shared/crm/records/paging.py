@@ -25,5 +25,5 @@ def page_limit(raw: str | None) -> int:
         return DEFAULT_LIMIT
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise HttpError(400, "invalid_limit", f"limit is a whole number from 1 to {MAX_LIMIT}.",
-                          {"limit": f"A whole number from 1 to {MAX_LIMIT}."})
+                        {"limit": f"A whole number from 1 to {MAX_LIMIT}."})
     return int(raw)

@@ -76,7 +76,7 @@ class Change:
                     raise self.conflicts[label] from exc
             if RECORD in failed or conflicted(exc):
                 raise HttpError(412, "version_mismatch",
-                                  f"The {self.entity} changed since it was read; read it again.") from exc
+                                f"The {self.entity} changed since it was read; read it again.") from exc
             raise
 
 

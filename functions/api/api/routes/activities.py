@@ -52,7 +52,7 @@ def list_activities(limit: Limit = None, cursor: Cursor = None,
     """Support lists one customer's activities at a time (`contact_id` is required for support)."""
     if current_caller().customers_only and not is_customer(contact_id):
         raise HttpError(400, "invalid_parameters", "Support lists the activities of one customer.",
-                          {"contact_id": "The id of a customer is required."})
+                        {"contact_id": "The id of a customer is required."})
     filters = all_of(*(condition for condition, value in (
         (ActivityItem.type == type, type), (ActivityItem.done == (done == "true"), done),
         (ActivityItem.company_id == company_id, company_id), (ActivityItem.deal_id == deal_id, deal_id))

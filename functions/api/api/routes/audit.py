@@ -31,7 +31,7 @@ def list_audit(entity: Annotated[str | None, Query(max_length=200, description=(
         kind, _, entity_id = entity.partition(":")
         if not kind or not entity_id:
             raise HttpError(400, "invalid_entity", "entity is <kind>:<id>, for example contact:abc.",
-                              {"entity": "<kind>:<id>"})
+                            {"entity": "<kind>:<id>"})
         query = partial(AuditItem.query, AuditItem.key(kind, entity_id, "", "")[0])
     return list_page(query, AUDIT_ENTRY.view, scope=f"audit:{entity}", secret=cursor_secret(get_settings()),
                      limit=limit, cursor=cursor).as_dict()

@@ -82,7 +82,7 @@ def create_contact(body: ContactFields) -> Response[Contact]:
     values = with_primary_identifiers(CONTACT.normalized(body, None), None)
     if not any(values.get(name) for name in ("email", "phone", "first_name", "last_name")):
         raise HttpError(422, "invalid_fields", "A contact needs a name, an email or a phone.",
-                          {"email": "Give a name, an email or a phone."})
+                        {"email": "Give a name, an email or a phone."})
     contact_id = new_id()
     change = Change("contact", contact_id, "create", caller.user_id)
     emails, phones = values.pop("emails"), values.pop("phones")

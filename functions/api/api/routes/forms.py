@@ -64,7 +64,7 @@ def put_form(form_id: str, body: Annotated[dict[str, Any], Body(description=(
         view = FORM.view(item)
         create(change, item, view)
         change.conflicts["record"] = HttpError(409, "form_exists", "A form with this id exists; send If-Match "
-                                                 "with its version to replace it.")
+                                               "with its version to replace it.")
         change.commit()
         return created(view, f"/v1/forms/{form_id}")
     version = expect_version(if_match, existing, "form")

@@ -78,7 +78,7 @@ def put_mailboxes(body: Mailboxes) -> dict[str, Any]:
         parse_mailboxes(definitions)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise HttpError(422, "invalid_mailboxes", "The mailbox definitions need attention.",
-                          {"mailboxes": str(exc)}) from exc
+                        {"mailboxes": str(exc)}) from exc
     current = _saved()
     version = int(current.version) if current else 0
     require_version(router.current_event, version, "mailbox configuration")

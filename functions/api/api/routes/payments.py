@@ -36,7 +36,7 @@ def list_payments() -> dict[str, Any]:
     contact_id = event.get_query_string_value("contact_id")
     if not contact_id:
         raise HttpError(400, "contact_id_required", "List payments of one contact: ?contact_id=…",
-                          {"contact_id": "Required."})
+                        {"contact_id": "Required."})
     return list_page(partial(PaymentItem.by_contact.query, PaymentItem.contact_list_key(contact_id)),
                      partial(payment_view, refunds=None), scope=f"payments:{contact_id}",
                      secret=cursor_secret(get_settings()), limit=event.get_query_string_value("limit"),

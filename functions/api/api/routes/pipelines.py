@@ -88,7 +88,7 @@ def create_pipeline(body: PipelineFields) -> Response[Pipeline]:
     values = checked_pipeline(body.model_dump(exclude_unset=True))
     if "name" not in values or "stages" not in values:
         raise HttpError(422, "invalid_fields", "A pipeline needs a name and its stages.",
-                          {name: "Required." for name in ("name", "stages") if name not in values})
+                        {name: "Required." for name in ("name", "stages") if name not in values})
     pipeline_id = new_id()
     change = Change("pipeline", pipeline_id, "create", current_caller().user_id)
     view = pipeline_view(add_pipeline(change, pipeline_id, values))

@@ -61,11 +61,11 @@ def qualify_contact(contact_id: str, body: Qualification, if_match: IfMatch = No
     caller = current_caller()
     if body.company_id is not None and body.company is not None:
         raise HttpError(422, "invalid_fields", "Name a company by id or by name and domain, not both.",
-                          {"company": "Give company_id or company."})
+                        {"company": "Give company_id or company."})
     fixed = sorted(set(_SET_BY_QUALIFY) & body.deal.model_fields_set)  # type: ignore[attr-defined]
     if fixed:
         raise HttpError(422, "invalid_fields", "Qualifying sets these deal fields itself.",
-                          {f"deal.{name}": "Set by qualifying." for name in fixed})
+                        {f"deal.{name}": "Set by qualifying." for name in fixed})
     contact = read_contact(caller, contact_id)
     version = expect_version(if_match, contact, "contact")
     deal_id = new_id()
@@ -115,7 +115,7 @@ def _company(change: Change, body: Qualification, contact_company_id: str | None
     company = get_item(CompanyItem, CompanyItem.key(company_id), consistent=True)
     if company is None:
         raise HttpError(422, "invalid_fields", "There is no company with this id.",
-                          {"company_id": "There is no company with this id."})
+                        {"company_id": "There is no company with this id."})
     must_exist(change, "company_id", CompanyItem, CompanyItem.key(company_id), "company")
     return company
 
