@@ -8,12 +8,14 @@ from typing import Any
 
 from crm.activities.rules import activity_problems, done_change
 from crm.activities.spec import ACTIVITY, ActivityItem
+from crm.contacts.edits import link_checks
 from crm.deals.spec import DealItem
-from crm.deals.store import index_attributes, link_checks, on_timelines
+from crm.deals.timeline import on_timelines
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.records.fields import WriteContext, normalized_values
+from crm.records.linked import index_attributes
 from crm.records.reads import load
 from crm.records.writes import Change, create, delete, must_exist, update_viewed
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crm.companies.spec import CompanyItem
-from crm.contacts.spec import CONTACT, ContactItem, UniqueItem
+from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, ContactItem, UniqueItem
 from crm.platform.access import Caller
 from crm.platform.errors import HttpError
 from crm.platform.identity import email_key
@@ -90,3 +90,15 @@ def link_company(change: Change, company_id: str | None) -> None:
     """A contact may name only a company that exists."""
     if company_id:
         must_exist(change, "company_id", CompanyItem, CompanyItem.key(company_id), "company")
+
+def link_checks(change: Change, values: dict[str, Any], customers_only: bool = False) -> None:
+    """The contact (a customer, for support) and the company a deal or an activity names must exist
+    when it is written."""
+    if values.get("contact_id"):
+        condition = ContactItem.merged_into.does_not_exist() & ContactItem.erased_at.does_not_exist()
+        if customers_only:
+            condition &= ContactItem.lifecycle_stage == CUSTOMER_STAGE
+        must_exist(change, "contact_id", ContactItem, ContactItem.key(values["contact_id"]),
+                   "customer" if customers_only else "contact", condition)
+    if values.get("company_id"):
+        must_exist(change, "company_id", CompanyItem, CompanyItem.key(values["company_id"]), "company")

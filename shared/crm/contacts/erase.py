@@ -19,7 +19,7 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.condition import size
 
 from crm.contacts.edits import release_identifiers
-from crm.contacts.moves import TIMELINE_PAGE, chunks, entry_data, linked, stripped, timeline, timeline_links
+from crm.contacts.history import TIMELINE_PAGE, chunks, entry_data, linked, stripped, timeline, timeline_links
 from crm.contacts.spec import CONTACT, ContactItem
 from crm.mail.spec import AttachmentItem, AutoReplyItem, EmailItem
 from crm.payments.spec import ContactWebhookItem, WebhookEventItem

@@ -8,15 +8,16 @@ dependents move in batches; each batch is idempotent, so repeating the merge aft
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
 from crm.activities.spec import ActivityItem
 from crm.contacts.edits import contact_attributes
+from crm.contacts.history import TIMELINE_PAGE, chunks, entry_data, stripped, timeline, timeline_links
 from crm.contacts.spec import CONTACT, ContactItem, UniqueItem
 from crm.deals.spec import DealItem
 from crm.forms.spec import SubmissionItem
@@ -25,22 +26,15 @@ from crm.payments.spec import PaymentItem
 from crm.platform.errors import HttpError
 from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import expect_version, load
-from crm.records.table import CrmItem, get_item
+from crm.records.table import get_item
 from crm.records.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.writes import Change, new_id, update
 
-T = TypeVar("T")
-HISTORY_PREFIX = "HISTORY#"
-# Attributes a contact keeps when it becomes a redirect (merged) or a tombstone (erased).
-KEPT_ATTRIBUTES = frozenset({"PK", "SK", "contact_id", "created_at", "updated_at", "version", "merged_into",
-                             "erased_at", "erased_by"})
 # The winner keeps each of these it has and gains the loser's where it has none.
 GAP_FILLED = ("first_name", "last_name", "email", "phone", "company", "company_id", "job_title", "owner",
               "source", "first_touch", "last_touch")
 # The further along the funnel of the two is kept; `other` is outside it.
 STAGE_ORDER = ("other", "subscriber", "lead", "mql", "sql", "opportunity", "customer")
-# A merge page holds, per timeline entry, its copy, its original and at most two linked records.
-TIMELINE_PAGE = 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,23 +74,10 @@ BATCH = MAX_TRANSACTION_ITEMS // 2
 MAX_REASSIGNED = 1000
 
 
-def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def contact_history(change: Change, contact_id: str, entry_type: str, summary: str, data: dict[str, Any]) -> None:
     change.transaction.put(f"history:{contact_id}", history_entry(
         HistoryItem.key(contact_id, change.at, new_id()), entry_type, summary[:500], {"by": change.actor, **data},
         change.at))
-
-
-def stripped(item: ContactItem) -> dict[str, None]:
-    """Every attribute of the contact that a redirect or a tombstone drops, index keys included, so it
-    leaves every list and keeps nothing personal."""
-    return {name: None for name in ContactItem.get_attributes()
-            if name not in KEPT_ATTRIBUTES and getattr(item, name) is not None}
 
 
 # ---------------------------------------------------------------------------------------------- reassign
@@ -270,41 +251,6 @@ def move_dependents(actor: str, loser_id: str, winner_id: str) -> dict[str, int]
             change.commit()
             moved[kind.collection] += len(records)
     return moved
-
-
-def timeline(contact_id: str) -> Iterator[HistoryItem]:
-    """A contact's timeline entries, oldest first, read consistently (the profile shares the partition)."""
-    return HistoryItem.query(ContactItem.key(contact_id)[0], HistoryItem.SK.startswith(HISTORY_PREFIX),
-                             consistent_read=True)
-
-
-def entry_data(entry: HistoryItem) -> dict[str, Any]:
-    return entry.data.as_dict() if entry.data else {}
-
-
-def linked(model: type[CrmItem], keys: Iterable[tuple[str, str]]) -> list[Any]:
-    """The records a page of timeline entries names, in one BatchGetItem (none when it names none)."""
-    unique = sorted(set(keys))
-    return list(model.batch_get(unique)) if unique else []
-
-
-@dataclass(frozen=True)
-class TimelineLinks:
-    """The records a page of timeline entries names: emails, the cases they opened, form submissions."""
-
-    emails: list[EmailItem]
-    cases: list[CaseItem]
-    submissions: list[SubmissionItem]
-
-
-def timeline_links(entries: list[HistoryItem]) -> TimelineLinks:
-    """One BatchGetItem per kind of record the entries name (none for a kind they do not name)."""
-    data = [(entry, entry_data(entry)) for entry in entries]
-    return TimelineLinks(
-        emails=linked(EmailItem, (EmailItem.key(v["email_id"]) for _, v in data if v.get("email_id"))),
-        cases=linked(CaseItem, (CaseItem.key(v["case_id"]) for _, v in data if v.get("case_id"))),
-        submissions=linked(SubmissionItem, (SubmissionItem.key(v["form_id"], e.created_at, v["submission_id"])
-                                            for e, v in data if v.get("form_id") and v.get("submission_id"))))
 
 
 def _move_timeline(loser_id: str, winner_id: str) -> int:

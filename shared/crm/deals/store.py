@@ -4,21 +4,20 @@ activities share (the records they link to, their index keys, the one Query a pa
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from crm.companies.spec import CompanyItem
-from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
+from crm.contacts.edits import link_checks
 from crm.deals.pipelines import find_pipeline, unchanged_condition
 from crm.deals.rules import current, deal_problems, plan_stage
 from crm.deals.spec import DEAL, DEFAULT_PIPELINE, LOST, WON, DealItem, PipelineDealItem, PipelineItem
+from crm.deals.timeline import on_timelines
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.records.fields import WriteContext, normalized_values
-from crm.records.history import HistoryItem, history_entry
-from crm.records.reads import all_of, load
-from crm.records.writes import RECORD, Change, create, delete, must_exist, new_id, update_viewed
+from crm.records.linked import index_attributes
+from crm.records.reads import load
+from crm.records.writes import RECORD, Change, create, delete, update_viewed
 
 
 def read_deal(caller: Caller, deal_id: str) -> DealItem:
@@ -126,61 +125,12 @@ def _closed_event(change: Change, item: DealItem) -> None:
         "currency": item.currency, "close_reason": item.close_reason})
 
 
-def on_timelines(change: Change, item: Any, entry_type: str, summary: str, data: dict[str, Any]) -> None:
-    """One entry on the timeline of the deal `item` is (or names), and one on its contact's."""
-    data = {**data, "deal_id": item.deal_id}
-    if getattr(item, "deal_id", None):
-        change.transaction.put(f"history:deal:{entry_type}", history_entry(
-            DealItem.history_key(item.deal_id, change.at, new_id()), entry_type, summary, data, change.at))
-    if item.contact_id:
-        change.transaction.put(f"history:contact:{entry_type}", history_entry(
-            HistoryItem.key(item.contact_id, change.at, new_id()), entry_type, summary, data, change.at))
 
 
-def link_checks(change: Change, values: dict[str, Any], customers_only: bool = False) -> None:
-    """The contact (a customer, for support) and the company a deal or an activity names must exist
-    when it is written."""
-    if values.get("contact_id"):
-        condition = ContactItem.merged_into.does_not_exist() & ContactItem.erased_at.does_not_exist()
-        if customers_only:
-            condition &= ContactItem.lifecycle_stage == CUSTOMER_STAGE
-        must_exist(change, "contact_id", ContactItem, ContactItem.key(values["contact_id"]),
-                   "customer" if customers_only else "contact", condition)
-    if values.get("company_id"):
-        must_exist(change, "company_id", CompanyItem, CompanyItem.key(values["company_id"]), "company")
 
 
-def index_attributes(model: Any, record_id: str, values: dict[str, Any], order_field: str,
-                     order_key: Any) -> dict[str, Any]:
-    """Index keys of a deal or an activity that follow its order field, its contact and its owner."""
-    attributes: dict[str, Any] = {}
-    if order_field in values:
-        attributes["order_key"] = order_key(values[order_field], record_id)
-    if "contact_id" in values:
-        attributes["GSI3PK"] = model.contact_partition(values["contact_id"]) if values["contact_id"] else None
-    if "owner" in values:
-        attributes["GSI4PK"] = model.owner_partition(values["owner"]) if values["owner"] else None
-    return attributes
 
 
 def deal_index_attributes(deal_id: str, values: dict[str, Any]) -> dict[str, Any]:
     return index_attributes(DealItem, deal_id, values, "expected_close_date", DealItem.close_date_key)
 
-
-def linked_query(model: Any, sort: str | None, order_field: str, filters: Any, contact_id: str | None,
-                 owner: str | None) -> tuple[Any, bool]:
-    """The one Query a page of deals or activities is, and its direction: newest first on GSI1, or in
-    `order_field` order on GSI3 (a contact's), GSI4 (an owner's) or GSI2 (all); the rest are filters."""
-    by_contact = (model.contact_id == contact_id) if contact_id is not None else None
-    by_owner = (model.owner == owner) if owner is not None else None
-    if sort not in (order_field, f"-{order_field}"):
-        query = partial(model.by_created.query, model.list_key())
-        filters = all_of(filters, by_contact, by_owner)
-    elif contact_id is not None:
-        query = partial(model.by_group_order.query, model.contact_partition(contact_id))
-        filters = all_of(filters, by_owner)
-    elif owner is not None:
-        query = partial(model.by_owner_order.query, model.owner_partition(owner))
-    else:
-        query = partial(model.by_order.query, model.list_key())
-    return partial(query, filter_condition=filters), sort in ("created_at", order_field)

@@ -15,10 +15,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.activities.spec import ACTIVITY, ACTIVITY_TYPES, ActivityItem, is_customer
 from crm.activities.store import add_activity, change_activity, planned_activity, read_activity, remove_activity
-from crm.deals.store import linked_query
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
+from crm.records.linked import linked_query
 from crm.records.reads import all_of, expect_version, list_page
 from crm.records.writes import Change, new_id
 

@@ -8,18 +8,18 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from crm.contacts.edits import link_checks
 from crm.deals.spec import DEAL, DEAL_STATUSES, DealItem
 from crm.deals.store import (
     add_deal,
     change_deal,
-    link_checks,
-    linked_query,
     planned_deal,
     read_deal,
     remove_deal,
 )
 from crm.platform.config import get_settings
 from crm.platform.secrets import cursor_secret
+from crm.records.linked import linked_query
 from crm.records.reads import all_of, expect_version, history_page, history_view, list_page
 from crm.records.writes import Change, new_id
 from pydantic import BaseModel
