@@ -7,9 +7,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support.functions import handler_packages
+
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("api", "lead_capture", "email_ingest", "payment_webhook", "lead_scoring", "search_indexer",
-             "event_publisher")
+# Every function template.yaml deploys, so a new one cannot be left out.
+FUNCTIONS = handler_packages()
 
 
 def product_modules() -> dict[str, Path]:

@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from crm_local.template import Template
+
+from tests.support.functions import handler_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every function template.yaml deploys, so a new one cannot be left out.
-FUNCTIONS = sorted({resource["Properties"]["Handler"].split(".")[0]
-                    for resource in Template.load().document["Resources"].values()
-                    if resource["Type"] == "AWS::Serverless::Function"})
+FUNCTIONS = handler_packages()
 PROBE = """
 import gc, json, sys
 from {package} import handler  # noqa: F401

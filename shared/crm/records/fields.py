@@ -28,6 +28,9 @@ from pynamodb.attributes import (
 from crm.platform.identity import email_key, normalize_email, normalize_phone
 from crm.platform.text import InvalidValue, clean_text
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 # Declaration order, so the API's models list fields as the spec declares them (PynamoDB sorts by name).
 _declared = itertools.count()
 
@@ -117,6 +120,22 @@ class ApiField(Attribute[Any]):
 
     def present(self, stored: Any) -> Any:
         return self.absent if stored is None else stored
+
+
+def declared_fields(item: type[Any], only: tuple[str, ...] | None = None) -> dict[str, ApiField]:
+    """The fields an item declares (or those of them named in `only`), in declaration order: PynamoDB keeps
+    its attributes by name."""
+    declared = [(name, attribute) for name, attribute in item.get_attributes().items()
+                if isinstance(attribute, ApiField) and (only is None or name in only)]
+    return dict(sorted(declared, key=lambda pair: pair[1].order))
+
+
+def page_model(title: str, record: type[BaseModel]) -> type[BaseModel]:
+    """A page of `record`s as a list answers it: the records and the cursor of the next page."""
+    from pydantic import create_model  # noqa: PLC0415 - only the API builds models
+
+    # A list of a model built at run time: not a name the checker can read as a type.
+    return create_model(title, items=(list[record], ...), next_cursor=(str | None, ...))  # type: ignore[valid-type]
 
 
 def normalized_values(fields: Mapping[str, ApiField], submitted: Mapping[str, Any], context: WriteContext,

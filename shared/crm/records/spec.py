@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
-from crm.records.fields import ApiField, WriteContext, normalized_values
+from crm.records.fields import ApiField, WriteContext, declared_fields, normalized_values, page_model
 from crm.records.table import CrmItem
 
 if TYPE_CHECKING:
@@ -46,9 +46,7 @@ class Entity(Generic[ItemT]):
 
     @cached_property
     def fields(self) -> dict[str, ApiField]:
-        declared = [(name, attribute) for name, attribute in self.item.get_attributes().items()
-                    if isinstance(attribute, ApiField)]
-        return dict(sorted(declared, key=lambda pair: pair[1].order))
+        return declared_fields(self.item)
 
     @cached_property
     def input_model(self) -> type[BaseModel]:
@@ -73,11 +71,7 @@ class Entity(Generic[ItemT]):
 
     @cached_property
     def page_model(self) -> type[BaseModel]:
-        from pydantic import create_model  # noqa: PLC0415 - only the API builds models
-
-        # A list of the output model, which is built at run time: not a name the checker can read as a type.
-        return create_model(f"{self.title}Page", items=(list[self.output_model], ...),  # type: ignore[name-defined]
-                            next_cursor=(str | None, ...))
+        return page_model(f"{self.title}Page", self.output_model)
 
     def view(self, item: ItemT) -> dict[str, Any]:
         # Every entity's item is versioned, which the CrmItem that ItemT is bound to does not say.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from crm.records.fields import ApiField
+from crm.records.fields import ApiField, declared_fields, page_model
 from crm.records.table import CrmItem
 
 if TYPE_CHECKING:
@@ -76,9 +76,7 @@ class RecordView(Generic[ItemT]):
 
     @cached_property
     def fields(self) -> dict[str, ApiField]:
-        declared = [(name, attribute) for name, attribute in self.item.get_attributes().items()
-                    if isinstance(attribute, ApiField) and (self.only is None or name in self.only)]
-        return dict(sorted(declared, key=lambda pair: pair[1].order))
+        return declared_fields(self.item, self.only)
 
     @cached_property
     def attributes(self) -> list[str]:
@@ -135,8 +133,4 @@ class RecordView(Generic[ItemT]):
 
     @cached_property
     def page_model(self) -> type[BaseModel]:
-        from pydantic import create_model  # noqa: PLC0415 - only the API builds models
-
-        # A list of the output model, which is built at run time: not a name the checker can read as a type.
-        return create_model(self.page_title or f"{self.title}Page", items=(list[self.output_model], ...),  # type: ignore[name-defined]
-                            next_cursor=(str | None, ...))
+        return page_model(self.page_title or f"{self.title}Page", self.output_model)
