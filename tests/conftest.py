@@ -30,6 +30,9 @@ TEST_ENV = {
     "CRM_EVENT_BUS_NAME": "crm-test-bus",
     "CRM_ATTACHMENTS_BUCKET": "crm-test-attachments",
     "CRM_INBOUND_BUCKET": "crm-test-inbound",
+    "CRM_TRANSFER_BUCKET": "crm-test-transfers",
+    "CRM_IMPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/crm-test-imports",
+    "CRM_EXPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/crm-test-exports",
     # tests.support.mail.DOMAIN: the domain the tests' mail is addressed to.
     "CRM_MAIL_DOMAIN": "crm.example.com",
     "CRM_CURSOR_SECRET": "test-cursor-secret",
@@ -95,6 +98,10 @@ def aws() -> Iterator[dict[str, Any]]:
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(**create_table_kwargs(settings.table_name))
         boto3.client("s3").create_bucket(Bucket=settings.attachments_bucket)
+        boto3.client("s3").create_bucket(Bucket=settings.transfer_bucket)
+        sqs = boto3.client("sqs")
+        for queue_url in (settings.import_queue_url, settings.export_queue_url):
+            sqs.create_queue(QueueName=queue_url.rsplit("/", 1)[1])
         boto3.client("events").create_event_bus(Name=settings.event_bus_name)
         bind_table(settings)
         save_form(demo_form(allowed_origins=(LOCAL_ORIGIN,), redirect_url="https://www.example.com/thanks"))

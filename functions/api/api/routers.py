@@ -32,6 +32,14 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "deals/timeline": ("deals",),
     "activities": ("activities",),
     "forms": ("forms",),
+    "imports": ("imports",),
+    "imports/check": ("imports",),
+    "imports/run": ("imports",),
+    "imports/revert": ("imports",),
+    "imports/results": ("imports",),
+    "imports/errors": ("imports",),
+    "import-mappings": ("imports",),
+    "exports": ("exports",),
 }
 ALL_ROUTERS = tuple(dict.fromkeys(module for modules in ROUTERS.values() for module in modules))
 

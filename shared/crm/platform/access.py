@@ -36,6 +36,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "mailboxes": {"read": frozenset({"admin", "sales", "support"}), "write": frozenset({"admin"})},
     # Erasing a person (GDPR) destroys data for good, so it is its own permission: admins only.
     "gdpr": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
+    # Anyone may start one; what it reads or writes is checked against the entity's own permission, so
+    # an import needs write on its entity and an export read on the list it pages through.
+    "imports": {"read": _ALL, "write": _ALL},
+    "exports": {"read": _ALL, "write": _ALL},
 }
 
 

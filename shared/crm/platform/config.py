@@ -40,6 +40,10 @@ class Settings:
     # The country a phone typed without a country code belongs to (ISO 3166 alpha-2), for API writes
     # and searches; forms carry their own.
     default_phone_region: str | None = None
+    # Imports and exports: the bucket of uploads and built files, and the queues of their background steps.
+    transfer_bucket: str | None = None
+    import_queue_url: str | None = None
+    export_queue_url: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +79,9 @@ class Settings:
                                         or DEV_AUTHORIZENET_SIGNATURE_KEY),
             paypal_webhook_id=_optional(env, "CRM_PAYPAL_WEBHOOK_ID") or DEV_PAYPAL_WEBHOOK_ID,
             default_phone_region=_region(env),
+            transfer_bucket=_optional(env, "CRM_TRANSFER_BUCKET"),
+            import_queue_url=_optional(env, "CRM_IMPORT_QUEUE_URL"),
+            export_queue_url=_optional(env, "CRM_EXPORT_QUEUE_URL"),
         )
 
 
