@@ -9,7 +9,7 @@ from crm.companies.rules import order_key
 from crm.companies.spec import COMPANIES, COMPANY, CompanyItem, DomainItem
 from crm.platform.errors import HttpError
 from crm.platform.text import fold_text
-from crm.records.writes import RECORD, Change, create
+from crm.records.writes import RECORD, Change, create, delete, update_viewed
 
 
 def add_company(change: Change, company_id: str, values: dict[str, Any], label: str = RECORD) -> CompanyItem:
@@ -23,6 +23,24 @@ def add_company(change: Change, company_id: str, values: dict[str, Any], label: 
     create(change, item, COMPANY.view(item), label, "company", company_id)
     change.transaction.event("Company Created", {"company_id": company_id})
     return item
+
+
+def change_company(change: Change, item: CompanyItem, version: int, values: dict[str, Any]) -> dict[str, Any]:
+    """An update of the given (normalized) fields, its domain moved with it; the view after the commit."""
+    if "domain" in values and values["domain"] != item.domain:
+        claim_domain(change, item.company_id, values["domain"])
+        release_domain(change, item.company_id, item.domain)
+    after = update_viewed(change, item, version, {**values, **index_attributes(item.company_id, values, item)},
+                          COMPANY.view)
+    change.transaction.event("Company Updated", {"company_id": item.company_id})
+    return after
+
+
+def remove_company(change: Change, item: CompanyItem, version: int) -> None:
+    """Removes the company and frees its domain; its contacts and deals keep their own records."""
+    release_domain(change, item.company_id, item.domain)
+    delete(change, item, version, COMPANY.view(item))
+    change.transaction.event("Company Deleted", {"company_id": item.company_id})
 
 
 def index_attributes(company_id: str, values: dict[str, Any], existing: CompanyItem | None) -> dict[str, Any]:

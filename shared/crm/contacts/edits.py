@@ -1,20 +1,26 @@
-"""What the API's edits of a contact write: the contact a caller may see (308 for a merged id, 410 for an
+"""What the API's and an import's edits of a contact write: a create, an update and a delete as one
+transaction each; the contact a caller may see (308 for a merged id, 410 for an
 erased one), the sentinels that keep an email or phone on one contact, and an update's index keys. Apart
 from crm.contacts.store so that forms, mail and payments do not load it at cold start."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm.companies.spec import CompanyItem
 from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, ContactItem, UniqueItem
+from crm.contacts.store import new_contact_item
 from crm.platform.access import Caller
 from crm.platform.errors import HttpError
 from crm.platform.identity import email_key
 from crm.platform.text import fold_text
+from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import load
-from crm.records.writes import Change, must_exist
+from crm.records.writes import Change, create, delete, must_exist, new_id, update_viewed
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def read_contact(caller: Caller, contact_id: str) -> ContactItem:
@@ -102,3 +108,55 @@ def link_checks(change: Change, values: dict[str, Any], customers_only: bool = F
                    "customer" if customers_only else "contact", condition)
     if values.get("company_id"):
         must_exist(change, "company_id", CompanyItem, CompanyItem.key(values["company_id"]), "company")
+
+
+def add_contact(change: Change, body: BaseModel, source: str = "api") -> dict[str, Any]:
+    """A new contact from the API's fields, its identifiers claimed, its company checked, its creation on
+    its timeline and in the outbox; the caller commits `change` (whose entity id is the new contact's)."""
+    contact_id = change.entity_id
+    values = with_primary_identifiers(CONTACT.normalized(body, None), None)
+    if not any(values.get(name) for name in ("email", "phone", "first_name", "last_name")):
+        raise HttpError(422, "invalid_fields", "A contact needs a name, an email or a phone.",
+                        {"email": "Give a name, an email or a phone."})
+    emails, phones = values.pop("emails"), values.pop("phones")
+    item = new_contact_item(contact_id, now=change.at, lifecycle_stage=values.pop("lifecycle_stage", None) or "lead",
+                            source=values.pop("source", None) or source, **values)
+    item.emails, item.phones = set(emails) or None, set(phones) or None
+    claim_identifiers(change, contact_id, emails, phones)
+    link_company(change, values.get("company_id"))
+    view = CONTACT.view(item)
+    create(change, item, view)
+    change.transaction.put("history", history_entry(HistoryItem.key(contact_id, change.at, new_id()), "created",
+                                                    "Contact created", {"by": change.actor}, change.at))
+    change.transaction.event("Contact Created", {"contact_id": contact_id, "source": item.source})
+    return view
+
+
+def edit_contact(change: Change, item: ContactItem, version: int, body: BaseModel) -> dict[str, Any]:
+    """An update of the given fields: identifiers claimed and released, the change on the timeline and in
+    the outbox when a field changed; returns the view as it will be after the caller commits."""
+    contact_id = item.contact_id
+    before = CONTACT.view(item)
+    values = with_primary_identifiers(CONTACT.normalized(body, item), item)
+    old_emails, old_phones = set(item.emails or ()), set(item.phones or ())
+    claim_identifiers(change, contact_id, sorted(set(values.get("emails", old_emails)) - old_emails),
+                      sorted(set(values.get("phones", old_phones)) - old_phones))
+    release_identifiers(change, contact_id, old_emails - set(values.get("emails", old_emails)),
+                        old_phones - set(values.get("phones", old_phones)))
+    if "company_id" in values:
+        link_company(change, values["company_id"])
+    after = update_viewed(change, item, version, contact_attributes(item, values), CONTACT.view)
+    changed = sorted(name for name in after if name not in ("version", "updated_at") and before[name] != after[name])
+    if changed:
+        change.transaction.put("history", history_entry(
+            HistoryItem.key(contact_id, change.at, new_id()), "updated", "Updated " + ", ".join(changed),
+            {"by": change.actor, "fields": changed}, change.at))
+        change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": changed})
+    return after
+
+
+def remove_contact(change: Change, item: ContactItem, version: int) -> None:
+    """Removes the record and frees its emails and phones; history and payments stay where they are."""
+    release_identifiers(change, item.contact_id, set(item.emails or ()), set(item.phones or ()))
+    delete(change, item, version, CONTACT.view(item))
+    change.transaction.event("Contact Deleted", {"contact_id": item.contact_id})

@@ -9,12 +9,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.companies.spec import COMPANIES, COMPANY, CompanyItem
-from crm.companies.store import add_company, claim_domain, index_attributes, release_domain
+from crm.companies.store import add_company, change_company, remove_company
 from crm.contacts.spec import CUSTOMER_STAGE
 from crm.platform.config import get_settings
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import all_of, expect_version, list_page, load
-from crm.records.writes import Change, delete, new_id, update_viewed
+from crm.records.writes import Change, new_id
 
 from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
@@ -77,12 +77,7 @@ def update_company(company_id: str, body: CompanyFields, if_match: IfMatch = Non
     version = expect_version(if_match, item, "company")
     values = COMPANY.normalized(body, item)
     change = Change("company", company_id, "update", current_caller().user_id)
-    if "domain" in values and values["domain"] != item.domain:
-        claim_domain(change, company_id, values["domain"])
-        release_domain(change, company_id, item.domain)
-    after = update_viewed(change, item, version, {**values, **index_attributes(company_id, values, item)},
-                          COMPANY.view)
-    change.transaction.event("Company Updated", {"company_id": company_id})
+    after = change_company(change, item, version, values)
     change.commit()
     return after
 
@@ -93,8 +88,6 @@ def delete_company(company_id: str, if_match: IfMatch = None) -> Response[None]:
     item = read_company(company_id)
     version = expect_version(if_match, item, "company")
     change = Change("company", company_id, "delete", current_caller().user_id)
-    release_domain(change, company_id, item.domain)
-    delete(change, item, version, COMPANY.view(item))
-    change.transaction.event("Company Deleted", {"company_id": company_id})
+    remove_company(change, item, version)
     change.commit()
     return Response(204)

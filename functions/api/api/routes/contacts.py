@@ -8,22 +8,12 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.contacts.edits import (
-    claim_identifiers,
-    contact_attributes,
-    link_company,
-    read_contact,
-    release_identifiers,
-    with_primary_identifiers,
-)
+from crm.contacts.edits import add_contact, edit_contact, read_contact, remove_contact
 from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, LEAD_STATUSES, LIFECYCLE_STAGES, ContactItem
-from crm.contacts.store import new_contact_item
 from crm.platform.config import get_settings
-from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
-from crm.records.history import HistoryItem, history_entry
 from crm.records.reads import all_of, expect_version, list_page
-from crm.records.writes import Change, create, delete, new_id, update_viewed
+from crm.records.writes import Change, new_id
 
 from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
@@ -78,26 +68,10 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
 
 @router.post("/contacts", responses=answers(201, {409: TAKEN}), middlewares=[requires("contacts", "write")])
 def create_contact(body: ContactFields) -> Response[Contact]:
-    caller = current_caller()
-    values = with_primary_identifiers(CONTACT.normalized(body, None), None)
-    if not any(values.get(name) for name in ("email", "phone", "first_name", "last_name")):
-        raise HttpError(422, "invalid_fields", "A contact needs a name, an email or a phone.",
-                        {"email": "Give a name, an email or a phone."})
-    contact_id = new_id()
-    change = Change("contact", contact_id, "create", caller.user_id)
-    emails, phones = values.pop("emails"), values.pop("phones")
-    item = new_contact_item(contact_id, now=change.at, lifecycle_stage=values.pop("lifecycle_stage", None) or "lead",
-                            source=values.pop("source", None) or "api", **values)
-    item.emails, item.phones = set(emails) or None, set(phones) or None
-    claim_identifiers(change, contact_id, emails, phones)
-    link_company(change, values.get("company_id"))
-    view = CONTACT.view(item)
-    create(change, item, view)
-    change.transaction.put("history", history_entry(HistoryItem.key(contact_id, change.at, new_id()), "created",
-                                                    "Contact created", {"by": caller.user_id}, change.at))
-    change.transaction.event("Contact Created", {"contact_id": contact_id, "source": item.source})
+    change = Change("contact", new_id(), "create", current_caller().user_id)
+    view = add_contact(change, body)
     change.commit()
-    return created(view, f"/v1/contacts/{contact_id}")
+    return created(view, f"/v1/contacts/{change.entity_id}")
 
 
 @router.patch("/contacts/<contact_id>", responses=answers(200, {308: MERGED, 409: TAKEN}),
@@ -106,23 +80,8 @@ def update_contact(contact_id: str, body: ContactFields, if_match: IfMatch = Non
     caller = current_caller()
     item = read_contact(caller, contact_id)
     version = expect_version(if_match, item, "contact")
-    before = CONTACT.view(item)
-    values = with_primary_identifiers(CONTACT.normalized(body, item), item)
     change = Change("contact", contact_id, "update", caller.user_id)
-    old_emails, old_phones = set(item.emails or ()), set(item.phones or ())
-    claim_identifiers(change, contact_id, sorted(set(values.get("emails", old_emails)) - old_emails),
-                      sorted(set(values.get("phones", old_phones)) - old_phones))
-    release_identifiers(change, contact_id, old_emails - set(values.get("emails", old_emails)),
-                        old_phones - set(values.get("phones", old_phones)))
-    if "company_id" in values:
-        link_company(change, values["company_id"])
-    after = update_viewed(change, item, version, contact_attributes(item, values), CONTACT.view)
-    changed = sorted(name for name in after if name not in ("version", "updated_at") and before[name] != after[name])
-    if changed:
-        change.transaction.put("history", history_entry(
-            HistoryItem.key(contact_id, change.at, new_id()), "updated", "Updated " + ", ".join(changed),
-            {"by": caller.user_id, "fields": changed}, change.at))
-        change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": changed})
+    after = edit_contact(change, item, version, body)
     change.commit()
     return after
 
@@ -136,8 +95,6 @@ def delete_contact(contact_id: str, if_match: IfMatch = None) -> Response[None]:
     item = read_contact(caller, contact_id)
     version = expect_version(if_match, item, "contact")
     change = Change("contact", contact_id, "delete", caller.user_id)
-    release_identifiers(change, contact_id, set(item.emails or ()), set(item.phones or ()))
-    delete(change, item, version, CONTACT.view(item))
-    change.transaction.event("Contact Deleted", {"contact_id": contact_id})
+    remove_contact(change, item, version)
     change.commit()
     return Response(204)
