@@ -20,6 +20,7 @@ from crm.platform.transactions import conflicted
 from crm.records.audit import AuditItem
 from crm.records.table import CrmItem
 from crm.records.transactions import LabelledTransaction
+from crm.records.unique import ExternalIdItem
 
 RECORD = "record"
 
@@ -85,6 +86,7 @@ def create(change: Change, item: CrmItem, view: dict[str, Any], label: str = REC
     """`label`, `entity` and `entity_id` name a second record created in the same change (qualify)."""
     change.transaction.put(label, item, type(item).PK.does_not_exist())
     change.audit(None, view, entity, entity_id)
+    external_ids(change, None, view, entity or change.entity, entity_id or change.entity_id)
 
 
 def update(change: Change, item: Any, version: int, values: dict[str, Any], before: dict[str, Any],
@@ -97,6 +99,7 @@ def update(change: Change, item: Any, version: int, values: dict[str, Any], befo
     actions += [model.version.set(version + 1), model.updated_at.set(change.at)]
     change.transaction.update(label, item, actions, model.version == version)
     change.audit(before, after, entity, entity_id)
+    external_ids(change, before, after, entity or change.entity, entity_id or change.entity_id)
 
 
 def update_viewed(change: Change, item: Any, version: int, attributes: dict[str, Any],
@@ -116,6 +119,24 @@ def update_viewed(change: Change, item: Any, version: int, attributes: dict[str,
 def delete(change: Change, item: Any, version: int, before: dict[str, Any]) -> None:
     change.transaction.delete(RECORD, item, type(item).version == version)
     change.audit(before, None)
+    external_ids(change, before, None, change.entity, change.entity_id)
+
+
+def external_ids(change: Change, before: dict[str, Any] | None, after: dict[str, Any] | None, entity: str,
+                 entity_id: str) -> None:
+    """A record's `external_id` (its id in the system it was imported from) belongs to it alone among its
+    kind: every write of any entity claims a new one and frees the old one in the same transaction."""
+    old, new = (before or {}).get("external_id"), (after or {}).get("external_id")
+    if old == new:
+        return
+    if old:
+        change.transaction.delete(f"release:external_id:{old}", ExternalIdItem(*ExternalIdItem.key(entity, old)),
+                                  (ExternalIdItem.record_id == entity_id) | ExternalIdItem.PK.does_not_exist())
+    if new:
+        message = f"Another {entity} already has the external id {new}."
+        change.unique(f"unique:external_id:{new}", ExternalIdItem(*ExternalIdItem.key(entity, new),
+                                                                   record_id=entity_id),
+                      HttpError(409, "external_id_taken", message, {"external_id": message}))
 
 
 def must_exist(change: Change, field_name: str, model: Any, key: tuple[str, str], what: str,
