@@ -36,7 +36,7 @@ class ActivityItem(VersionedItem):
     done = Flag(default=False, null=False, strict=True)
     done_at = DateTime(writable=False)
     owner = Text(128, min_length=1)
-    external_id = Text(128, description="Its id in the system it came from; unique among its kind, an import matches on it.")
+    external_id = Text(128, description="Its id where it came from; unique, an import matches on it.")
     contact_id = Ref()
     company_id = Ref()
     deal_id = Ref()

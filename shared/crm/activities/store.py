@@ -44,6 +44,17 @@ def check_links(change: Change, values: dict[str, Any], caller: Caller) -> None:
         must_exist(change, "deal_id", DealItem, DealItem.key(values["deal_id"]), "deal")
 
 
+def new_activity(change: Change, submitted: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    """An activity from the API's fields (an API create or an import's row); the view after the commit."""
+    values = planned_activity(submitted, None, caller, change.at)
+    return ACTIVITY.view(add_activity(change, change.entity_id, values, caller))
+
+
+def edited_activity(change: Change, item: ActivityItem, version: int, submitted: dict[str, Any],
+                  caller: Caller) -> dict[str, Any]:
+    return change_activity(change, item, version, planned_activity(submitted, item, caller, change.at), caller)
+
+
 def add_activity(change: Change, activity_id: str, values: dict[str, Any], caller: Caller) -> ActivityItem:
     """A new activity as part of `change`: the record, its audit entry, its timeline entries, its event."""
     values = {name: value for name, value in values.items() if value is not None}

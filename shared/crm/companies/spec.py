@@ -32,7 +32,7 @@ class CompanyItem(VersionedItem):
     name = Text(required=True)
     domain = Domain(300, description="example.com, or any URL of the site.")
     industry = Text()
-    external_id = Text(128, description="Its id in the system it came from; unique among its kind, an import matches on it.")
+    external_id = Text(128, description="Its id where it came from; unique, an import matches on it.")
     phone = Phone()
     website = Text(2048)
     address = Text(1000)

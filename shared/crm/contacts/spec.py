@@ -42,7 +42,7 @@ class ContactItem(CrmItem):
     company = Text()
     company_id = Text(64)
     job_title = Text()
-    external_id = Text(128, description="Its id in the system it came from; unique among its kind, an import matches on it.")
+    external_id = Text(128, description="Its id where it came from; unique, an import matches on it.")
     owner = Text(128)
     lifecycle_stage = Choice(LIFECYCLE_STAGES, default="lead", clear_keeps=True, null=False)
     lead_status = Choice(LEAD_STATUSES, default="new", null=False)

@@ -43,6 +43,19 @@ def planned_deal(submitted: dict[str, Any], existing: DealItem | None, now: str)
     return values, pipeline
 
 
+def new_deal(change: Change, submitted: dict[str, Any]) -> dict[str, Any]:
+    """A deal from the API's fields (an API create or an import's row): planned against its pipeline,
+    its contact and company checked; the view after the caller commits `change`."""
+    values, pipeline = planned_deal(submitted, None, change.at)
+    link_checks(change, values)
+    return DEAL.view(add_deal(change, change.entity_id, values, pipeline))
+
+
+def edited_deal(change: Change, item: DealItem, version: int, submitted: dict[str, Any]) -> dict[str, Any]:
+    values, pipeline = planned_deal(submitted, item, change.at)
+    return change_deal(change, item, version, values, pipeline)
+
+
 def add_deal(change: Change, deal_id: str, values: dict[str, Any], pipeline: PipelineItem,
              label: str = RECORD) -> DealItem:
     """A new deal as part of `change` (alone, or for a qualified contact): the record in its pipeline,

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.activities.spec import ACTIVITY, ACTIVITY_TYPES, ActivityItem, is_customer
-from crm.activities.store import add_activity, change_activity, planned_activity, read_activity, remove_activity
+from crm.activities.store import edited_activity, new_activity, read_activity, remove_activity
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
@@ -66,12 +66,10 @@ def list_activities(limit: Limit = None, cursor: Cursor = None,
 @router.post("/activities", responses={201: {"description": "Created"}}, middlewares=[requires("activities", "write")])
 def create_activity(body: ActivityFields) -> Response[Activity]:
     caller = current_caller()
-    activity_id = new_id()
-    change = Change("activity", activity_id, "create", caller.user_id)
-    values = planned_activity(body.model_dump(exclude_unset=True), None, caller, change.at)  # type: ignore[attr-defined]
-    view = ACTIVITY.view(add_activity(change, activity_id, values, caller))
+    change = Change("activity", new_id(), "create", caller.user_id)
+    view = new_activity(change, body.model_dump(exclude_unset=True), caller)  # type: ignore[attr-defined]
     change.commit()
-    return created(view, f"/v1/activities/{activity_id}")
+    return created(view, f"/v1/activities/{change.entity_id}")
 
 
 @router.patch("/activities/<activity_id>", middlewares=[requires("activities", "write")])
@@ -80,8 +78,7 @@ def update_activity(activity_id: str, body: ActivityFields, if_match: IfMatch = 
     item = read_activity(caller, activity_id)
     version = expect_version(if_match, item, "activity")
     change = Change("activity", activity_id, "update", caller.user_id)
-    values = planned_activity(body.model_dump(exclude_unset=True), item, caller, change.at)  # type: ignore[attr-defined]
-    after = change_activity(change, item, version, values, caller)
+    after = edited_activity(change, item, version, body.model_dump(exclude_unset=True), caller)  # type: ignore[attr-defined]
     change.commit()
     return after
 

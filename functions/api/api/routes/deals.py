@@ -8,15 +8,8 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.contacts.edits import link_checks
 from crm.deals.spec import DEAL, DEAL_STATUSES, DealItem
-from crm.deals.store import (
-    add_deal,
-    change_deal,
-    planned_deal,
-    read_deal,
-    remove_deal,
-)
+from crm.deals.store import edited_deal, new_deal, read_deal, remove_deal
 from crm.platform.config import get_settings
 from crm.platform.secrets import cursor_secret
 from crm.records.linked import linked_query
@@ -83,13 +76,10 @@ def deal_timeline(deal_id: str, limit: Limit = None, cursor: Cursor = None) -> T
 
 @router.post("/deals", responses={201: {"description": "Created"}}, middlewares=[requires("deals", "write")])
 def create_deal(body: DealFields) -> Response[Deal]:
-    deal_id = new_id()
-    change = Change("deal", deal_id, "create", current_caller().user_id)
-    values, pipeline = planned_deal(body.model_dump(exclude_unset=True), None, change.at)  # type: ignore[attr-defined]
-    link_checks(change, values)
-    item = add_deal(change, deal_id, values, pipeline)
+    change = Change("deal", new_id(), "create", current_caller().user_id)
+    view = new_deal(change, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
     change.commit()
-    return created(DEAL.view(item), f"/v1/deals/{deal_id}")
+    return created(view, f"/v1/deals/{change.entity_id}")
 
 
 @router.patch("/deals/<deal_id>", middlewares=[requires("deals", "write")])
@@ -98,8 +88,7 @@ def update_deal(deal_id: str, body: DealFields, if_match: IfMatch = None) -> Dea
     item = read_deal(caller, deal_id)
     version = expect_version(if_match, item, "deal")
     change = Change("deal", deal_id, "update", caller.user_id)
-    values, pipeline = planned_deal(body.model_dump(exclude_unset=True), item, change.at)  # type: ignore[attr-defined]
-    after = change_deal(change, item, version, values, pipeline)
+    after = edited_deal(change, item, version, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
     change.commit()
     return after
 
