@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,7 +29,7 @@ def build_exports() -> int:
     from api.export_worker import handler
     from crm.platform.config import get_settings
 
-    return drain(get_settings().export_queue_url, handler)
+    return drain(str(get_settings().export_queue_url), handler)
 
 
 def exported(client: ApiClient, list_path: str, file_format: str = "csv") -> tuple[dict[str, Any], bytes]:
@@ -46,9 +47,14 @@ def downloaded(url: str) -> bytes:
     """The object the presigned link names (moto does not serve the link itself)."""
     parts = urlsplit(url)
     bucket, key = parts.netloc.split(".")[0], parts.path.lstrip("/")
-    signed = parse_qs(parts.query)
-    assert int(signed["Expires"][0]) > 0 or "X-Amz-Expires" in signed
     return bytes(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def link_terms(url: str) -> tuple[int, str]:
+    """How long the link lasts, in seconds, and the Content-Disposition it downloads with."""
+    signed = {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+    lasts = int(signed["X-Amz-Expires"]) if "X-Amz-Expires" in signed else int(signed["Expires"]) - int(time.time())
+    return lasts, signed["response-content-disposition"]
 
 
 def csv_rows(raw: bytes) -> list[dict[str, str]]:
@@ -124,6 +130,10 @@ def test_a_csv_export_holds_the_api_list_with_names_custom_fields_and_no_formula
     assert next(r for r in rows if r["id"] == people["hostile"]["id"])["first_name"] == f"'{HOSTILE_NAME}"
     assert not [value for r in rows for value in r.values() if value.startswith(FORMULA_STARTS)]
     assert export["list"] == "/v1/contacts" and export["format"] == "csv" and export["finished_at"]
+    # And the link lasts five minutes and names the file after the list and the day
+    lasts, disposition = link_terms(export["download_url"])
+    assert 295 <= lasts <= 300
+    assert disposition == f'attachment; filename="contacts-{export["created_at"][:10]}.csv"'
 
 
 def test_an_xlsx_export_opens_in_a_spreadsheet_library_with_no_formula(aws, people):

@@ -78,13 +78,17 @@ def list_request(text: str) -> ListRequest:
 def page_from(response: dict[str, Any]) -> dict[str, Any]:
     """The page an answer of the API holds; the exporter's error when it is one, as the export's own."""
     status, body = response.get("statusCode"), _json(response.get("body"))
-    if status == 200 and isinstance(body, dict) and body.keys() == {"items", "next_cursor"} \
-            and isinstance(body["items"], list) and all(isinstance(item, dict) for item in body["items"]):
-        return body
+    if status == 200 and _is_page(body):
+        return dict(body)
     error = body.get("error") if isinstance(body, dict) else None
     if status in _PASSED_ON and isinstance(error, dict):
         return _raise(status, error, response.get("headers") or {})
     raise refused("The API serves no list at this path: name a list such as /v1/contacts, not one record.")
+
+
+def _is_page(body: Any) -> bool:
+    return isinstance(body, dict) and body.keys() == {"items", "next_cursor"} and isinstance(body["items"], list) \
+        and all(isinstance(item, dict) for item in body["items"])
 
 
 def _raise(status: int, error: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:

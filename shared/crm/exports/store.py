@@ -7,7 +7,6 @@ import json
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from crm.exports.lists import ListRequest
 from crm.exports.spec import DONE, EXPORT, FAILED, KEEP_SECONDS, QUEUED, RUNNING, ExportItem
@@ -60,7 +59,8 @@ def download_url(item: ExportItem) -> str:
     url: str = aws.client("s3").generate_presigned_url("get_object", ExpiresIn=DOWNLOAD_SECONDS, Params={
         "Bucket": get_settings().transfer_bucket, "Key": item.s3_key,
         "ResponseContentType": CONTENT_TYPES[item.format],
-        "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(item.filename or '', safe='')}"})
+        # ASCII by construction: the list's resource and action words and a date (file_name).
+        "ResponseContentDisposition": f'attachment; filename="{item.filename}"'})
     return url
 
 
