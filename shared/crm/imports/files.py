@@ -165,22 +165,23 @@ def _fitted(row: Row, width: int) -> Row:
 
 
 def _text_table(path: pathlib.Path, head: bytes) -> tuple[Layout, Iterator[Row]]:
-    _refuse_binary(head)
     truncated = path.stat().st_size > len(head)
+    _refuse_binary(head, truncated)
     encoding = detect_encoding(head, truncated=truncated)
     delimiter = detect_delimiter(_sample_text(head, encoding, truncated=truncated), encoding)
     return Layout("csv", encoding, delimiter, None, ()), _csv_rows(path, encoding, delimiter)
 
 
-def _refuse_binary(head: bytes) -> None:
+def _refuse_binary(head: bytes, truncated: bool) -> None:
     for magic, what in _BINARY_MAGICS.items():
         if head.startswith(magic):
             raise FileProblem("not_a_spreadsheet", f"This is {what}, not a spreadsheet: upload CSV or XLSX.")
     if head.startswith(_UTF16_BOMS):
         return
-    # Text holds no NULs and next to no control characters; nearly every binary file holds both.
+    # Text holds no NULs, and, unless it is UTF-8 (which binary next to never is), next to no control
+    # characters; nearly every binary file holds both.
     controls = sum(head.count(bytes([byte])) for byte in (*range(9), *range(14, 32)))
-    if b"\x00" in head or controls * 100 > len(head):
+    if b"\x00" in head or (controls * 100 > len(head) and not _is_utf8(_whole_lines(head, truncated))):
         raise FileProblem("not_a_spreadsheet", "This file is not a spreadsheet: upload CSV or XLSX.")
 
 
