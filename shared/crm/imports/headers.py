@@ -136,8 +136,8 @@ def _by_values(values: list[str], targets: Mapping[str, Sequence[str]], taken: s
     elif _mostly(values, _is_phone):
         candidates = ("phone",)
     elif _mostly(values, _is_web):
-        # Addresses with a scheme or www are a website; bare host names are a domain, if both are offered.
-        urls = _mostly(values, lambda value: bool(_URL.match(value)))
+        # Bare host names are a domain, if both are offered; a scheme, www or a path makes them a website.
+        urls = any(_URL.match(value) or "/" in value for value in values)
         candidates = ("website", "domain") if urls else ("domain", "website")
     else:
         return None
