@@ -13,3 +13,8 @@ def created(view: dict[str, Any], location: str | None = None) -> Response:
     if location:
         headers["location"] = location
     return Response(201, "application/json", view, headers=headers)
+
+
+def accepted(view: dict[str, Any]) -> Response:
+    """202: the work was started in the background; the body is where it stands now."""
+    return Response(202, "application/json", view)

@@ -28,7 +28,7 @@ class ImportItem(CrmItem):
     entity = UnicodeAttribute()
     status = UnicodeAttribute()
     created_by = UnicodeAttribute()
-    roles = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
+    roles = ListAttribute(of=UnicodeAttribute)
     file_name = UnicodeAttribute()
     sheet = UnicodeAttribute(null=True)
     layout: MapAttribute[str, Any] = MapAttribute(null=True)
