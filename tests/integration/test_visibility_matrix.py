@@ -38,6 +38,7 @@ from tests.conftest import LOCAL_ORIGIN, TEST_ENV, sample_event
 from tests.integration.test_email_ingest import emails, receive
 from tests.integration.test_search import IndexerStream
 from tests.support.api_client import ApiClient, ApiResponse
+from tests.support.imports import csv_bytes, step, upload
 from tests.support.mail import DOMAIN, SALES, SUPPORT, message, reply_to, with_attachment
 from tests.support.signing import stripe_header
 
@@ -60,7 +61,7 @@ READERS: dict[str, frozenset[str]] = {
     "deals": _SALES, "payments": _SALES, "audit": frozenset({"admin"}),
     "forms": frozenset({"admin", "sales", "marketing"}), "scoring_model": frozenset({"admin", "sales", "marketing"}),
     "emails": frozenset({"admin", "sales", "support"}), "cases": frozenset({"admin", "sales", "support"}),
-    "mailboxes": frozenset({"admin", "sales", "support"}),
+    "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL,
 }
 
 
@@ -100,6 +101,11 @@ class World:
     pipeline: str = ""
     form: str = "newsletter"
     custom_field: str = "company:tier"
+    # role -> the export it asked for (an export is its creator's alone).
+    exports: dict[str, str] = field(default_factory=dict)
+    # role -> the import it started (its creator's and the admins'); sales's has had its dry run.
+    imports: dict[str, str] = field(default_factory=dict)
+    mapping: str = "walk-mapping"
     # "entity:id" of every record written through the API (the audit log's subjects).
     audited: set[str] = field(default_factory=set)
     # contact id -> (resource, id) of what each entry of its timeline is about.
@@ -243,6 +249,20 @@ def build_world(aws: dict[str, Any]) -> World:
     w.customer_payment, w.lead_payment = paid["payment_key"], failed["payment_key"]
     w.about(w.customer, "payments", w.customer_payment)
     w.about(w.lead, "payments", w.lead_payment)
+
+    # Each role's own export of the customers.
+    for role, client in zip(ROLES, (admin, sales, marketing, support), strict=True):
+        started = client.post("/v1/exports", {"list": "/v1/contacts?lifecycle_stage=customer", "format": "csv"})
+        assert started.status == 202, started.body
+        w.exports[role] = started.body["id"]
+
+    # Each role's own import of what it may write; sales's file read and dry-run, which writes nothing.
+    for role, client in zip(ROLES, (admin, sales, marketing, support), strict=True):
+        entity = "activities" if role == "support" else "contacts"
+        w.imports[role] = upload(client, entity, csv_bytes([["email"], ["walk@example.com"]]))["id"]
+    step(sales, w.imports["sales"], "check", {"mapping": {"email": "email"}})
+    assert sales.call("PUT", f"/v1/import-mappings/{w.mapping}",
+                      {"entity": "contacts", "columns": {"email": "email"}}).status == 200
     return w
 
 
@@ -267,6 +287,9 @@ def world() -> Iterator[World]:
         dynamodb.create_table(**create_table_kwargs(settings.table_name))
         for bucket in (settings.attachments_bucket, TEST_ENV["CRM_INBOUND_BUCKET"]):
             boto3.client("s3").create_bucket(Bucket=bucket)
+        boto3.client("s3").create_bucket(Bucket=settings.transfer_bucket)
+        for queue_url in (settings.export_queue_url, settings.import_queue_url):
+            boto3.client("sqs").create_queue(QueueName=queue_url.rsplit("/", 1)[1])
         boto3.client("events").create_event_bus(Name=settings.event_bus_name)
         boto3.client("ses").verify_domain_identity(Domain=DOMAIN)
         bind_table(settings)
@@ -293,6 +316,15 @@ def one(world: World, body: Any) -> set[str]:
 def page(world: World, body: Any) -> set[str]:
     assert body["next_cursor"] is None, "the walk reads whole lists: one page"
     return {item["id"] for item in body["items"]}
+
+
+def import_file(world: World, body: Any) -> set[str]:
+    """The import a presigned link's file belongs to: imports/<id>/<step>/<kind>.csv."""
+    return {body["url"].split("?")[0].rsplit("/", 3)[-3]}
+
+
+def its_creators_and_admins(world: World, role: str) -> Seen:
+    return {world.imports["sales"]} if role in ("sales", "admin") else 404
 
 
 def email_and_thread(world: World, body: Any) -> set[str]:
@@ -585,6 +617,31 @@ WALK: dict[str, Route] = {
         Read("the renewals", lambda w: f"/v1/pipelines/{w.pipeline}", one, all_alike(lambda w: {w.pipeline})),
         Read("the built-in default", lambda w: "/v1/pipelines/default", one, all_alike(lambda w: {"default"})),
     )),
+    "GET /v1/exports": Route(("exports",), (
+        Read("one's own", lambda w: "/v1/exports", page, lambda w, role: {w.exports[role]}, paged()),
+    )),
+    "GET /v1/imports": Route(("imports",), (
+        Read("one's own", lambda w: "/v1/imports", page, lambda w, role: {w.imports[role]}, paged()),
+    )),
+    "GET /v1/imports/{import_id}": Route(("imports",), (
+        Read("sales's", lambda w: f"/v1/imports/{w.imports['sales']}", one, its_creators_and_admins),
+    )),
+    "GET /v1/imports/{import_id}/results": Route(("imports",), (
+        Read("sales's dry run", lambda w: f"/v1/imports/{w.imports['sales']}/results", import_file,
+             its_creators_and_admins, query=lambda w: {"step": "check"}),
+    )),
+    "GET /v1/imports/{import_id}/errors": Route(("imports",), (
+        Read("sales's dry run", lambda w: f"/v1/imports/{w.imports['sales']}/errors", import_file,
+             its_creators_and_admins, query=lambda w: {"step": "check"}),
+    )),
+    "GET /v1/import-mappings": Route(("imports",), (
+        Read("contacts", lambda w: "/v1/import-mappings", lambda w, body: {m["name"] for m in body},
+             all_alike(lambda w: {w.mapping}), query=lambda w: {"entity": "contacts"}),
+    )),
+    "GET /v1/exports/{export_id}": Route(("exports",), (
+        Read("sales's", lambda w: f"/v1/exports/{w.exports['sales']}", one,
+             lambda w, role: {w.exports["sales"]} if role == "sales" else 404),
+    )),
 }
 
 # (route, case, role) -> why the product gets it wrong today. Each is an expected failure that fails as
@@ -674,4 +731,7 @@ def test_the_walk_reads_records_that_exist_and_that_some_role_may_not_see(world)
         "GET /v1/contacts/{contact_id}", "GET /v1/contacts", "GET /v1/contacts/{contact_id}/timeline",
         "GET /v1/companies/{company_id}", "GET /v1/companies", "GET /v1/search", "GET /v1/activities/{activity_id}",
         "GET /v1/activities", "GET /v1/emails/{email_id}", "GET /v1/cases/{case_id}",
-        "GET /v1/attachments/{attachment_id}"}
+        "GET /v1/attachments/{attachment_id}",
+        # Not customers-only: every role sees its own exports and imports alone (an admin every import).
+        "GET /v1/exports", "GET /v1/exports/{export_id}", "GET /v1/imports", "GET /v1/imports/{import_id}",
+        "GET /v1/imports/{import_id}/results", "GET /v1/imports/{import_id}/errors"}
