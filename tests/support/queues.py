@@ -19,9 +19,15 @@ def drain(queue_url: str, handler: Callable[[dict[str, Any], Any], Any], limit: 
         if not messages:
             return delivered
         message = messages[0]
-        handler({"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-                              "body": message["Body"], "attributes": message.get("Attributes", {}),
-                              "eventSource": "aws:sqs"}]}, None)
+        try:
+            handler({"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                                  "body": message["Body"], "attributes": message.get("Attributes", {}),
+                                  "eventSource": "aws:sqs"}]}, None)
+        except Exception:
+            # Visible again at once rather than after the queue's visibility timeout: the next drain retries it.
+            sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                          VisibilityTimeout=0)
+            raise
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         delivered += 1
     raise AssertionError(f"{queue_url} still had messages after {limit} deliveries")

@@ -51,7 +51,7 @@ def _revert(job: ImportItem, caller: Caller, record_id: str, rows: list[dict[str
             version_after = last_version
         else:
             change = Change(importable.entity.name, record_id, "update", caller.user_id)
-            body = importable.entity.input_model.model_validate(_restored(importable, item, first["before"] or {}))
+            body = importable.entity.input_model.model_validate(_restored(importable, item, _before(rows)))
             after = writes.update(change, item, last_version, body, caller)
             version_after = int(after["version"])
         change.transaction.put("import-revert", ImportRowItem(
@@ -63,6 +63,15 @@ def _revert(job: ImportItem, caller: Caller, record_id: str, rows: list[dict[str
             raise
         return KEPT, problem_text(exc)
     return REVERTED, ""
+
+
+def _before(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each field as it was before the first of the import's rows that changed it (rows in write order)."""
+    before: dict[str, Any] = {}
+    for row in rows:
+        for name, value in (row["before"] or {}).items():
+            before.setdefault(name, value)
+    return before
 
 
 def _restored(importable: Any, item: Any, before: dict[str, Any]) -> dict[str, Any]:
