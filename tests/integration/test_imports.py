@@ -193,3 +193,107 @@ def test_a_saved_mapping_serves_the_next_file_of_the_same_shape():
     step(SALES, job["id"], "run")
     assert contacts_by_email()["m@example.com"]["first_name"] == "Mina"
     assert [m["name"] for m in SALES.get("/v1/import-mappings", entity="contacts").body] == ["crm-export"]
+
+
+# The same people as users' spreadsheet programs write them: each encoding, delimiter and header language.
+PEOPLE_TABLE = [("رضا", "+989121112233", "reza@example.ir"), ("Мария", "+79161234567", "maria@example.ru"),
+                ("Νίκος", "+306912345678", "nikos@example.gr"), ("Aisyah", "+60123456789", "aisyah@example.my")]
+FILES = {
+    "utf-8 with BOM, Persian headers": (["نام", "موبایل", "ایمیل"], "utf-8-sig", ","),
+    "utf-16 from Excel, tab-separated": (["Name", "Phone", "Email"], "utf-16", "\t"),
+    "windows-1256, Arabic headers": (["الاسم", "الهاتف", "البريد الإلكتروني"], "cp1256", ";"),
+    "windows-1251, Russian headers": (["Имя", "Телефон", "Электронная почта"], "cp1251", ";"),
+    "koi8-r, Russian headers": (["Имя", "Телефон", "Почта"], "koi8-r", ","),
+    "iso-8859-7, Greek headers": (["Όνομα", "Τηλέφωνο", "Email"], "iso8859-7", ","),
+}
+
+
+def written_people(encoding: str) -> list[list[str]]:
+    """The people whose names the encoding can write (windows-1256 has no Cyrillic), phones as typed locally."""
+    local = {"+989121112233": "0912 111 2233", "+79161234567": "+7 (916) 123-45-67",
+             "+306912345678": "+30 691 234 5678", "+60123456789": "+60 12-345 6789"}
+    rows = []
+    for name, phone, email in PEOPLE_TABLE:
+        try:
+            name.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        rows.append([name, local[phone], email])
+    return rows
+
+
+@pytest.mark.parametrize("case", list(FILES))
+def test_a_file_in_each_encoding_people_send_imports_the_same_people(case):
+    headers, encoding, delimiter = FILES[case]
+    rows = written_people(encoding)
+    job = upload(SALES, "contacts", csv_bytes([headers, *rows], encoding, delimiter))
+    assert job["status"] == "ready", job
+    assert job["layout"]["delimiter"] == delimiter
+    assert set(job["suggested_mapping"].values()) == {"first_name", "phone", "email"} or \
+        set(job["suggested_mapping"].values()) == {"full_name", "phone", "email"}
+    step(SALES, job["id"], "check", {"default_region": "IR"})
+    assert step(SALES, job["id"], "run")["progress"]["created"] == len(rows)
+    contacts = contacts_by_email()
+    expected = {email: (name, phone) for name, phone, email in PEOPLE_TABLE if [name] in [r[:1] for r in rows]}
+    assert {email: (c["first_name"], c["phone"]) for email, c in contacts.items()} == expected
+
+
+def test_an_xlsx_from_a_spreadsheet_program_imports_its_chosen_sheet_with_numbers_as_typed():
+    import io
+
+    from openpyxl import Workbook
+
+    # Given a workbook whose second sheet has the people, phones stored as numbers, a date custom field
+    definition = {"entity": "contact", "key": "signed_on", "label": "Signed on", "type": "date"}
+    assert ApiClient(role="admin").post("/v1/custom-fields", definition).status == 201
+    book = Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("People")
+    sheet.append(["Full name", "Mobile", "E-mail", "Signed on"])
+    import datetime as dt
+
+    sheet.append(["Sara Ahmadi", 989121234567, "sara@example.ir", dt.date(2026, 11, 24)])
+    sheet.append(["Ivan Petrov", 79161234567, "ivan@example.ru", None])
+    data = io.BytesIO()
+    book.save(data)
+    # When it is imported from the sheet named People
+    job = upload(SALES, "contacts", data.getvalue(), "people.xlsx", sheet="People")
+    assert (job["status"], job["layout"]["format"], job["layout"]["sheet"]) == ("ready", "xlsx", "People"), job
+    assert job["suggested_mapping"] == {"Full name": "full_name", "Mobile": "phone", "E-mail": "email",
+                                        "Signed on": "custom.signed_on"}
+    step(SALES, job["id"], "check", {"default_region": "IR"})
+    step(SALES, job["id"], "run")
+    # Then the names are split, the numbers are phones again, and the date is the custom field's
+    contacts = contacts_by_email()
+    sara, ivan = contacts["sara@example.ir"], contacts["ivan@example.ru"]
+    assert (sara["first_name"], sara["last_name"], sara["phone"]) == ("Sara", "Ahmadi", "+989121234567")
+    assert sara["custom_fields"]["signed_on"] == "2026-11-24"
+    assert (ivan["first_name"], ivan["phone"]) == ("Ivan", "+79161234567")
+
+
+def test_hostile_rows_are_reported_one_by_one_and_the_rest_imports():
+    # Given a file with a 1 MB cell, a row wider than its header, and a good row
+    rows = [["email", "first name"], ["big@example.com", "x" * 1_000_000], ["wide@example.com", "W", "extra"],
+            ["good@example.com", "Good"]]
+    job = upload(SALES, "contacts", csv_bytes(rows))
+    step(SALES, job["id"], "check")
+    ran = step(SALES, job["id"], "run")
+    # Then the two bad rows are errors with reasons, and the good one is in
+    assert subset(ran["progress"], created=1, errors=2)
+    assert set(contacts_by_email()) == {"good@example.com"}
+    errors = download(SALES, job["id"], "errors", "run")[1:]
+    # The csv reader cannot hand back a cell past its limit: that row comes back empty, its reason naming the line
+    assert [(row[0], "line 2" in row[-1]) for row in errors] == [("", True), ("wide@example.com", False)]
+
+
+def test_a_zip_bomb_and_a_sheet_of_thousands_of_columns_are_refused_whole():
+    import io
+    import zipfile
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 60_000_000)
+    for data in (bomb.getvalue(), csv_bytes([[f"c{n}" for n in range(5000)], ["a"] * 5000])):
+        job = upload(SALES, "contacts", data)
+        assert job["status"] == "failed" and job["problem"], job

@@ -53,7 +53,15 @@ def listed(cell: str) -> list[str]:
 
 
 def phone(cell: str, region: str | None) -> str:
-    return normalize_phone(cell.translate(_DIGITS), region)
+    """In the import's region; a long number that is no phone there is tried as international, since a
+    spreadsheet that stored `+79161234567` as a number dropped its plus."""
+    text = cell.translate(_DIGITS)
+    try:
+        return normalize_phone(text, region)
+    except InvalidValue:
+        if not (text.strip().isdigit() and len(text.strip()) >= 10):
+            raise
+        return normalize_phone("+" + text.strip(), None)
 
 
 def minor_units(cell: str, currency: str | None) -> int:
