@@ -22,7 +22,9 @@ REVERTED, KEPT, GONE = "reverted", "kept", "gone"
 def revert_records(job: ImportItem, groups: list[Any]) -> tuple[list[list[Any]], list[list[Any]]]:
     """[row, outcome, record id, reason] for each record; none fails as a row: a record that cannot be
     put back is kept and says why."""
-    caller = Caller(str(job.created_by), frozenset(str(role) for role in job.roles or ()))
+    from crm.imports.jobs import caller_of  # noqa: PLC0415 - jobs loads this module only for a revert
+
+    caller = caller_of(job)
     results = []
     for record_id, rows in groups:
         outcome, reason = _revert(job, caller, record_id, rows)
