@@ -7,7 +7,7 @@ from typing import Any
 
 from crm.imports.files import MAX_FILE_BYTES
 from crm.imports.jobs import begin_step, file_key, load_job, progress, upload_key
-from crm.imports.spec import FINISHED, MODES, READY, ImportItem, MappingItem
+from crm.imports.spec import FINISHED, IMPORT, MODES, READY, STARTED_IMPORT, ImportItem, MappingItem
 from crm.imports.targets import IMPORTABLE, Importable
 from crm.platform import aws
 from crm.platform.access import Caller
@@ -38,7 +38,8 @@ def start_import(caller: Caller, entity: str, file_name: str, sheet: str | None)
     upload = aws.client("s3").generate_presigned_post(
         Bucket=get_settings().transfer_bucket, Key=upload_key(import_id), ExpiresIn=UPLOAD_SECONDS,
         Conditions=[["content-length-range", 1, MAX_FILE_BYTES]])
-    return {**import_view(job), "upload": {**upload, "max_bytes": MAX_FILE_BYTES, "expires_in": UPLOAD_SECONDS}}
+    return STARTED_IMPORT.view(job, progress=progress(job),
+                               upload={**upload, "max_bytes": MAX_FILE_BYTES, "expires_in": UPLOAD_SECONDS})
 
 
 def readable_job(caller: Caller, import_id: str) -> ImportItem:
@@ -50,17 +51,7 @@ def readable_job(caller: Caller, import_id: str) -> ImportItem:
 
 
 def import_view(job: ImportItem) -> dict[str, Any]:
-    return {
-        "id": job.import_id, "entity": job.entity, "status": job.status, "file_name": job.file_name,
-        "sheet": job.sheet, "layout": job.layout.as_dict() if job.layout else None,
-        "headers": list(job.headers or []), "sample": [list(row) for row in job.sample or []],
-        "suggested_mapping": job.suggested_mapping.as_dict() if job.suggested_mapping else {},
-        "mapping": job.mapping.as_dict() if job.mapping else None,
-        "options": job.options.as_dict() if job.options else None, "step": job.step,
-        "progress": progress(job), "check_totals": job.check_totals.as_dict() if job.check_totals else None,
-        "problem": job.problem, "created_by": job.created_by, "created_at": job.created_at,
-        "updated_at": job.updated_at, "finished_at": job.finished_at, "version": int(job.version),
-    }
+    return IMPORT.view(job, progress=progress(job))
 
 
 def checked_mapping(job: ImportItem, importable: Importable, mapping: dict[str, str | None]) -> dict[str, str]:

@@ -8,7 +8,9 @@ from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
+from crm.records.fields import Document, Integer, Listing, Text
 from crm.records.table import ByCreatedIndex, CrmItem
+from crm.records.views import RecordView
 
 ENTITIES = ("contacts", "companies", "deals", "activities")
 MODES = ("create", "create_or_update", "update")
@@ -23,26 +25,39 @@ WORKING = {"check": "checking", "run": "running", "revert": "reverting"}
 FINISHED = {"check": "checked", "run": "completed", "revert": "reverted"}
 
 
+def _shown(description: str = "", required: bool = False) -> Text:
+    return Text(writable=False, required=required, null=not required, description=description)
+
+
 class ImportItem(CrmItem):
+    """The job: what the API shows of it is declared with crm.records.fields (IMPORT below); its counters
+    and step bookkeeping are internal, shown through `progress`."""
+
     import_id = UnicodeAttribute()
-    entity = UnicodeAttribute()
-    status = UnicodeAttribute()
-    created_by = UnicodeAttribute()
+    entity = _shown("contacts, companies, deals or activities.", required=True)
+    status = _shown("waiting_for_file, reading, ready, failed, checking, checked, running, completed, reverting "
+                    "or reverted.", required=True)
+    file_name = _shown(required=True)
+    sheet = _shown("The XLSX sheet asked for.")
+    layout = Document(writable=False, description="What was detected: format, encoding, delimiter, sheets.")
+    headers = Listing(writable=False)
+    sample = Listing(writable=False, description="The first rows, as read.")
+    suggested_mapping = Document(writable=False, description="Header -> field, from the headers and values.")
+    mapping = Document(writable=False, description="Header -> field, as the dry run was asked.")
+    options = Document(writable=False)
+    step = _shown("check, run or revert: the last step started.")
+    check_totals = Document(writable=False, description="The dry run's totals, kept when the import runs.")
+    problem = _shown("Why the file could not be read.")
+    created_by = _shown(required=True)
+    created_at = _shown(required=True)
+    updated_at = _shown(required=True)
+    finished_at = _shown()
+    version = Integer(writable=False)
     roles = ListAttribute(of=UnicodeAttribute)
-    file_name = UnicodeAttribute()
-    sheet = UnicodeAttribute(null=True)
-    layout: MapAttribute[str, Any] = MapAttribute(null=True)
-    headers = ListAttribute(null=True)  # type: ignore[var-annotated]
-    sample = ListAttribute(null=True)  # type: ignore[var-annotated]
-    suggested_mapping: MapAttribute[str, Any] = MapAttribute(null=True)
     total_rows = NumberAttribute(default=0)
     chunks = NumberAttribute(default=0)
-    mapping: MapAttribute[str, Any] = MapAttribute(null=True)
-    options: MapAttribute[str, Any] = MapAttribute(null=True)
-    step = UnicodeAttribute(null=True)
     step_id = UnicodeAttribute(null=True)
     step_started_at = UnicodeAttribute(null=True)
-    finished_at = UnicodeAttribute(null=True)
     chunks_done = NumberAttribute(default=0)
     rows_done = NumberAttribute(default=0)
     created = NumberAttribute(default=0)
@@ -52,12 +67,6 @@ class ImportItem(CrmItem):
     errors = NumberAttribute(default=0)
     reverted = NumberAttribute(default=0)
     kept = NumberAttribute(default=0)
-    # The totals of the dry run, kept when the import itself runs.
-    check_totals: MapAttribute[str, Any] = MapAttribute(null=True)
-    problem = UnicodeAttribute(null=True)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    version = NumberAttribute(default=1)
     GSI1PK = UnicodeAttribute()
     GSI1SK = UnicodeAttribute()
     by_created = ByCreatedIndex()
@@ -69,6 +78,12 @@ class ImportItem(CrmItem):
     @staticmethod
     def list_key(user_id: str) -> str:
         return f"IMPORTS#{user_id}"
+
+
+IMPORT = RecordView("Import", ImportItem, "import_id", computed={"progress": dict[str, Any]},
+                    page_title="ImportPage")
+STARTED_IMPORT = RecordView("StartedImport", ImportItem, "import_id",
+                            computed={"progress": dict[str, Any], "upload": dict[str, Any]})
 
 
 class ImportRowItem(CrmItem):

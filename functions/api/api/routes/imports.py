@@ -21,7 +21,7 @@ from crm.imports.requests import (
     start_revert,
     start_run,
 )
-from crm.imports.spec import ImportItem, MappingItem
+from crm.imports.spec import IMPORT, STARTED_IMPORT, ImportItem, MappingItem
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
@@ -66,36 +66,9 @@ class SavedMapping(BaseModel):
     columns: Annotated[dict[Header, Target], Field(min_length=1, max_length=500)]
 
 
-class ImportView(BaseModel):
-    id: str
-    entity: str
-    status: str
-    file_name: str
-    sheet: str | None
-    layout: dict[str, Any] | None
-    headers: list[str]
-    sample: list[list[str]]
-    suggested_mapping: dict[str, str]
-    mapping: dict[str, str] | None
-    options: dict[str, Any] | None
-    step: str | None
-    progress: dict[str, Any]
-    check_totals: dict[str, int] | None
-    problem: str | None
-    created_by: str
-    created_at: str
-    updated_at: str
-    finished_at: str | None
-    version: int
-
-
-class NewImportView(ImportView):
-    upload: dict[str, Any] = Field(description="POST the file as multipart form data to `url` with `fields`.")
-
-
-class ImportPage(BaseModel):
-    items: list[ImportView]
-    next_cursor: str | None
+ImportView = IMPORT.output_model
+NewImportView = STARTED_IMPORT.output_model
+ImportPage = IMPORT.page_model
 
 
 class FileLink(BaseModel):
