@@ -297,3 +297,21 @@ def test_a_zip_bomb_and_a_sheet_of_thousands_of_columns_are_refused_whole():
     for data in (bomb.getvalue(), csv_bytes([[f"c{n}" for n in range(5000)], ["a"] * 5000])):
         job = upload(SALES, "contacts", data)
         assert job["status"] == "failed" and job["problem"], job
+
+
+@pytest.mark.parametrize(("empty_cells", "job_title"), [("keep", "CTO"), ("clear", None)])
+def test_empty_cells_leave_filled_fields_alone_unless_the_import_says_to_clear(empty_cells, job_title):
+    # Given a contact with a job title, and a file that has the column empty for them
+    SALES.post("/v1/contacts", {"email": "kept@example.com", "job_title": "CTO", "first_name": "Old"})
+    job = upload(SALES, "contacts", csv_bytes([["email", "job title", "first name"], ["kept@example.com", "", "New"],
+                                               ["nobody@example.com", "", "Nobody"]]))
+    # When it updates only, keeping or clearing with empty cells
+    step(SALES, job["id"], "check", {"mode": "update", "empty_cells": empty_cells,
+                                     "mapping": {"email": "email", "job title": "job_title",
+                                                 "first name": "first_name"}})
+    ran = step(SALES, job["id"], "run")
+    # Then the title is kept or cleared as asked, and the row without a match is skipped, not created
+    assert subset(ran["progress"], updated=1, skipped=1, created=0)
+    contact = contacts_by_email()["kept@example.com"]
+    assert (contact["first_name"], contact["job_title"]) == ("New", job_title)
+    assert "nobody@example.com" not in contacts_by_email()
