@@ -66,6 +66,13 @@ def test_a_persian_file_becomes_one_clean_contact_per_person_and_the_failed_row_
     assert errors[1][:6] == PEOPLE[4] and "email" in errors[1][6]
     results = download(SALES, job["id"], "results", "run")
     assert [row[1] for row in results[1:]].count("create") == 2
+    # And once fixed, the error file itself imports (its error column is left out of the mapping)
+    errors[1][2] = "ali.karimi@example.ir"
+    again = upload(SALES, "contacts", csv_bytes(errors))
+    assert "error" not in again["suggested_mapping"]
+    step(SALES, again["id"], "check", {"mapping": MAPPING})
+    assert step(SALES, again["id"], "run")["progress"]["created"] == 1
+    assert contacts_by_email()["ali.karimi@example.ir"]["last_name"] == "Karimi"
 
 
 def test_a_revert_undoes_creates_and_updates_but_keeps_what_someone_changed_since():
