@@ -11,6 +11,10 @@ and the physical names of the template's queues.
 - SearchIndexerDLQ holds the same kind of records for the search indexer; replay reads the range, keeps
   the records its event source's filter in template.yaml takes, and indexes each with the indexer's own
   code (it converges on the newest image, so a repeat is a no-op).
+- ImportDLQ holds an import's upload notifications and step messages (a chunk to check, run or revert);
+  replay sends each back to ImportQueue. Row and chunk markers make a chunk that ran halfway safe to run
+  again. ExportDLQ holds export requests; replay sends each back to ExportQueue (a finished export is
+  left alone).
 
 A message leaves its DLQ only after its replay succeeded, so replay can be run again at any time.
 `crm dlq ... --stack NAME` works on a deployed stack: the names come from its CloudFormation resources,
@@ -22,6 +26,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -41,6 +46,10 @@ _LOGICAL_IDS = {
     "scoring_dlq": "LeadScoringDLQ",
     "publisher_dlq": "EventPublisherDLQ",
     "search_dlq": "SearchIndexerDLQ",
+    "import_dlq": "ImportDLQ",
+    "import_queue": "ImportQueue",
+    "export_dlq": "ExportDLQ",
+    "export_queue": "ExportQueue",
     "event_bus": "CrmEventBus",
     "table": "CrmTable",
 }
@@ -55,6 +64,10 @@ class DeadLetterQueues:
     scoring_dlq: str
     publisher_dlq: str
     search_dlq: str
+    import_dlq: str
+    import_queue: str
+    export_dlq: str
+    export_queue: str
     event_bus: str
     table: str
     # The search indexer's event source filter (template.yaml): which records of a replayed range it takes.
@@ -78,8 +91,14 @@ class DeadLetterQueues:
         return cls(**{field: physical[logical].rsplit("/", 1)[-1] for field, logical in _LOGICAL_IDS.items()},
                    search_filters=template.stream_filter_patterns(SEARCH_INDEXER))
 
-    def names(self) -> tuple[str, str, str, str]:
-        return self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq, self.search_dlq
+    def names(self) -> tuple[str, ...]:
+        return (self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq, self.search_dlq, self.import_dlq,
+                self.export_dlq)
+
+    def source_queues(self) -> dict[str, str]:
+        """The DLQs of queue event sources: a letter goes back to the queue it came from, as it was."""
+        return {self.inbound_mail_dlq: self.inbound_mail_queue, self.import_dlq: self.import_queue,
+                self.export_dlq: self.export_queue}
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,9 @@ class DeadLetter:
             objects = ", ".join(f"s3://{bucket}/{key}" for bucket, key in s3_objects(self.body)) or "(no object)"
             # The count carries over from the source queue and includes this listing's own receive.
             return f"mail {objects}; SQS receives {self.attributes.get('ApproximateReceiveCount', '?')}"
+        if self.queue in (queues.import_dlq, queues.export_dlq):
+            receives = self.attributes.get("ApproximateReceiveCount", "?")
+            return f"{_transfer(json.loads(self.body))}; SQS receives {receives}"
         if self.queue == queues.scoring_dlq:
             event = json.loads(self.body)
             detail = event.get("detail") or {}
@@ -113,6 +135,16 @@ class DeadLetter:
     def error(self) -> str | None:
         # EventBridge names it ERROR_MESSAGE, Lambda's own dead-letter queue ErrorMessage.
         return self.attributes.get("ERROR_MESSAGE") or self.attributes.get("ErrorMessage")
+
+
+def _transfer(body: dict[str, Any]) -> str:
+    """An import's or export's message in a few words."""
+    if "import_id" in body:
+        return f"import {body['import_id']} {body.get('step', '')} chunk {body.get('chunk', '-')}"
+    if "export_id" in body:
+        return f"export {body['export_id']}"
+    keys = (unquote_plus(record["s3"]["object"]["key"]) for record in body.get("Records", ()))
+    return "import upload " + ", ".join(keys)
 
 
 class ReplayError(RuntimeError):
@@ -169,8 +201,9 @@ class DeadLetterOffice:
         return replayed, kept
 
     def _redrive(self, letter: DeadLetter) -> None:
-        if letter.queue == self.queues.inbound_mail_dlq:
-            self._sqs.send_message(QueueUrl=self._url(self.queues.inbound_mail_queue), MessageBody=letter.body)
+        source = self.queues.source_queues().get(letter.queue)
+        if source is not None:
+            self._sqs.send_message(QueueUrl=self._url(source), MessageBody=letter.body)
         elif letter.queue == self.queues.scoring_dlq:
             self._put_on_bus(json.loads(letter.body))
         elif letter.queue == self.queues.search_dlq:

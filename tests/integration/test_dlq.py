@@ -166,7 +166,8 @@ def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_pr
 DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
     # The resources `crm dlq` needs, under their logical ids in template.yaml, named by CloudFormation.
     **{logical: {"Type": "AWS::SQS::Queue"} for logical in (
-        "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ")},
+        "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ",
+        "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue")},
     "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
     "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
         "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
@@ -217,3 +218,28 @@ def test_a_deployed_stacks_dead_letters_are_found_by_its_name_and_replayed(monke
                                              Template.load())
         assert queues.search_filters and all(pattern["dynamodb"]["Keys"]["SK"] == {"S": ["PROFILE"]}
                                              for pattern in queues.search_filters)
+
+
+def test_an_import_whose_upload_could_not_be_read_is_replayed_from_its_dlq(in_process_stack):
+    stack = in_process_stack
+    dlq = office(stack)
+    # Given an import whose uploaded file S3 refused to give back on every one of its five receives
+    from crm.imports.jobs import load_job, upload_key
+    from crm.imports.requests import start_import
+    from crm.platform.access import Caller
+
+    job = start_import(Caller("sales-1", frozenset({"sales"})), "contacts", "people.csv", None)
+    stack.client("s3").put_object(Bucket=stack.name("DataTransferBucket"), Key=upload_key(job["id"]),
+                                  Body=b"email\nlost@example.com\n")
+    run(stack, always("s3.GetObject", "ImportFunction", THROTTLE))
+    # When the DLQs are listed
+    [letter] = dlq.list()[stack.name("ImportDLQ")]
+    # Then the import's DLQ holds the upload, named by its object, and the import still waits for it
+    assert f"import upload {upload_key(job['id'])}" in letter.summary(dlq.queues)
+    assert load_job(job["id"]).status == "reading"
+    # When it is replayed with S3 well again
+    assert dlq.replay() == (1, [])
+    run(stack)
+    # Then the file is read, and the DLQ is empty
+    assert (load_job(job["id"]).status, int(load_job(job["id"]).total_rows)) == ("ready", 1)
+    assert dlq.list()[stack.name("ImportDLQ")] == []

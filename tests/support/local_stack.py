@@ -86,7 +86,8 @@ def in_process_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessStack
     reset().close()
     try:
         template = Template.load(aws_endpoint=endpoint)
-        template.document["Resources"]["InboundMailQueue"]["Properties"]["VisibilityTimeout"] = TEST_VISIBILITY_TIMEOUT
+        for queue in ("InboundMailQueue", "ImportQueue", "ExportQueue"):
+            template.document["Resources"][queue]["Properties"]["VisibilityTimeout"] = TEST_VISIBILITY_TIMEOUT
         stack = InProcessStack(template, endpoint)
         provision(template, stack.client)  # first: the functions' environment names the pool it creates
         environment = shared_environment(template.functions(), stack.aws_endpoint)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -51,6 +52,7 @@ from crm.records.writes import new_id
 SAMPLE_ROWS = 5
 SEEN_SECONDS = 7 * 24 * 3600
 CONDITION_FAILED = "ConditionalCheckFailedException"
+COPY_BYTES = 1024 * 1024
 
 
 def upload_key(import_id: str) -> str:
@@ -96,7 +98,10 @@ def read_upload(import_id: str) -> None:
     bucket = get_settings().transfer_bucket
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload"
-        aws.client("s3").download_file(bucket, upload_key(import_id), str(path))
+        # One streamed GET into the function's disk: a 512 MB upload never sits in memory.
+        with path.open("wb") as copy:
+            shutil.copyfileobj(aws.client("s3").get_object(Bucket=bucket, Key=upload_key(import_id))["Body"],
+                               copy, COPY_BYTES)
         try:
             layout, headers, rows = read_table(path, job.sheet)
             total, chunks, sample = _write_chunks(import_id, rows)
