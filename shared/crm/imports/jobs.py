@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from crm.imports.spec import (
     ImportRowItem,
     SeenItem,
 )
-from crm.imports.targets import IMPORTABLE, RowProblem
+from crm.imports.targets import IMPORTABLE, Importable, RowProblem
 from crm.platform import aws
 from crm.platform.access import Caller
 from crm.platform.clock import epoch_seconds, iso_now
@@ -202,45 +203,62 @@ def run_chunk(import_id: str, step_id: str, chunk: int, of: int) -> None:
     finish(import_id, step_id, of)
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """What every row of one chunk of a step is read and written with."""
+
+    job: ImportItem
+    step: str
+    number: int
+    importable: Importable
+    targets: dict[str, str]
+    mapping: dict[str, str]
+    headers: list[str]
+    options: Options
+    caller: Caller
+
+    @classmethod
+    def of(cls, job: ImportItem, step: str, number: int) -> Chunk:
+        importable = IMPORTABLE[str(job.entity)]
+        return cls(job, step, number, importable, importable.targets(),
+                   job.mapping.as_dict() if job.mapping else {}, list(job.headers or []),
+                   Options.of(job.options.as_dict() if job.options else {}), caller_of(job))
+
+    def marker_key(self, row: int) -> tuple[str, str]:
+        return ImportRowItem.key(str(self.job.import_id), self.number, row)
+
+
 def _rows(job: ImportItem, step: str, chunk: int, rows: list[Any]) -> tuple[list[list[Any]], list[list[Any]]]:
     """Each row's outcome, as [row, action, record id, reason], and the failed rows as they were plus why."""
-    importable = IMPORTABLE[str(job.entity)]
-    targets = importable.targets()
-    mapping = {header: target for header, target in (job.mapping.as_dict() if job.mapping else {}).items()}
-    headers = list(job.headers or [])
-    options = Options.of(job.options.as_dict() if job.options else {})
-    caller = caller_of(job)
-    done = _applied(job, chunk, rows) if step == "run" else {}
+    context = Chunk.of(job, step, chunk)
+    done = _applied(context, rows) if step == "run" else {}
     results, failed = [], []
     for number, cells, problem in rows:
-        outcome = done.get(number) or _row(job, step, chunk, number, cells, problem, importable, targets, mapping,
-                                           headers, options, caller)
+        outcome = done.get(number) or _row(context, number, cells, problem)
         results.append([number, outcome.action, outcome.record_id or "", outcome.reason or ""])
         if outcome.action == ERROR:
-            failed.append([*cells[:len(headers)], outcome.reason or ""])
+            failed.append([*cells[:len(context.headers)], outcome.reason or ""])
     return results, failed
 
 
-def _applied(job: ImportItem, chunk: int, rows: list[Any]) -> dict[int, Outcome]:
+def _applied(chunk: Chunk, rows: list[Any]) -> dict[int, Outcome]:
     """Rows of this chunk a previous delivery wrote already."""
-    keys = [ImportRowItem.key(str(job.import_id), chunk, number) for number, _, _ in rows]
+    keys = [chunk.marker_key(number) for number, _, _ in rows]
     return {int(item.SK.rsplit("#", 1)[1]): Outcome(str(item.outcome), str(item.record_id))
             for item in ImportRowItem.batch_get(keys, consistent_read=True)}
 
 
-def _row(job: ImportItem, step: str, chunk: int, number: int, cells: list[str], problem: str | None,
-         importable: Any, targets: dict[str, str], mapping: dict[str, str], headers: list[str], options: Options,
-         caller: Caller) -> Outcome:
+def _row(chunk: Chunk, number: int, cells: list[str], problem: str | None) -> Outcome:
     if problem:
         return Outcome(ERROR, None, problem)
-    mapped = {target: cells[index].strip() for index, header in enumerate(headers)
-              if (target := mapping.get(header)) and index < len(cells)}
+    mapped = {target: cells[index].strip() for index, header in enumerate(chunk.headers)
+              if (target := chunk.mapping.get(header)) and index < len(cells)}
     try:
-        planned = importable.planned(mapped, options.region, targets)
-        if step == "check":
-            return _seen(job, number, check(importable, planned, mapped, options, caller), planned.keys, options)
-        return apply(importable, planned, mapped, options, caller,
-                     ImportRowItem.key(str(job.import_id), chunk, number))
+        planned = chunk.importable.planned(mapped, chunk.options.region, chunk.targets)
+        if chunk.step == "check":
+            outcome = check(chunk.importable, planned, mapped, chunk.options, chunk.caller)
+            return _seen(chunk.job, number, outcome, planned.keys, chunk.options)
+        return apply(chunk.importable, planned, mapped, chunk.options, chunk.caller, chunk.marker_key(number))
     except (RowProblem, ValueError) as exc:
         return Outcome(ERROR, None, problem_text(exc))
     except HttpError as exc:
