@@ -20,6 +20,8 @@ from bench.coldstart import BASELINE, ColdStart, measure_cold_starts
 from bench.cost import ASSUMPTIONS, Cost, composite_costs, cost_per_million
 from bench.cpu import CpuTime, measure_cpu
 from bench.harness import apply_environment, functions
+from bench.imports import ASSUMPTIONS as IMPORT_ASSUMPTIONS
+from bench.imports import ImportRun, measure_imports, print_imports
 from bench.inbound_mail import PASSES, REPEATS, ParseRate, measure_parsing
 from bench.local_stack import LocalStackRun, measure_local_stack
 from bench.requests_count import Operation, measure_requests
@@ -34,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=9, help="fresh-interpreter imports per module (>= 7)")
     parser.add_argument("--invocations", type=int, default=300, help="timed warm invocations per operation")
-    parser.add_argument("--no-stack", action="store_true", help="skip the local stack section (`crm local run`)")
+    parser.add_argument("--no-stack", action="store_true", help="skip the local stack and import sections")
     args = parser.parse_args()
     started = time.monotonic()
     apply_environment()
@@ -46,6 +48,7 @@ def main() -> None:
     costs = [cost_per_million(by_name[c.operation], c) for c in cpu]
     parsing, parsing_by_kind = measure_parsing()
     local_stack = None if args.no_stack else measure_local_stack()
+    imports: ImportRun | None = None if args.no_stack else measure_imports()
 
     print_cold_starts(baseline_ms, cold_starts, args.rounds)
     print_requests(operations)
@@ -54,6 +57,8 @@ def main() -> None:
     print_parsing(parsing, parsing_by_kind)
     if local_stack is not None:
         print_local_stack(local_stack)
+    if imports is not None:
+        print_imports(imports)
     elapsed = time.monotonic() - started
     print(f"\n{len(operations)} operations, {len(cold_starts)} functions, {elapsed:.0f} s; results in {RESULTS}")
     RESULTS.write_text(json.dumps({
@@ -71,6 +76,9 @@ def main() -> None:
                           "rates": [dataclasses.asdict(r) for r in (parsing, *parsing_by_kind)]},
         "local_stack": None if local_stack is None else dataclasses.asdict(local_stack) | {
             "figures": [dataclasses.asdict(f) | {"met": f.met} for f in local_stack.figures]},
+        "imports": None if imports is None else dataclasses.asdict(imports) | {
+            "steps": [dataclasses.asdict(s) | {"total_usd_per_million_rows": s.total_usd_per_million_rows}
+                      for s in imports.steps], "assumptions": IMPORT_ASSUMPTIONS},
         "seconds": elapsed,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
