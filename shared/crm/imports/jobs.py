@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -386,11 +387,14 @@ def progress(job: ImportItem) -> dict[str, Any]:
     done, total = int(job.rows_done), int(job.total_rows)
     rate = seconds_left = None
     if job.step_started_at and done:
-        started = time.mktime(time.strptime(str(job.step_started_at)[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-        elapsed = max(time.time() - started, 0.001) if not job.finished_at else max(
-            time.mktime(time.strptime(str(job.finished_at)[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone - started,
-            0.001)
-        rate = round(done / elapsed, 1)
-        seconds_left = round(max(total - done, 0) / rate, 1) if rate and job.step != "revert" else None
+        started = _epoch(str(job.step_started_at))
+        ended = _epoch(str(job.finished_at)) if job.finished_at else time.time()
+        rate = round(done / max(ended - started, 0.001), 1)
+        seconds_left = round(max(total - done, 0) / rate, 1) if job.step != "revert" else None
     return {"rows_done": done, "total_rows": total, "rate_per_second": rate, "seconds_left": seconds_left,
             **{name: int(getattr(job, name)) for name in COUNTERS if name != "rows_done"}}
+
+
+def _epoch(iso: str) -> float:
+    """An ISO time the clock wrote (UTC, `Z`), as seconds since the epoch whatever the machine's zone."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
