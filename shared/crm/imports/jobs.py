@@ -41,7 +41,7 @@ from crm.imports.spec import (
     ImportRowItem,
     SeenItem,
 )
-from crm.imports.targets import IMPORTABLE, Importable, RowProblem
+from crm.imports.targets import IMPORTABLE, Importable, Known, Planned, RowProblem
 from crm.platform import aws
 from crm.platform.access import Caller
 from crm.platform.clock import epoch_seconds, iso_now
@@ -233,9 +233,12 @@ def _rows(job: ImportItem, step: str, chunk: int, rows: list[Any]) -> tuple[list
     """Each row's outcome, as [row, action, record id, reason], and the failed rows as they were plus why."""
     context = Chunk.of(job, step, chunk)
     done = _applied(context, rows) if step == "run" else {}
+    planned = {number: _planned(context, cells, problem) for number, cells, problem in rows if number not in done}
+    known = context.importable.prefetch((plan[1].keys for plan in planned.values() if isinstance(plan, tuple)),
+                                        context.options.match_on)
     results, failed = [], []
-    for number, cells, problem in rows:
-        outcome = done.get(number) or _row(context, number, cells, problem)
+    for number, cells, _ in rows:
+        outcome = done.get(number) or _row(context, number, planned[number], known)
         results.append([number, outcome.action, outcome.record_id or "", outcome.reason or ""])
         if outcome.action == ERROR:
             failed.append([*cells[:len(context.headers)], outcome.reason or ""])
@@ -249,23 +252,36 @@ def _applied(chunk: Chunk, rows: list[Any]) -> dict[int, Outcome]:
             for item in ImportRowItem.batch_get(keys, consistent_read=True)}
 
 
-def _row(chunk: Chunk, number: int, cells: list[str], problem: str | None) -> Outcome:
+def _planned(chunk: Chunk, cells: list[str], problem: str | None) -> tuple[dict[str, str], Planned] | Outcome:
+    """The row's mapped cells and the fields and keys they make, or why it fails."""
     if problem:
         return Outcome(ERROR, None, problem)
     mapped = {target: cells[index].strip() for index, header in enumerate(chunk.headers)
               if (target := chunk.mapping.get(header)) and index < len(cells)}
     try:
-        planned = chunk.importable.planned(mapped, chunk.options.region, chunk.targets)
+        return mapped, chunk.importable.planned(mapped, chunk.options.region, chunk.targets)
+    except Exception as exc:  # noqa: BLE001 - sorted out by _failed, as _row's
+        return _failed(exc)
+
+
+def _row(chunk: Chunk, number: int, plan: tuple[dict[str, str], Planned] | Outcome, known: Known) -> Outcome:
+    if isinstance(plan, Outcome):
+        return plan
+    mapped, planned = plan
+    try:
         if chunk.step == "check":
-            outcome = check(chunk.importable, planned, mapped, chunk.options, chunk.caller)
+            outcome = check(chunk.importable, planned, mapped, chunk.options, chunk.caller, known)
             return _seen(chunk.job, number, outcome, planned.keys, chunk.options)
-        return apply(chunk.importable, planned, mapped, chunk.options, chunk.caller, chunk.marker_key(number))
-    except (RowProblem, ValueError) as exc:
+        return apply(chunk.importable, planned, mapped, chunk.options, chunk.caller, chunk.marker_key(number), known)
+    except Exception as exc:  # noqa: BLE001 - a row's own problem is its error; anything else is raised again
+        return _failed(exc)
+
+
+def _failed(exc: Exception) -> Outcome:
+    """A row's problem (a value, a refused write) as its error; an outage is raised, so the chunk is retried."""
+    if isinstance(exc, (RowProblem, ValueError)) or (isinstance(exc, HttpError) and exc.status < 500):
         return Outcome(ERROR, None, problem_text(exc))
-    except HttpError as exc:
-        if exc.status >= 500:
-            raise
-        return Outcome(ERROR, None, problem_text(exc))
+    raise exc
 
 
 def _seen(job: ImportItem, number: int, outcome: Outcome, keys: dict[str, str], options: Options) -> Outcome:

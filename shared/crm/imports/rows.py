@@ -16,7 +16,7 @@ from crm.companies.store import add_company, change_company, remove_company
 from crm.contacts.edits import add_contact, edit_contact, remove_contact
 from crm.deals.store import edited_deal, new_deal, remove_deal
 from crm.imports.spec import ImportRowItem
-from crm.imports.targets import Importable, Planned, RowProblem
+from crm.imports.targets import Importable, Known, Planned, RowProblem
 from crm.platform.access import Caller
 from crm.platform.errors import HttpError
 from crm.records.table import get_item
@@ -97,10 +97,10 @@ def unchanged(importable: Importable, item: Any, body: BaseModel) -> bool:
 
 
 def check(importable: Importable, planned: Planned, cells: dict[str, str], options: Options,
-          caller: Caller) -> Outcome:
+          caller: Caller, known: Known | None = None) -> Outcome:
     """What the row would do if the import ran now: the run's own write is built, with every check it
     makes, and not committed."""
-    record_id = importable.find(planned.keys, options.match_on)
+    record_id = importable.find(planned.keys, options.match_on, known)
     action = decide(importable, record_id, options, planned.keys)
     if action == SKIP:
         return Outcome(SKIP, record_id, skip_reason(record_id))
@@ -117,20 +117,23 @@ def check(importable: Importable, planned: Planned, cells: dict[str, str], optio
 
 
 def apply(importable: Importable, planned: Planned, cells: dict[str, str], options: Options, caller: Caller,
-          marker_key: tuple[str, str]) -> Outcome:
+          marker_key: tuple[str, str], known: Known | None = None) -> Outcome:
     """Writes the row; a record another row of the same file created meanwhile (a taken email) is found
-    again and updated instead, so one person stays one record."""
+    again, afresh, and updated instead, so one person stays one record."""
     try:
-        return _apply_once(importable, planned, cells, options, caller, marker_key)
+        outcome = _apply_once(importable, planned, cells, options, caller, marker_key, known)
     except HttpError as exc:
         if exc.status != 409 or options.mode == "create":
             raise
-        return _apply_once(importable, planned, cells, options, caller, marker_key)
+        outcome = _apply_once(importable, planned, cells, options, caller, marker_key, None)
+    if known is not None and outcome.action == CREATE:
+        known.update({(key, value): outcome.record_id for key, value in planned.keys.items()})
+    return outcome
 
 
 def _apply_once(importable: Importable, planned: Planned, cells: dict[str, str], options: Options, caller: Caller,
-                marker_key: tuple[str, str]) -> Outcome:
-    record_id = importable.find(planned.keys, options.match_on)
+                marker_key: tuple[str, str], known: Known | None) -> Outcome:
+    record_id = importable.find(planned.keys, options.match_on, known)
     action = decide(importable, record_id, options, planned.keys)
     if action == SKIP:
         return Outcome(SKIP, record_id, skip_reason(record_id))

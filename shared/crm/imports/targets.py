@@ -5,7 +5,7 @@ deal's pipeline and stage by name, an activity's contact by email or phone)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,33 +270,68 @@ class Importable:
                 raise RowProblem(f"domain: {exc}") from exc
         return keys
 
-    def find(self, keys: Mapping[str, str], match_on: tuple[str, ...]) -> str | None:
-        """The record a row is about: by its id when the file has one, else by each key in turn."""
+    def find(self, keys: Mapping[str, str], match_on: tuple[str, ...], known: Known | None = None) -> str | None:
+        """The record a row is about: by its id when the file has one, else by each key in turn (from what
+        `prefetch` read for the chunk, when it has the key)."""
         if keys.get(ID):
             if get_item(self.entity.item, self.record_key(keys[ID])) is None:
                 raise RowProblem(f"There is no {self.entity.name} with the id {keys[ID]}.")
             return keys[ID]
         for key in match_on:
             value = keys.get(key)
-            found = self._by(key, value) if value else None
-            if found:
-                return found
+            if not value:
+                continue
+            owner = known[(key, value)] if known is not None and (key, value) in known else self._owner(key, value)
+            if owner:
+                return current_contact_id(owner) if self.resource == "contacts" else owner
         return None
 
     def record_key(self, record_id: str) -> tuple[str, str]:
         return self.entity.item.key(record_id)
 
-    def _by(self, key: str, value: str) -> str | None:
-        if key == "external_id":
-            found = external_record(self.entity.name, value)
-            return current_contact_id(found) if found and self.resource == "contacts" else found
-        if key in ("email", "phone"):
-            sentinel = get_item(UniqueItem, UniqueItem.key(key, value))
-            return current_contact_id(str(sentinel.contact_id)) if sentinel is not None else None
-        if key == "domain":
-            domain = get_item(DomainItem, DomainItem.key(value))
-            return str(domain.company_id) if domain is not None else None
-        return None
+    def prefetch(self, identities: Iterable[Mapping[str, str]], match_on: tuple[str, ...]) -> Known:
+        """Who owns each identity of a chunk's rows, in one BatchGetItem per kind of sentinel rather than a
+        GetItem per row. A row that creates a record adds its identities, so a later row of the chunk finds it;
+        what another chunk claims meanwhile the write's own sentinel condition catches (409, then found again)."""
+        wanted = {(key, value) for keys in identities for key, value in keys.items() if key in match_on and value}
+        known: Known = dict.fromkeys(wanted)
+        for model, pairs in _by_sentinel(self.entity.name, wanted).items():
+            owners = {item.PK: _owner_of(item) for item in model.batch_get(list(pairs))}
+            known.update({pair: owners.get(key[0]) for key, pair in pairs.items()})
+        return known
+
+    def _owner(self, key: str, value: str) -> str | None:
+        model, item_key = _sentinel(self.entity.name, key, value)
+        item = get_item(model, item_key)
+        return _owner_of(item) if item is not None else None
+
+
+Known = dict[tuple[str, str], str | None]
+
+
+def _sentinel(entity: str, key: str, value: str) -> tuple[Any, tuple[str, str]]:
+    """The sentinel item that says which record owns an identity."""
+    if key == "external_id":
+        return ExternalIdItem, ExternalIdItem.key(entity, value)
+    if key == "domain":
+        return DomainItem, DomainItem.key(value)
+    return UniqueItem, UniqueItem.key(key, value)
+
+
+def _by_sentinel(entity: str, pairs: Iterable[tuple[str, str]]) -> dict[Any, dict[tuple[str, str], tuple[str, str]]]:
+    grouped: dict[Any, dict[tuple[str, str], tuple[str, str]]] = {}
+    for key, value in pairs:
+        model, item_key = _sentinel(entity, key, value)
+        grouped.setdefault(model, {})[item_key] = (key, value)
+    return grouped
+
+
+# Which attribute of each sentinel names the record that owns it.
+_OWNER = {UniqueItem: "contact_id", DomainItem: "company_id", ExternalIdItem: "record_id"}
+
+
+def _owner_of(sentinel: Any) -> str:
+    return str(getattr(sentinel, _OWNER[type(sentinel)]))
 
 
 IMPORTABLE: dict[str, Importable] = {
