@@ -28,7 +28,7 @@ from crm_local.template import (
     ScheduleSource,
     StreamSource,
 )
-from crm_local.wakeups import QUEUE_MESSAGE, TABLE_WRITE, Wakeups
+from crm_local.wakeups import EVENT_DELIVERY, QUEUE_MESSAGE, TABLE_WRITE, Wakeups
 
 Invoke = Callable[[str, Any], Any]
 ClientFactory = Callable[[str], Any]
@@ -193,7 +193,7 @@ class AsyncQueuePoller:
     """An asynchronous invocation fed from a local queue (EventBridge rule targets, S3 notifications):
     retried like Lambda's async invocations, then dead-lettered with the error, then deleted."""
 
-    topics = (QUEUE_MESSAGE,)
+    topics = (QUEUE_MESSAGE, EVENT_DELIVERY)
 
     def __init__(self, function_id: str, queue: str, to_event: Callable[[dict[str, Any]], Any | None],
                  max_retries: int, dead_letter_queue: str | None, invoke: Invoke, client: ClientFactory,

@@ -10,18 +10,21 @@ from collections.abc import Iterable, Mapping
 
 # A write to a table: its stream may have new records.
 TABLE_WRITE = "table-write"
-# A message may have reached a queue: sent to it, delivered by an EventBridge rule or an S3 notification,
-# or made visible again.
+# A message may have reached a queue: sent to it, delivered by an S3 notification, or made visible again.
 QUEUE_MESSAGE = "queue-message"
+# An event was put on a bus: only the queues of EventBridge rules' targets may have a message. The queues
+# of SQS event sources (inbound mail, imports, exports) never hear of it, so a lead's events do not make
+# them poll the embedded AWS while the lead's own requests wait for it.
+EVENT_DELIVERY = "event-delivery"
 
 _DYNAMODB_WRITES = frozenset({
     "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement",
     "BatchExecuteStatement", "ExecuteTransaction",
 })
 _QUEUE_DELIVERIES = {
-    "AmazonSQS": frozenset({"SendMessage", "SendMessageBatch", "ChangeMessageVisibility",
-                            "ChangeMessageVisibilityBatch"}),
-    "AWSEvents": frozenset({"PutEvents"}),
+    "AmazonSQS": (frozenset({"SendMessage", "SendMessageBatch", "ChangeMessageVisibility",
+                             "ChangeMessageVisibilityBatch"}), QUEUE_MESSAGE),
+    "AWSEvents": (frozenset({"PutEvents"}), EVENT_DELIVERY),
 }
 
 
@@ -32,8 +35,9 @@ def changes(environ: Mapping[str, object]) -> tuple[str, ...]:
         service, _, action = target.partition(".")
         if service.startswith("DynamoDB_") and action in _DYNAMODB_WRITES:
             return (TABLE_WRITE,)
-        if action in _QUEUE_DELIVERIES.get(service, ()):
-            return (QUEUE_MESSAGE,)
+        actions, topic = _QUEUE_DELIVERIES.get(service, (frozenset(), ""))
+        if action in actions:
+            return (topic,)
         return ()
     # S3 speaks REST: a PUT, POST or DELETE may fire a bucket notification into a queue.
     credential_scope = str(environ.get("HTTP_AUTHORIZATION") or "")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from crm_local.dispatch import Dispatcher
-from crm_local.wakeups import QUEUE_MESSAGE, TABLE_WRITE, Wakeups, changes
+from crm_local.wakeups import EVENT_DELIVERY, QUEUE_MESSAGE, TABLE_WRITE, Wakeups, changes
 
 WAIT_SECONDS = 5.0
 
@@ -29,7 +29,7 @@ def json_request(target: str, service: str) -> dict[str, Any]:
     (json_request("AmazonSQS.ChangeMessageVisibilityBatch", "sqs"), (QUEUE_MESSAGE,)),
     (json_request("AmazonSQS.ReceiveMessage", "sqs"), ()),
     (json_request("AmazonSQS.DeleteMessage", "sqs"), ()),
-    (json_request("AWSEvents.PutEvents", "events"), (QUEUE_MESSAGE,)),
+    (json_request("AWSEvents.PutEvents", "events"), (EVENT_DELIVERY,)),
     ({"REQUEST_METHOD": "PUT", "HTTP_AUTHORIZATION": signed("s3")}, (QUEUE_MESSAGE,)),
     ({"REQUEST_METHOD": "GET", "HTTP_AUTHORIZATION": signed("s3")}, ()),
     ({"REQUEST_METHOD": "GET"}, ()),
