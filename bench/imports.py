@@ -51,6 +51,8 @@ from bench.requests_count import recording_item_writes
 IMPORT_ROWS = int(os.environ.get("CRM_BENCH_IMPORT_ROWS") or 600)
 CHILD_TIMEOUT_SECONDS = 3600
 IMPORT_FUNCTION = "ImportFunction"
+EXPORT_FUNCTION = "ExportFunction"
+POLL_SECONDS = 0.5
 # us-east-1 list prices, USD: SQS standard requests; S3 Standard PUT-class and GET-class requests.
 SQS_PER_REQUEST = 0.40 / MILLION
 S3_PUT_CLASS = 0.005 / 1000
@@ -190,10 +192,22 @@ def _drive(rows: int) -> list[StepFigures]:
         read, job = _timed("read", rows, lambda: importer.start(path, "contacts", None))
         checked, _ = _timed("check", rows, lambda: importer.step(job["id"], "check", {"mode": "create_or_update"}))
         ran, _ = _timed("run", rows, lambda: importer.step(job["id"], "run", {}))
-    return [read, checked, ran]
+    exported, _ = _timed("export", rows, lambda: _export(importer.api), EXPORT_FUNCTION)
+    return [read, checked, ran, exported]
 
 
-def _timed(step: str, rows: int, work: Callable[[], Any]) -> tuple[StepFigures, Any]:
+def _export(api: Any) -> dict[str, Any]:
+    """An export of every contact as CSV, from its request until the API says it is done."""
+    export = api.call("POST", "/v1/exports", {"list": "/v1/contacts", "format": "csv"})
+    while export["status"] not in ("done", "failed"):
+        time.sleep(POLL_SECONDS)
+        export = api.call("GET", f"/v1/exports/{export['id']}")
+    if export["status"] != "done":
+        raise RuntimeError(f"the export failed: {export.get('problem')}")
+    return export
+
+
+def _timed(step: str, rows: int, work: Callable[[], Any], function: str = IMPORT_FUNCTION) -> tuple[StepFigures, Any]:
     """The step as a client sees it (from its request until the API reports it done, polled every 0.5 s)."""
     _cpu_seconds.clear()
     _invocations.clear()
@@ -202,14 +216,14 @@ def _timed(step: str, rows: int, work: Callable[[], Any]) -> tuple[StepFigures, 
         done = work()
         seconds = time.monotonic() - started
     writes = {id(call): items for call, items in recorded}
-    own = [call for call in calls if _made_by.get(id(call)) == IMPORT_FUNCTION]
+    own = [call for call in calls if _made_by.get(id(call)) == function]
     _made_by.clear()
-    return step_figures(step, rows, seconds, own, writes, _cpu_seconds[IMPORT_FUNCTION],
-                        _invocations[IMPORT_FUNCTION]), done
+    return step_figures(step, rows, seconds, own, writes, _cpu_seconds[function], _invocations[function],
+                        function), done
 
 
 def step_figures(step: str, rows: int, seconds: float, calls: list[aws_calls.Call], writes: dict[int, Any],
-                 cpu_seconds: float, invocations: int) -> StepFigures:
+                 cpu_seconds: float, invocations: int, function: str = IMPORT_FUNCTION) -> StepFigures:
     by_name = aws_calls.counts(calls)
     dynamodb = [call for call in calls if call.service == "dynamodb"]
     write_units = sum(write_units_of(call, writes.get(id(call))) for call in dynamodb)
@@ -220,14 +234,16 @@ def step_figures(step: str, rows: int, seconds: float, calls: list[aws_calls.Cal
         requests_per_row={name: round(n / rows, 4) for name, n in sorted(by_name.items())},
         dynamodb_requests_per_row=round(len(dynamodb) / rows, 3), write_units_per_row=round(write_units / rows, 3),
         read_units_per_row=round(read_units / rows, 3), cpu_ms_per_row=round(cpu_seconds * 1000 / rows, 3),
-        usd_per_million_rows=costs_per_million_rows(calls, rows, write_units, read_units, cpu_seconds, invocations))
+        usd_per_million_rows=costs_per_million_rows(calls, rows, write_units, read_units, cpu_seconds, invocations,
+                                                    function))
 
 
 def costs_per_million_rows(calls: list[aws_calls.Call], rows: int, write_units: float, read_units: float,
-                           cpu_seconds: float, invocations: int) -> dict[str, float]:
+                           cpu_seconds: float, invocations: int,
+                           function_id: str = IMPORT_FUNCTION) -> dict[str, float]:
     from bench.harness import function_config, functions  # noqa: PLC0415 - template.yaml read once it is asked
 
-    function = next(spec for spec in functions() if spec.logical_id == IMPORT_FUNCTION)
+    function = next(spec for spec in functions() if spec.logical_id == function_id)
     memory_mb = function.memory_mb
     architecture = function_config(function, "Architectures", ["x86_64"])[0]
     waited_ms = sum(LATENCY_MS.get(call.name, DEFAULT_LATENCY_MS) for call in calls)
@@ -247,7 +263,7 @@ def costs_per_million_rows(calls: list[aws_calls.Call], rows: int, write_units: 
 
 def print_imports(run: ImportRun) -> None:
     print(f"\nImports on the local stack: {run.rows:,} contacts (CRM_BENCH_IMPORT_ROWS), the ImportFunction's "
-          "own requests")
+          "own requests; then an export of them all (the ExportFunction's)")
     if run.error:
         print(f"  did not finish: {run.error}")
     for s in run.steps:
