@@ -322,3 +322,28 @@ def test_empty_cells_leave_filled_fields_alone_unless_the_import_says_to_clear(e
     contact = contacts_by_email()["kept@example.com"]
     assert (contact["first_name"], contact["job_title"]) == ("New", job_title)
     assert "nobody@example.com" not in contacts_by_email()
+
+
+def test_a_step_that_could_not_be_queued_answers_503_and_leaves_the_import_where_it_was(monkeypatch):
+    from crm.imports import jobs
+
+    job = upload(SALES, "contacts", csv_bytes([["email"], ["a@example.com"]]))
+
+    def queue_down(body):
+        raise ConnectionError("SQS is away")
+
+    monkeypatch.setattr(jobs, "send", queue_down)
+    answer = SALES.post(f"/v1/imports/{job['id']}/check", {})
+    assert answer.status == 503 and answer.body["error"]["code"] == "temporarily_unavailable"
+    assert SALES.get(f"/v1/imports/{job['id']}").body["status"] == "ready"
+    monkeypatch.undo()
+    assert step(SALES, job["id"], "check")["status"] == "checked"
+
+
+def test_the_runs_totals_are_kept_when_the_import_is_reverted():
+    job = upload(SALES, "contacts", csv_bytes([["email"], ["a@example.com"], ["b@example.com"]]))
+    step(SALES, job["id"], "check")
+    step(SALES, job["id"], "run")
+    reverted = step(SALES, job["id"], "revert")
+    assert subset(reverted["run_totals"], created=2, rows_done=2)
+    assert subset(reverted["progress"], reverted=2)

@@ -157,13 +157,21 @@ def begin_step(job: ImportItem, step: str, extra: list[Any]) -> ImportItem:
                ImportItem.step_started_at.set(now), ImportItem.finished_at.remove(), ImportItem.chunks_done.set(0),
                ImportItem.updated_at.set(now), ImportItem.version.set(int(job.version) + 1),
                *(getattr(ImportItem, name).set(0) for name in COUNTERS), *extra]
+    before = {"status": job.status, "step": job.step, "step_id": job.step_id}
     try:
         job.update(actions=actions, condition=ImportItem.version == int(job.version))
     except UpdateError as exc:
         if exc.cause_response_code == CONDITION_FAILED:
             raise HttpError(409, "import_busy", "The import changed meanwhile; read it again.") from exc
         raise
-    send({"import_id": job.import_id, "step": step, "step_id": step_id, "fan_out": True})
+    try:
+        send({"import_id": job.import_id, "step": step, "step_id": step_id, "fan_out": True})
+    except Exception:
+        # Nothing will run the step: the import goes back to where it was, and the caller may ask again.
+        job.update(actions=[getattr(ImportItem, name).set(value) if value is not None
+                            else getattr(ImportItem, name).remove() for name, value in before.items()],
+                   condition=ImportItem.step_id == step_id)
+        raise
     return job
 
 
@@ -350,8 +358,9 @@ def finish(import_id: str, step_id: str, of: int) -> None:
     _assemble(import_id, step, "errors", [*headers, "error"], of)
     actions: list[Any] = [ImportItem.status.set(FINISHED[step]), ImportItem.finished_at.set(iso_now()),
                           ImportItem.updated_at.set(iso_now())]
-    if step == "check":
-        actions.append(ImportItem.check_totals.set({name: int(getattr(job, name)) for name in COUNTERS}))
+    if step in ("check", "run"):
+        totals = getattr(ImportItem, f"{step}_totals")
+        actions.append(totals.set({name: int(getattr(job, name)) for name in COUNTERS}))
     try:
         job.update(actions=actions, condition=(ImportItem.step_id == step_id)
                    & (ImportItem.status == WORKING[step]))

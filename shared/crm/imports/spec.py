@@ -47,6 +47,7 @@ class ImportItem(CrmItem):
     options = Document(writable=False)
     step = _shown("check, run or revert: the last step started.")
     check_totals = Document(writable=False, description="The dry run's totals, kept when the import runs.")
+    run_totals = Document(writable=False, description="The run's totals, kept when the import is reverted.")
     problem = _shown("Why the file could not be read.")
     created_by = _shown(required=True)
     created_at = _shown(required=True)
