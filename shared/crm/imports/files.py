@@ -19,9 +19,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import charset_normalizer
-import python_calamine
-
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_COLUMNS = 500
 MAX_CELL_CHARS = 32_767  # Excel's own cell limit
@@ -199,6 +196,8 @@ def detect_encoding(sample: bytes, truncated: bool = False) -> str:
     if valid * 2 >= len(foreign):
         return "utf-8"
     text = b"\n".join(foreign)
+    import charset_normalizer  # noqa: PLC0415 - only the import function has it, and only a legacy file needs it
+
     guess = charset_normalizer.from_bytes(text).best()
     # Ties go to the codecs people send (the same text under another label), then to charset-normalizer's.
     candidates = [*_LEGACY_CODECS, *([codecs.lookup(guess.encoding).name] if guess is not None else [])]
@@ -345,6 +344,8 @@ def _foreign_problem(encoding: str) -> str:
 
 def _workbook(path: pathlib.Path, sheet: str | None) -> tuple[Layout, Iterator[Row]]:
     _refuse_bomb(path)
+    import python_calamine  # noqa: PLC0415 - only the import function has it, and only a workbook needs it
+
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         names = tuple(workbook.sheet_names)
