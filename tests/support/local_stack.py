@@ -15,8 +15,8 @@ import pytest
 
 from tests.e2e.conftest import free_port
 
-# A failed message returns after the queue's visibility timeout (360 s in the template); in a test,
-# at once, so SQS's redrive after five receives happens in test time.
+# A failed message returns after its queue's visibility timeout (minutes in the template); in a test, at
+# once, so SQS's redrive after the receives its redrive policy allows happens in test time.
 TEST_VISIBILITY_TIMEOUT = "0"
 
 
@@ -86,8 +86,9 @@ def in_process_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessStack
     reset().close()
     try:
         template = Template.load(aws_endpoint=endpoint)
-        for queue in ("InboundMailQueue", "ImportQueue", "ExportQueue"):
-            template.document["Resources"][queue]["Properties"]["VisibilityTimeout"] = TEST_VISIBILITY_TIMEOUT
+        for resource in template.document["Resources"].values():
+            if resource["Type"] == "AWS::SQS::Queue" and "VisibilityTimeout" in resource.get("Properties", {}):
+                resource["Properties"]["VisibilityTimeout"] = TEST_VISIBILITY_TIMEOUT
         stack = InProcessStack(template, endpoint)
         provision(template, stack.client)  # first: the functions' environment names the pool it creates
         environment = shared_environment(template.functions(), stack.aws_endpoint)
