@@ -4,7 +4,6 @@ and GET /v1/search finds them by any spelling, script or phone format, in one Qu
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -16,55 +15,18 @@ from bench.aws_calls import counts, observing
 from tests.conftest import sample_event, table_items
 from tests.integration.test_lead_capture import submit_json
 from tests.support.api_client import ApiClient
+from tests.support.streams import FunctionStream, stream_source
 
 admin = ApiClient("admin")
 sales = ApiClient("sales", user="sales-1")
 support = ApiClient("support", user="support-1")
 
 
-def indexer_source() -> Any:
-    """SearchIndexerFunction's stream source as template.yaml declares it."""
-    from crm_local.template import StreamSource, Template
-
-    template = Template.load()
-    template.bind("CrmUserPool", "pool")
-    template.bind("CrmUserPoolClient", "client")
-    return next(s for s in template.event_sources()
-                if isinstance(s, StreamSource) and s.function_id == "SearchIndexerFunction")
-
-
-class IndexerStream:
-    """The table stream as Lambda feeds it to SearchIndexerFunction: the template's filter, batch size
-    and item-failure reporting, through the local stack's poller; every delivered batch is kept."""
+class IndexerStream(FunctionStream):
+    """The table stream as Lambda feeds it to SearchIndexerFunction."""
 
     def __init__(self, aws: dict[str, Any]) -> None:
-        import boto3
-        from botocore.config import Config
-        from crm_local.dispatch import StreamPoller
-
-        # A failure shows as a missing search result at once rather than after the retries' pauses.
-        source = dataclasses.replace(indexer_source(), table_name=aws["settings"].table_name, maximum_retry_attempts=0,
-                                     on_failure_queue=None)
-        # Botocore sends stream reads to an account endpoint that moto's in-process mock does not serve.
-        config = Config(account_id_endpoint_mode="disabled")
-        self.batches: list[dict[str, Any]] = []
-        self.results: list[Any] = []
-        self._poller = StreamPoller(source, self._invoke, lambda service: boto3.client(service, config=config),
-                                    "arn:aws:lambda:us-east-1:123456789012:function:search-indexer")
-
-    def _invoke(self, function_id: str, event: dict[str, Any]) -> Any:
-        from search_indexer.handler import handler
-
-        self.batches.append(event)
-        self.results.append(handler(event, None))
-        return self.results[-1]
-
-    def catch_up(self) -> None:
-        while self._poller.poll():
-            pass
-
-    def records(self) -> list[dict[str, Any]]:
-        return [record for batch in self.batches for record in batch["Records"]]
+        super().__init__(aws, "SearchIndexerFunction")
 
 
 @pytest.fixture
@@ -294,7 +256,8 @@ def test_the_sample_stream_batch_indexes_a_lead_and_removes_a_company(aws):
 
     # Given the sample batch (a form lead's new profile, a deleted company's keys), which the filter passes
     event = sample_event("search_indexer_stream.json")
-    assert all(matches(indexer_source().filter_patterns[0], record) for record in event["Records"])
+    [pattern] = stream_source("SearchIndexerFunction").filter_patterns
+    assert all(matches(pattern, record) for record in event["Records"])
     # When the indexer gets it
     assert handler(event, None) == {"batchItemFailures": []}
     # Then the lead is found by its Persian name, and the company is marked removed

@@ -61,7 +61,7 @@ READERS: dict[str, frozenset[str]] = {
     "deals": _SALES, "payments": _SALES, "audit": frozenset({"admin"}),
     "forms": frozenset({"admin", "sales", "marketing"}), "scoring_model": frozenset({"admin", "sales", "marketing"}),
     "emails": frozenset({"admin", "sales", "support"}), "cases": frozenset({"admin", "sales", "support"}),
-    "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL,
+    "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL, "dashboards": _ALL,
 }
 
 
@@ -313,6 +313,10 @@ def one(world: World, body: Any) -> set[str]:
     return {body["id"]}
 
 
+def widget_shown(world: World, body: Any) -> set[str]:
+    return {f"widget:{body['widget']}"}
+
+
 def page(world: World, body: Any) -> set[str]:
     assert body["next_cursor"] is None, "the walk reads whole lists: one page"
     return {item["id"] for item in body["items"]}
@@ -452,6 +456,18 @@ NAME_A_CUSTOMER: Callable[[World], Seen] = lambda w: 400  # noqa: E731
 ALL_CONTACTS: Callable[[World], set[str]] = lambda w: {w.customer, w.lead, w.stranger}  # noqa: E731
 ALL_ACTIVITIES: Callable[[World], set[str]] = lambda w: {  # noqa: E731
     w.customer_activity, w.support_activity, w.lead_activity, w.company_activity}
+
+DASHBOARD_WIDGETS = {"funnel": "contacts", "leads": "contacts", "scores": "contacts", "pipeline": "deals",
+                     "deals": "deals", "activity": "activities", "revenue": "payments"}
+
+
+def dashboard_read(name: str, entity: str) -> Read:
+    """A widget, for each role that may read its entity; support is refused the ones it would see summed
+    beyond customers."""
+    shows: Callable[[World], set[str]] = lambda w: {f"widget:{name}"}  # noqa: E731
+    sees = all_but_support(shows, lambda w: 403) if entity in ("contacts", "activities") else all_alike(shows)
+    return Read(name, lambda w: f"/v1/dashboards/{name}", widget_shown, sees, also_reads=(entity,))
+
 
 WALK: dict[str, Route] = {
     "GET /v1/contacts/{contact_id}": Route(("contacts",), (
@@ -642,6 +658,10 @@ WALK: dict[str, Route] = {
         Read("sales's", lambda w: f"/v1/exports/{w.exports['sales']}", one,
              lambda w, role: {w.exports["sales"]} if role == "sales" else 404),
     )),
+    # A widget sums every record of its entity: it needs that entity's read, and support, which sees
+    # customers only, may not see contacts or activities summed.
+    "GET /v1/dashboards/{widget}": Route(("dashboards",), tuple(
+        dashboard_read(name, entity) for name, entity in DASHBOARD_WIDGETS.items())),
 }
 
 # (route, case, role) -> why the product gets it wrong today. Each is an expected failure that fails as

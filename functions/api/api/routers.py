@@ -40,6 +40,7 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "imports/errors": ("imports",),
     "import-mappings": ("imports",),
     "exports": ("exports",),
+    "dashboards": ("dashboards",),
 }
 ALL_ROUTERS = tuple(dict.fromkeys(module for modules in ROUTERS.values() for module in modules))
 

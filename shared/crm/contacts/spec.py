@@ -68,6 +68,8 @@ class ContactItem(CrmItem):
     score_breakdown = Listing(writable=False)
     engagement: MapAttribute[str, Any] = MapAttribute(null=True)
     qualified = BooleanAttribute(null=True)
+    # When the score last crossed into qualified (an MQL), for the dashboards' new MQLs per period.
+    qualified_at = UnicodeAttribute(null=True)
     score_rev = NumberAttribute(null=True)
     email_status = UnicodeAttribute(null=True)
     score_key = UnicodeAttribute(null=True)

@@ -22,6 +22,7 @@ from crm.deals.spec import (
     PipelineItem,
     stages_of,
 )
+from crm.platform.clock import seconds_between
 from crm.platform.errors import HttpError
 from crm.platform.text import InvalidValue, clean_text
 
@@ -151,3 +152,16 @@ def _name(raw: str) -> str:
     if not value:
         raise InvalidValue("Must not be empty.")
     return value
+
+
+def stage_clock(item: DealItem, at: str) -> dict[str, Any]:
+    """A stage move's bookkeeping: the time the deal spent in the stage it leaves is added to that stage,
+    and the clock of the new one starts `at`."""
+    left = item.stage or ""
+    since = item.stage_entered_at or item.created_at
+    seconds = seconds_between(since, at) or 0
+    spent = item.stage_seconds.as_dict() if item.stage_seconds is not None else {}
+    exits = item.stage_exits.as_dict() if item.stage_exits is not None else {}
+    return {"stage_entered_at": at,
+            "stage_seconds": {**spent, left: int(spent.get(left, 0)) + seconds},
+            "stage_exits": {**exits, left: int(exits.get(left, 0)) + 1}}

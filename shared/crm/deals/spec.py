@@ -65,6 +65,11 @@ class DealItem(VersionedItem):
     contact_id = Ref()
     company_id = Ref()
     custom_fields = CustomFields()
+    # When the deal entered its stage, and the seconds it spent in, and the times it left, each stage
+    # before: the dashboards' time in stage, read from the deal itself (crm.deals.rules.stage_clock).
+    stage_entered_at = UnicodeAttribute(null=True)
+    stage_seconds: MapAttribute[str, Any] = MapAttribute(null=True)
+    stage_exits: MapAttribute[str, Any] = MapAttribute(null=True)
 
     @staticmethod
     def key(deal_id: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from crm.contacts.edits import link_checks
 from crm.deals.pipelines import find_pipeline, unchanged_condition
-from crm.deals.rules import current, deal_problems, plan_stage
+from crm.deals.rules import current, deal_problems, plan_stage, stage_clock
 from crm.deals.spec import DEAL, DEFAULT_PIPELINE, LOST, WON, DealItem, PipelineDealItem, PipelineItem
 from crm.deals.timeline import on_timelines
 from crm.platform.access import Caller
@@ -64,6 +64,7 @@ def add_deal(change: Change, deal_id: str, values: dict[str, Any], pipeline: Pip
     attributes = {"order_key": DealItem.close_date_key(None, deal_id), **values,
                   **{name: value for name, value in deal_index_attributes(deal_id, values).items() if value}}
     item = DealItem(*DealItem.key(deal_id), deal_id=deal_id, created_at=change.at, updated_at=change.at, version=1,
+                    stage_entered_at=change.at,
                     GSI1PK=DealItem.list_key(), GSI1SK=DealItem.created_key(change.at, deal_id),
                     GSI2PK=DealItem.list_key(), **attributes)
     change.transaction.put("membership", PipelineDealItem(*PipelineDealItem.key(pipeline.pipeline_id, deal_id),
@@ -94,7 +95,8 @@ def change_deal(change: Change, item: DealItem, version: int, values: dict[str, 
                                                               deal_id=item.deal_id))
     if "pipeline_id" in values or "stage" in values:
         pipeline_unchanged(change, pipeline)
-    after = update_viewed(change, item, version, {**values, **deal_index_attributes(item.deal_id, values)},
+    clock = stage_clock(item, change.at) if "stage" in values else {}
+    after = update_viewed(change, item, version, {**values, **deal_index_attributes(item.deal_id, values), **clock},
                           DEAL.view)
     if "stage" in values:
         stage_moved(change, item, old_stage)

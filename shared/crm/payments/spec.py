@@ -81,6 +81,8 @@ class RefundItem(CrmItem):
     refund_id = UnicodeAttribute()
     amount_minor = Integer(writable=False, required=True, null=False)
     refunded_at = shown_as("at", Text(writable=False, required=True, null=False))
+    # The payment's currency when the refund was recorded, so the refund counts on its own (dashboards).
+    currency = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(payment_key: str, refund_id: str) -> tuple[str, str]:

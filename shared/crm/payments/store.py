@@ -149,6 +149,7 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
                 tx.update("deal", deal, [DealItem.stage.set("won"), DealItem.status.set("won"),
                                          DealItem.probability.set(100), DealItem.closed_at.set(now),
                                          DealItem.close_reason.set("paid"), DealItem.updated_at.set(now),
+                                         DealItem.stage_entered_at.set(now),
                                          DealItem.version.add(1)],
                           DealItem.PK.exists() & (DealItem.status.does_not_exist() | (DealItem.status != "won")))
                 tx.put("deal_history", HistoryItem(
@@ -168,7 +169,8 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
                     continue
                 tx.put(f"refund:{refund_id}", RefundItem(*RefundItem.key(payment_key, refund_id),
                                                          payment_key=payment_key, refund_id=refund_id,
-                                                         amount_minor=amount, refunded_at=now),
+                                                         amount_minor=amount, refunded_at=now,
+                                                         currency=event.currency),
                        RefundItem.PK.does_not_exist())
                 timeline.append(("payment_refunded", f"Refunded {amount} {event.currency or ''}".strip(),
                                  _payment_data(event, payment_key) | {"refund_id": refund_id, "amount_minor": amount}))

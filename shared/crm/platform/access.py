@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # an import needs write on its entity and an export read on the list it pages through.
     "imports": {"read": _ALL, "write": _ALL},
     "exports": {"read": _ALL, "write": _ALL},
+    # Each widget needs read on the entity it counts too, and all of its records (crm.dashboards.board).
+    "dashboards": {"read": _ALL, "write": frozenset()},
 }
 
 

@@ -12,3 +12,12 @@ def iso_now() -> str:
 
 def epoch_seconds() -> int:
     return int(time.time())
+
+
+def seconds_between(start: object, end: object) -> int | None:
+    """Whole seconds from one ISO timestamp to another (0 when the end is earlier); None if either is not one."""
+    try:
+        elapsed = datetime.fromisoformat(str(end)) - datetime.fromisoformat(str(start))
+    except (TypeError, ValueError):
+        return None
+    return max(int(elapsed.total_seconds()), 0)

@@ -16,6 +16,7 @@ from typing import Any
 
 from crm.contacts.spec import ContactItem
 from crm.platform.cache import TtlCache
+from crm.platform.clock import iso_now
 from crm.records.table import get_item
 from crm.scoring.rules import LedgerEntry, ScoreResult, ScoringModel, default_model, score_contact
 
@@ -103,6 +104,7 @@ def score_values(snapshot: ContactSnapshot, change: ScoreChange) -> dict[str, An
     }
     if change.qualified != snapshot.qualified:
         values["qualified"] = change.qualified
+        values["qualified_at"] = iso_now() if change.qualified else None
     if change.stage is not None:
         values |= {"lifecycle_stage": change.stage, "GSI3PK": ContactItem.stage_key(change.stage)}
     return values

@@ -35,8 +35,8 @@ def save_change(snapshot: ContactSnapshot, change: ScoreChange) -> None:
     """Writes the score, its explanation and the ledger entry, conditioned on the contact being as read;
     a crossing's timeline entries and events go with it in one transaction. All of it or nothing."""
     contact = ContactItem(*ContactItem.key(snapshot.contact_id))
-    actions: list[Any] = [getattr(ContactItem, name).set(value)
-                          for name, value in score_values(snapshot, change).items()]
+    attributes = [(getattr(ContactItem, name), value) for name, value in score_values(snapshot, change).items()]
+    actions: list[Any] = [a.remove() if value is None else a.set(value) for a, value in attributes]
     entry = change.new_entry
     if entry is not None:
         actions.append(ContactItem.engagement[entry.event_id].set(ledger_value(entry)) if snapshot.has_ledger
