@@ -50,3 +50,27 @@ def test_a_forged_delivery_is_refused_with_a_code(stack: RunningStack) -> None:
     response = post_stripe(stack, body, "whsec_not_ours")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "signature_mismatch"
+
+
+def revenue_today(stack: RunningStack, zone: str) -> int:
+    today = requests.get(f"{stack.http_url}/v1/dashboards/revenue", params={"grain": "year", "tz": zone},
+                         headers=stack.auth("sales"), timeout=10)
+    assert today.status_code == 200, today.text
+    return sum(c["paid_minor"] for c in today.json()["total"]["currencies"] if c["currency"] == "MYR")
+
+
+def test_a_payment_reaches_the_revenue_dashboard_over_the_stream(stack: RunningStack) -> None:
+    # Given the revenue widget in Kuala Lumpur's time zone, and a new payment of MYR 129.00
+    secret = stack.state["development_secrets"]["CRM_STRIPE_WEBHOOK_SECRET"]
+    before = revenue_today(stack, "Asia/Kuala_Lumpur")
+    event_id = f"evt_e2e_dash_{time.time_ns()}"
+    body = json.dumps({"id": event_id, "type": "payment_intent.succeeded", "created": int(time.time()),
+                       "data": {"object": {"id": f"pi_{event_id}", "amount_received": 12900, "currency": "myr",
+                                           "receipt_email": f"{event_id}@example.com.my"}}})
+    assert post_stripe(stack, body, secret).status_code == 200
+    # When the stack's stream poller brings it to the counters
+    deadline = time.monotonic() + 30
+    while revenue_today(stack, "Asia/Kuala_Lumpur") == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # Then the widget shows it, once
+    assert revenue_today(stack, "Asia/Kuala_Lumpur") - before == 12900
