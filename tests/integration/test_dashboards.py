@@ -142,6 +142,7 @@ def test_an_unknown_widget_is_a_404(aws):
     assert response.status == 404 and "funnel" in response.body["error"]["message"]
 
 
+@pytest.mark.fuzz(entry_point="GET /v1/dashboards/{widget}")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["funnel", "pipeline", "revenue", "x%00", "..", "scores"]),
        query=st.dictionaries(st.sampled_from(["tz", "grain", "from", "to", "owner", "source", "pipeline"]),
