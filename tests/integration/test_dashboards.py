@@ -36,7 +36,8 @@ def widget(name: str, caller: ApiClient = admin, **query: str) -> dict[str, Any]
 
 def test_leads_from_a_form_and_the_api_show_in_the_funnel_and_by_campaign(aws, counters):
     # Given a lead from the site's form (utm_source google, campaign autumn) and a customer added by hand
-    assert submit_json({"email": "ali@example.com", "utm_source": "google", "utm_campaign": "autumn"})["statusCode"] < 400
+    lead = submit_json({"email": "ali@example.com", "utm_source": "google", "utm_campaign": "autumn"})
+    assert lead["statusCode"] < 400
     assert admin.post("/v1/contacts", {"first_name": "Sara", "email": "sara@example.com", "owner": "sales-1",
                                        "lifecycle_stage": "customer", "source": "referral"}).status == 201
     # When the stream brings them to the counters
