@@ -1,0 +1,1 @@
+"""Saved reports: definitions, runs over the API's own lists, and their scheduled emails."""
