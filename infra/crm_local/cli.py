@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from crm_local import importer, log
+from crm_local import importer, log, recount
 from crm_local.clients import local_client
 from crm_local.stack import LocalStack, StackError, StackSettings, is_healthy, read_state
 
@@ -222,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "stack; AWS credentials from the environment")
         command.add_argument("--region", help="the deployed stack's region (default: the AWS environment's)")
     importer.add_parser(groups)
+    recount.add_parser(groups)
     return parser
 
 
