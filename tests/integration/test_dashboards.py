@@ -161,9 +161,10 @@ def test_records_written_before_the_counters_existed_are_counted_once_by_a_recou
         admin.post("/v1/contacts", {"first_name": f"Old {n}", "email": f"old{n}@example.com"})
     assert admin.post("/v1/deals", {"name": "Old deal", "amount_minor": 700, "currency": "USD"}).status == 201
     assert widget("funnel")["total"]["created"] == 0
-    # When the recount runs, twice
-    read, changed = recount(segments=3)
-    assert (read, changed) == (6, 6) and recount(segments=2) == (6, 0)
+    # When the recount runs, twice (one segment: moto in this process is not thread-safe; the e2e test
+    # recounts the running stack with parallel segments)
+    read, changed = recount(segments=1)
+    assert (read, changed) == (6, 6) and recount(segments=1) == (6, 0)
     # Then they are counted, once
     assert widget("funnel")["total"]["created"] == 5
     assert widget("pipeline")["stages"][0]["open_value"] == {"USD": 700}

@@ -47,6 +47,6 @@ def show(caller: Caller, name: str, periods: Periods, filters: Filters) -> dict[
         raise HttpError(403, "forbidden", f"The {name} widget counts every {widget.entity} record; your role "
                         "sees customers only.")
     return {"widget": name, "timezone": periods.tz, "grain": periods.grain,
-            "from": periods.bounds[0].astimezone(zone(periods.tz)).isoformat(),
-            "to": periods.bounds[-1].astimezone(zone(periods.tz)).isoformat(),
+            "starts_at": periods.bounds[0].astimezone(zone(periods.tz)).isoformat(),
+            "ends_at": periods.bounds[-1].astimezone(zone(periods.tz)).isoformat(),
             **widget.show(periods, filters)}

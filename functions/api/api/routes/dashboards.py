@@ -4,14 +4,16 @@ the data's size), its periods in the time zone the caller names."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.dashboards.board import WIDGETS, show
+from crm.dashboards.models import AnyWidget
 from crm.dashboards.periods import GRAINS, PeriodError, Periods, zone
 from crm.dashboards.widgets import Filters
 from crm.platform.errors import HttpError
+from pydantic import TypeAdapter
 
 from api.auth import current_caller, requires
 from api.params import answers
@@ -33,7 +35,7 @@ def get_widget(widget: str, tz: Annotated[str, Query(description="IANA time zone
                source: Annotated[str | None, Query(description="Contacts widgets: only this source.",
                                                    max_length=200)] = None,
                pipeline: Annotated[str, Query(description="Deal widgets: the pipeline.", max_length=64)] = "default",
-               ) -> dict[str, Any]:
+               ) -> AnyWidget:
     """A widget (`funnel`, `leads`, `scores`, `pipeline`, `deals`, `activity`, `revenue`): its numbers per
     period of `grain` from `from` to `to` in `tz`, and their total."""
     if widget not in WIDGETS:
@@ -44,7 +46,8 @@ def get_widget(widget: str, tz: Annotated[str, Query(description="IANA time zone
         periods = Periods.of(first, last, grain, tz)
     except (PeriodError, OverflowError) as exc:
         raise HttpError(400, "invalid_period", str(exc)) from exc
-    return show(current_caller(), widget, periods, Filters(owner=owner, source=source, pipeline=pipeline))
+    shown = show(current_caller(), widget, periods, Filters(owner=owner, source=source, pipeline=pipeline))
+    return TypeAdapter(AnyWidget).validate_python(shown)
 
 
 def _day(name: str, value: str | None) -> date | None:
