@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from crm_local.firehose import provision_delivery_rules
 from crm_local.template import BucketSource, RuleSource, SecretSpec, Template
 
 ClientFactory = Callable[[str], Any]
@@ -52,6 +53,8 @@ def provision(template: Template, client: ClientFactory) -> Provisioned:
         client("secretsmanager").create_secret(Name=secret.name, Description=secret.description,
                                                SecretString=_secret_value(secret))
     _create_rules(template, events)
+    # Rules whose target is a Firehose delivery stream deliver to a local queue the local Firehose reads.
+    provision_delivery_rules(template, client)
     _create_bucket_notifications(template, s3)
     for identity in template.mail_identities():
         _verify_identity(client("ses"), identity.identity)

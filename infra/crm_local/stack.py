@@ -16,6 +16,7 @@ from urllib.request import urlopen
 
 from crm_local.clients import local_client
 from crm_local.dispatch import Dispatcher, build_pollers
+from crm_local.firehose import delivery_pollers
 from crm_local.gateway import Gateway, GatewayServer
 from crm_local.jwt_authorizer import JwksCache, JwtVerifier, cognito_jwks_url
 from crm_local.provision import provision, seed_demo_form
@@ -135,8 +136,9 @@ class LocalStack:
 
         functions = LocalFunctions(specs)
         verifier = JwtVerifier(JwksCache(partial(cognito_jwks_url, aws_endpoint=settings.aws_endpoint)))
-        self._dispatcher = Dispatcher(build_pollers(template.event_sources(), functions.invoke, client,
-                                                    partial(template.get_att, attribute="Arn")), wakeups)
+        pollers = build_pollers(template.event_sources(), functions.invoke, client,
+                                partial(template.get_att, attribute="Arn"))
+        self._dispatcher = Dispatcher(pollers + delivery_pollers(template, client), wakeups)
         self._dispatcher.start()
         self._gateway = GatewayServer(Gateway(RouteTable(template.routes()), functions.invoke, verifier),
                                       HOST, settings.http_port)

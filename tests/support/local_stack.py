@@ -33,18 +33,23 @@ class InProcessStack:
 
     def pollers(self, invoke: Callable[[str, Any], Any]) -> list[Any]:
         from crm_local.dispatch import build_pollers
+        from crm_local.firehose import delivery_pollers
 
-        return build_pollers(self.template.event_sources(), invoke, self.client,
-                             partial(self.template.get_att, attribute="Arn"))
+        pollers = build_pollers(self.template.event_sources(), invoke, self.client,
+                                partial(self.template.get_att, attribute="Arn"))
+        return pollers + delivery_pollers(self.template, self.client)
 
     def name(self, logical_id: str) -> str:
         return self.template.physical_name(logical_id)
 
 
 def drain(pollers: list[Any], max_rounds: int = 200) -> int:
-    """Polls every source until a whole round finds nothing to do; returns the rounds it took."""
+    """Polls every source until a whole round finds nothing to do, and the local Firehose has written what
+    it buffered (as its interval would); returns the rounds it took."""
+    from crm_local.firehose import flush_all
+
     for round_number in range(1, max_rounds + 1):
-        if not any([poller.poll() for poller in pollers]):
+        if not any([poller.poll() for poller in pollers]) and not flush_all(pollers):
             return round_number
     raise AssertionError(f"dispatch did not go idle within {max_rounds} rounds")
 

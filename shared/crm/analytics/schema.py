@@ -1,9 +1,13 @@
 """The events table of the analytical store, declared once: the Glue table in template.yaml (which
-Firehose converts each bus event to Parquet by), the local stack's writer and the tests read it from here.
+Firehose converts each bus event to Parquet by), the local stack's writer and the tests read it from here
+(`tests/unit/test_analytics_schema.py` holds template.yaml to it).
 
-Only these columns are kept: an event's `detail` keys outside `DETAIL` are dropped on conversion. None of
-them holds a person's personal data (names, addresses, phones, message text): a contact is its random id,
-which after a GDPR erase leads to nothing, so the store never holds what an erase must remove."""
+Only these columns are kept: an event's top-level keys and `detail` keys outside them are dropped on
+conversion. None of them is a person's personal data (names, addresses, phones, message text): a contact
+is its random id, which after a GDPR erase leads to nothing, so the store never holds what an erase must
+remove. Three values are labels someone chose rather than ids: `source` (a form's or mailbox's lead source,
+or the text staff gave a contact's source), `utm_source` and `utm_campaign` (a campaign link's tags); they
+name campaigns and channels, never people (decision 0046)."""
 
 from __future__ import annotations
 
@@ -39,7 +43,11 @@ DETAIL: tuple[tuple[str, str], ...] = (
     ("currency", "string"),
     ("score", "int"),
     ("by", "string"),
+    ("activity_type", "string"),
+    ("created_contact", "boolean"),
 )
+# Columns whose JSON key differs from the column's name (Firehose's ColumnToJsonKeyMappings).
+JSON_KEYS: dict[str, str] = {"detail_type": "detail-type"}
 # Hive-style date partitions under this prefix of the analytics bucket: events/dt=2026-12-04/….parquet
 EVENTS_PREFIX = "events/"
 PARTITION = ("dt", "string")
@@ -49,3 +57,8 @@ TABLE = "events"
 def detail_struct() -> str:
     """The Glue type of the `detail` column."""
     return "struct<" + ",".join(f"{name}:{kind}" for name, kind in DETAIL) + ">"
+
+
+def columns() -> tuple[tuple[str, str], ...]:
+    """Every column of a file, in order, with its Glue type (the partition `dt` is the file's folder)."""
+    return (*EVENT_COLUMNS, ("detail", detail_struct()))

@@ -6,6 +6,7 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # Development defaults for the local stack only; in AWS these come from Secrets Manager.
 DEV_CURSOR_SECRET = "local-development-cursor-secret-change-me"  # noqa: S105 - local stack only
@@ -44,6 +45,14 @@ class Settings:
     transfer_bucket: str | None = None
     import_queue_url: str | None = None
     export_queue_url: str | None = None
+    # The analytical store: every bus event as Parquet under events/ (Firehose writes it; SQL reads it).
+    analytics_bucket: str | None = None
+    # What runs SQL over it (decision 0047): `athena` deployed (in the workgroup, over the Glue database),
+    # `duckdb` on the local stack and in the tests; and how long a query may run.
+    analytics_engine: str = "athena"
+    athena_workgroup: str | None = None
+    analytics_database: str | None = None
+    query_time_limit_seconds: float = 8.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -82,7 +91,24 @@ class Settings:
             transfer_bucket=_optional(env, "CRM_TRANSFER_BUCKET"),
             import_queue_url=_optional(env, "CRM_IMPORT_QUEUE_URL"),
             export_queue_url=_optional(env, "CRM_EXPORT_QUEUE_URL"),
+            analytics_bucket=_optional(env, "CRM_ANALYTICS_BUCKET"),
+            **_analytics(env),
         )
+
+
+def _analytics(env: Mapping[str, str]) -> dict[str, Any]:
+    engine = (_optional(env, "CRM_ANALYTICS_ENGINE") or "athena").lower()
+    if engine not in ("athena", "duckdb"):
+        raise ConfigError("CRM_ANALYTICS_ENGINE is athena or duckdb")
+    seconds = _optional(env, "CRM_QUERY_TIME_LIMIT_SECONDS") or "8"
+    try:
+        limit = float(seconds)
+    except ValueError:
+        limit = 0.0
+    if not 0 < limit <= 900:
+        raise ConfigError("CRM_QUERY_TIME_LIMIT_SECONDS is a number of seconds, at most 900")
+    return {"analytics_engine": engine, "athena_workgroup": _optional(env, "CRM_ATHENA_WORKGROUP"),
+            "analytics_database": _optional(env, "CRM_ANALYTICS_DATABASE"), "query_time_limit_seconds": limit}
 
 
 def _region(env: Mapping[str, str]) -> str | None:
