@@ -33,6 +33,9 @@ TEST_ENV = {
     "CRM_TRANSFER_BUCKET": "crm-test-transfers",
     "CRM_IMPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/crm-test-imports",
     "CRM_EXPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/crm-test-exports",
+    # The analytical store: Parquet in this bucket, queried with DuckDB as on the local stack.
+    "CRM_ANALYTICS_BUCKET": "crm-test-analytics",
+    "CRM_ANALYTICS_ENGINE": "duckdb",
     # tests.support.mail.DOMAIN: the domain the tests' mail is addressed to.
     "CRM_MAIL_DOMAIN": "crm.example.com",
     "CRM_CURSOR_SECRET": "test-cursor-secret",
@@ -99,6 +102,7 @@ def aws() -> Iterator[dict[str, Any]]:
         dynamodb.create_table(**create_table_kwargs(settings.table_name))
         boto3.client("s3").create_bucket(Bucket=settings.attachments_bucket)
         boto3.client("s3").create_bucket(Bucket=settings.transfer_bucket)
+        boto3.client("s3").create_bucket(Bucket=settings.analytics_bucket)
         sqs = boto3.client("sqs")
         for queue_url in (settings.import_queue_url, settings.export_queue_url):
             sqs.create_queue(QueueName=queue_url.rsplit("/", 1)[1])

@@ -72,6 +72,8 @@ def shared_environment(specs: Iterable[FunctionSpec], aws_endpoint: str,
         "CRM_AWS_ENDPOINT_URL": aws_endpoint,
         # No X-Ray daemon runs locally.
         "POWERTOOLS_TRACE_DISABLED": "true",
+        # moto runs no Athena query: SQL over the analytical store runs in DuckDB here (decision 0047).
+        "CRM_ANALYTICS_ENGINE": "duckdb",
     })
     # Secrets are named by ARN in AWS; locally each function falls back to the variable without the
     # _ARN suffix (CRM_CURSOR_SECRET, CRM_STRIPE_WEBHOOK_SECRET, ...) or its development default.

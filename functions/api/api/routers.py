@@ -41,6 +41,7 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "import-mappings": ("imports",),
     "exports": ("exports",),
     "dashboards": ("dashboards",),
+    "analytics": ("analytics",),
 }
 ALL_ROUTERS = tuple(dict.fromkeys(module for modules in ROUTERS.values() for module in modules))
 

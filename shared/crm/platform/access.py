@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "exports": {"read": _ALL, "write": _ALL},
     # Each widget needs read on the entity it counts too, and all of its records (crm.dashboards.board).
     "dashboards": {"read": _ALL, "write": frozenset()},
+    # SQL over the analytical store, and running its analyses (RFM): admins only. Every event of every
+    # record is there, whoever owns it, so no role that sees part of the data may query it.
+    "analytics": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
 }
 
 
