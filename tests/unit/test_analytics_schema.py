@@ -222,3 +222,14 @@ def test_random_event_details_produce_files_with_only_whitelisted_keys(details):
             assert not (outside - inside) & values
     assert rows + sum(len(body.splitlines()) for key, body in objects.items() if key.startswith("errors/")) == len(
         details)
+
+
+def test_every_event_the_bench_represents_converts_into_the_table():
+    from bench.analytics_store import MIX, representative_events, write_in_files
+
+    # Given the bench's representative events, every type the product publishes in its mix
+    events = representative_events(600, monthly=100_000)
+    assert {json.loads(e)["detail-type"] for e in events} == {kind for kind, _ in MIX}
+    # When they are written in files of 100 events / Then every one converts (a failure would be an error record)
+    files, size = write_in_files(events, 100)
+    assert files >= 6 and size > 0
