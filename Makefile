@@ -32,6 +32,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) -m bench.analytics_store
 
 # Complexity (radon's grades, through xenon): no function above C, no module's average above C, the average of
 # all A. Radon cannot exempt one function, so each exception below exempts its file from that ceiling and holds
