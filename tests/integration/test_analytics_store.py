@@ -105,8 +105,9 @@ def test_a_detail_key_outside_the_schema_never_reaches_the_file(in_process_stack
     assert b"muggled" not in body and b"example.org" not in body
 
 
+# Her name typed into `source` too: staff may type anything there, and the store must not keep it.
 PERSON = {"first_name": "Leyla", "last_name": "Ahmadi-Rostami", "email": "Leyla.Ahmadi@Example.ir",
-          "phone": "+98 912 345 6789"}
+          "phone": "+98 912 345 6789", "source": "Leyla Ahmadi's cousin"}
 UPDATED = {"last_name": "Rostamizadeh", "job_title": "Procurement Lead", "company": "Tabriz Textiles"}
 # Every form in which the person's data could appear: as typed, normalized, in part.
 PERSONAL = ("Leyla", "leyla", "Ahmadi", "Rostami", "Rostamizadeh", "Leyla.Ahmadi@Example.ir",

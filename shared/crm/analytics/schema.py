@@ -5,9 +5,8 @@ Firehose converts each bus event to Parquet by), the local stack's writer and th
 Only these columns are kept: an event's top-level keys and `detail` keys outside them are dropped on
 conversion. None of them is a person's personal data (names, addresses, phones, message text): a contact
 is its random id, which after a GDPR erase leads to nothing, so the store never holds what an erase must
-remove. Three values are labels someone chose rather than ids: `source` (a form's or mailbox's lead source,
-or the text staff gave a contact's source), `utm_source` and `utm_campaign` (a campaign link's tags); they
-name campaigns and channels, never people (decision 0046)."""
+remove. No free text is kept: a contact's origin is its `channel` from a closed list (crm.contacts.spec.CHANNELS),
+never its `source` or a link's utm tags, which staff or a stranger may type anything into (decision 0046)."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "string"),
     ("time", "timestamp"),
 )
-# (key, Glue/Hive type) of `detail`, the struct column: ids, stages, amounts, sources; never personal data.
+# (key, Glue/Hive type) of `detail`, the struct column: ids, stages, amounts, channels; never personal data.
 DETAIL: tuple[tuple[str, str], ...] = (
     ("event_id", "string"),
     ("contact_id", "string"),
@@ -32,9 +31,7 @@ DETAIL: tuple[tuple[str, str], ...] = (
     ("submission_id", "string"),
     ("winner_id", "string"),
     ("loser_id", "string"),
-    ("source", "string"),
-    ("utm_source", "string"),
-    ("utm_campaign", "string"),
+    ("channel", "string"),
     ("stage", "string"),
     ("from", "string"),
     ("to", "string"),

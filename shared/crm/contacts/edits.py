@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from crm.companies.spec import CompanyItem
-from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, ContactItem, UniqueItem
+from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, ContactItem, UniqueItem, created_detail
 from crm.contacts.store import new_contact_item
 from crm.platform.access import Caller
 from crm.platform.errors import HttpError
@@ -128,7 +128,7 @@ def add_contact(change: Change, body: BaseModel, source: str = "api") -> dict[st
     create(change, item, view)
     change.transaction.put("history", history_entry(HistoryItem.key(contact_id, change.at, new_id()), "created",
                                                     "Contact created", {"by": change.actor}, change.at))
-    change.transaction.event("Contact Created", {"contact_id": contact_id, "source": item.source})
+    change.transaction.event("Contact Created", created_detail(contact_id, item.source, "api"))
     return view
 
 

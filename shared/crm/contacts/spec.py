@@ -28,6 +28,18 @@ LEAD_STATUSES = ("new", "attempted_contact", "contacted", "future_contact", "not
                  "pre_qualified", "qualified", "warm", "hot")
 # Addresses and phones one person may have.
 MAX_IDENTIFIERS = 20
+# How a contact came to the CRM, from a closed list: what the analytical store keeps of its origin (a
+# contact's `source` is text staff may type anything into, so it never leaves the operational table).
+CHANNELS = ("api", "form", "email", "payment")
+
+
+def created_detail(contact_id: str, source: str | None, channel: str) -> dict[str, str | None]:
+    """The detail of a Contact Created event."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    return {"contact_id": contact_id, "source": source, "channel": channel}
+
+
 
 
 class ContactItem(CrmItem):

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from crm.contacts.spec import ContactItem, UniqueItem
+from crm.contacts.spec import ContactItem, UniqueItem, created_detail
 from crm.contacts.store import new_contact_item
 from crm.forms.capture import Lead, RateLimited, Submission
 from crm.forms.request import UploadedFile
@@ -111,7 +111,7 @@ class DynamoLeadStore:
             owner=lead.owner, custom_fields=lead.custom_fields, first_touch=submission.touch,
             last_touch=submission.touch, **lead.properties,
         )
-        events = [new_event("Contact Created", {"contact_id": contact_id, "source": lead.source}),
+        events = [new_event("Contact Created", created_detail(contact_id, lead.source, "form")),
                   new_event("Form Submitted", _form_event(submission, contact_id, created=True))]
         scored = _score_at_capture(contact, events[-1], now)
         timeline = scored.timeline if scored else []

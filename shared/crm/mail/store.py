@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from pynamodb.exceptions import TransactWriteError
 
-from crm.contacts.spec import ContactItem, UniqueItem
+from crm.contacts.spec import ContactItem, UniqueItem, created_detail
 from crm.contacts.store import new_contact_item
 from crm.mail.ingest import AUTO_REPLY_WINDOW_SECONDS, EmailRecord, RawMessage, ThreadRef
 from crm.mail.parse import Attachment
@@ -183,7 +183,7 @@ def _create_contact(transaction: LabelledTransaction, record: EmailRecord) -> No
     transaction.put("email_sentinel", UniqueItem(*UniqueItem.key("email", new.email_key), kind="email",
                                                  contact_id=new.contact_id),
                     UniqueItem.PK.does_not_exist(), return_old=True)
-    transaction.event("Contact Created", {"contact_id": new.contact_id, "source": new.source})
+    transaction.event("Contact Created", created_detail(new.contact_id, new.source, "email"))
 
 
 def _write_case(transaction: LabelledTransaction, record: EmailRecord) -> None:

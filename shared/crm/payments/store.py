@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from crm.contacts.spec import CUSTOMER_STAGE, ContactItem, UniqueItem
+from crm.contacts.spec import CUSTOMER_STAGE, ContactItem, UniqueItem, created_detail
 from crm.contacts.store import current_contact_id, new_contact_item
 from crm.deals.spec import DealItem
 from crm.payments.providers import PaymentEvent
@@ -133,7 +133,7 @@ def _build(tx: LabelledTransaction, event: PaymentEvent, plan: Plan, email: str 
         status = "unmapped"
     if plan.create_contact and contact_id and event.effect != "ignored":
         tx.put("new_contact", _new_contact(contact_id, email or "", event, now), ContactItem.PK.does_not_exist())
-        tx.event("Contact Created", {"contact_id": contact_id, "source": f"payment:{event.provider}"})
+        tx.event("Contact Created", created_detail(contact_id, f"payment:{event.provider}", "payment"))
         tx.put("email_sentinel", UniqueItem(*UniqueItem.key("email", email_key(email or "")), kind="email",
                                             contact_id=contact_id), UniqueItem.PK.does_not_exist())
     contact_actions: list[Any] = []
