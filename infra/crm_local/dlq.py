@@ -8,9 +8,13 @@ and the physical names of the template's queues.
   the CRM bus with its original time (consumers dedupe on detail.event_id).
 - EventPublisherDLQ holds Lambda's on-failure records, which name only a stream range; replay reads the
   outbox items of that range from the stream and publishes them as the publisher would.
-- SearchIndexerDLQ holds the same kind of records for the search indexer; replay reads the range, keeps
-  the records its event source's filter in template.yaml takes, and indexes each with the indexer's own
-  code (it converges on the newest image, so a repeat is a no-op).
+- SearchIndexerDLQ and DashboardCountersDLQ hold the same kind of records for the stream projections
+  (STREAM_PROJECTIONS: consumers that keep a view of the table, each record's part converging on its
+  newest image, so a repeat is a no-op); replay reads the range, keeps the records the function's event
+  source filter in template.yaml takes, and applies the function's own per-record code to each:
+  - SearchIndexerDLQ: the search indexer's, indexing contacts and companies (`index_record`);
+  - DashboardCountersDLQ: the dashboards' counters', counting contacts, deals, activities, payments,
+    refunds and emails (`count_record`).
 - ImportDLQ holds an import's upload notifications and step messages (a chunk to check, run or revert);
   replay sends each back to ImportQueue. Row and chunk markers make a chunk that ran halfway safe to run
   again. ExportDLQ holds export requests; replay sends each back to ExportQueue (a finished export is
@@ -25,6 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -38,14 +43,46 @@ ClientFactory = Callable[[str], Any]
 _REPLAY_VISIBILITY_SECONDS = 60
 
 
-SEARCH_INDEXER = "SearchIndexerFunction"
-# Each name's resource in template.yaml.
+@dataclass(frozen=True)
+class StreamProjection:
+    """A stream consumer that keeps a view of the table, record by record: its DLQ's letters name only a
+    stream range, replayed with the function's own per-record code (idempotent: it converges on the
+    newest image of each record) on the records of the range its event source's filter takes."""
+
+    function: str  # its logical id in template.yaml
+    dlq: str  # its on-failure destination's logical id
+    apply: str  # "module:name" of its per-record function, imported only for a replay
+
+    def record_function(self) -> Callable[[dict[str, Any]], bool]:
+        module, _, name = self.apply.partition(":")
+        return getattr(import_module(module), name)
+
+
+STREAM_PROJECTIONS = (
+    StreamProjection("SearchIndexerFunction", "SearchIndexerDLQ", "crm.search.store:index_record"),
+    StreamProjection("DashboardCountersFunction", "DashboardCountersDLQ", "crm.dashboards.store:count_record"),
+)
+
+
+@dataclass(frozen=True)
+class ProjectionQueue:
+    """A stream projection's DLQ in one stack: its physical name, and the records a replayed range keeps
+    (the function's FilterCriteria patterns in template.yaml)."""
+
+    projection: StreamProjection
+    queue: str
+    filters: tuple[Mapping[str, Any], ...]
+
+    def takes(self, record: Mapping[str, Any]) -> bool:
+        return any(matches(pattern, record) for pattern in self.filters)
+
+
+# Each name's resource in template.yaml (the stream projections' DLQs are in STREAM_PROJECTIONS).
 _LOGICAL_IDS = {
     "inbound_mail_dlq": "InboundMailDLQ",
     "inbound_mail_queue": "InboundMailQueue",
     "scoring_dlq": "LeadScoringDLQ",
     "publisher_dlq": "EventPublisherDLQ",
-    "search_dlq": "SearchIndexerDLQ",
     "import_dlq": "ImportDLQ",
     "import_queue": "ImportQueue",
     "export_dlq": "ExportDLQ",
@@ -57,26 +94,26 @@ _LOGICAL_IDS = {
 
 @dataclass(frozen=True)
 class DeadLetterQueues:
-    """Physical names of the queues and the bus; `from_template` maps the template's logical ids."""
+    """Physical names of the queues and the bus; `from_template` maps the template's logical ids, and
+    the stream projections' DLQs with their functions' filters."""
 
     inbound_mail_dlq: str
     inbound_mail_queue: str
     scoring_dlq: str
     publisher_dlq: str
-    search_dlq: str
     import_dlq: str
     import_queue: str
     export_dlq: str
     export_queue: str
     event_bus: str
     table: str
-    # The search indexer's event source filter (template.yaml): which records of a replayed range it takes.
-    search_filters: tuple[Mapping[str, Any], ...] = ()
+    # One per STREAM_PROJECTIONS entry, in its order.
+    projections: tuple[ProjectionQueue, ...]
 
     @classmethod
     def from_template(cls, template: Any) -> DeadLetterQueues:
         return cls(**{field: template.physical_name(logical) for field, logical in _LOGICAL_IDS.items()},
-                   search_filters=template.stream_filter_patterns(SEARCH_INDEXER))
+                   projections=_projection_queues(template, template.physical_name))
 
     @classmethod
     def from_stack(cls, cloudformation: Any, stack_name: str, template: Any) -> DeadLetterQueues:
@@ -85,20 +122,34 @@ class DeadLetterQueues:
         physical = {resource["LogicalResourceId"]: resource["PhysicalResourceId"]
                     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
                     for resource in page["StackResourceSummaries"]}
-        missing = [logical for logical in _LOGICAL_IDS.values() if logical not in physical]
+        needed = [*_LOGICAL_IDS.values(), *(projection.dlq for projection in STREAM_PROJECTIONS)]
+        missing = [logical for logical in needed if logical not in physical]
         if missing:
             raise ReplayError(f"stack {stack_name} has no {', '.join(missing)}; is it this CRM's stack?")
-        return cls(**{field: physical[logical].rsplit("/", 1)[-1] for field, logical in _LOGICAL_IDS.items()},
-                   search_filters=template.stream_filter_patterns(SEARCH_INDEXER))
+
+        def name(logical: str) -> str:
+            return physical[logical].rsplit("/", 1)[-1]
+
+        return cls(**{field: name(logical) for field, logical in _LOGICAL_IDS.items()},
+                   projections=_projection_queues(template, name))
 
     def names(self) -> tuple[str, ...]:
-        return (self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq, self.search_dlq, self.import_dlq,
-                self.export_dlq)
+        return (self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq,
+                *(projection.queue for projection in self.projections), self.import_dlq, self.export_dlq)
+
+    def projection(self, queue: str) -> ProjectionQueue | None:
+        """The stream projection whose DLQ this is, if it is one's."""
+        return next((projection for projection in self.projections if projection.queue == queue), None)
 
     def source_queues(self) -> dict[str, str]:
         """The DLQs of queue event sources: a letter goes back to the queue it came from, as it was."""
         return {self.inbound_mail_dlq: self.inbound_mail_queue, self.import_dlq: self.import_queue,
                 self.export_dlq: self.export_queue}
+
+
+def _projection_queues(template: Any, name: Callable[[str], str]) -> tuple[ProjectionQueue, ...]:
+    return tuple(ProjectionQueue(projection, name(projection.dlq), template.stream_filter_patterns(projection.function))
+                 for projection in STREAM_PROJECTIONS)
 
 
 @dataclass(frozen=True)
@@ -206,8 +257,8 @@ class DeadLetterOffice:
             self._sqs.send_message(QueueUrl=self._url(source), MessageBody=letter.body)
         elif letter.queue == self.queues.scoring_dlq:
             self._put_on_bus(json.loads(letter.body))
-        elif letter.queue == self.queues.search_dlq:
-            self._reindex_stream_range(json.loads(letter.body)["DDBStreamBatchInfo"])
+        elif (projection := self.queues.projection(letter.queue)) is not None:
+            self._project_stream_range(projection, json.loads(letter.body)["DDBStreamBatchInfo"])
         else:
             self._publish_stream_range(json.loads(letter.body)["DDBStreamBatchInfo"])
 
@@ -237,18 +288,19 @@ class DeadLetterOffice:
         if failed:
             raise ReplayError(f"{len(failed)} events were not published")
 
-    def _reindex_stream_range(self, batch: dict[str, Any]) -> None:
+    def _project_stream_range(self, projection: ProjectionQueue, batch: dict[str, Any]) -> None:
+        """The records of the range the function's filter takes, each applied with its own code, in order."""
         from crm.platform.config import Settings  # noqa: PLC0415 - product code, only for replays
         from crm.records.table import bind_table  # noqa: PLC0415 - product code, only for replays
-        from crm.search.store import index_record  # noqa: PLC0415 - product code, only for replays
 
         records = self._whole_stream_range(batch)
+        apply = projection.projection.record_function()
         dynamodb = self._client("dynamodb")
         bind_table(Settings(table_name=self.queues.table, event_bus_name=self.queues.event_bus, attachments_bucket="",
                             region=dynamodb.meta.region_name, aws_endpoint_url=dynamodb.meta.endpoint_url))
         for record in records:
-            if any(matches(pattern, record) for pattern in self.queues.search_filters):
-                index_record(record)
+            if projection.takes(record):
+                apply(record)
 
     def _whole_stream_range(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         records = self._stream_range(batch)

@@ -4,9 +4,11 @@ they came from, leave the DLQ only once re-driven, and a second replay changes n
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.conftest import sample_event, table_items
+from tests.support.api_client import ApiClient
 from tests.support.faults import SERVER_ERROR, THROTTLE, FaultInjector, FaultPlan, Rule
 from tests.support.local_stack import drain
 from tests.support.mail import message
@@ -163,11 +165,54 @@ def test_a_stream_batch_the_search_indexer_gave_up_on_is_indexed_on_replay(in_pr
     replaying_again_changes_nothing(stack, dlq, "SearchIndexerDLQ", letter)
 
 
+def test_a_stream_batch_the_dashboards_counters_gave_up_on_is_counted_on_replay(in_process_stack):
+    stack = in_process_stack
+    dlq = office(stack)
+    today = datetime.now(UTC).date().isoformat()
+
+    def funnel() -> list[dict[str, Any]]:
+        response = ApiClient("admin").get("/v1/dashboards/funnel", grain="day", **{"from": today, "to": today})
+        assert response.status == 200, response.body
+        return [period for period in response.body["periods"] if period["created"] or period["stages"]]
+
+    # Given a new lead whose counters could not be written through all the stream's retries
+    submit_form(stack, "countme@example.com")
+    run(stack, always("dynamodb.TransactWriteItems", "DashboardCountersFunction"))
+    [letter] = dlq.list()[stack.name("DashboardCountersDLQ")]
+    assert "stream records" in letter.summary(dlq.queues)
+    assert funnel() == []
+    # When the batch is replayed / Then the counters' own code counts the range, and the DLQ is empty
+    assert dlq.replay() == (1, [])
+    [counted] = funnel()
+    assert (counted["created"], counted["stages"], counted["reached"]["lead"]) == (1, {"lead": 1}, 1)
+    assert dlq.list()[stack.name("DashboardCountersDLQ")] == []
+    # And a second replay of the same range changes nothing: the lead is still counted once
+    replaying_again_changes_nothing(stack, dlq, "DashboardCountersDLQ", letter)
+    assert funnel() == [counted]
+
+
+def test_every_stream_consumer_with_an_on_failure_queue_is_replayed_by_crm_dlq(in_process_stack):
+    from crm_local.template import StreamSource
+
+    queues = office(in_process_stack).queues
+    # Every stream consumer's DLQ is listed; each but the publisher's is a stream projection, replayed
+    # with its function's filter from template.yaml
+    wired = {source.function_id: source.on_failure_queue for source in in_process_stack.template.event_sources()
+             if isinstance(source, StreamSource)}
+    assert set(wired.values()) <= set(queues.names())
+    projected = {p.projection.function: p for p in queues.projections}
+    assert set(wired) - set(projected) == {"EventPublisherFunction"}
+    for function, projection in projected.items():
+        assert projection.queue == wired[function]
+        assert projection.filters == in_process_stack.template.stream_filter_patterns(function)
+        assert callable(projection.projection.record_function())
+
+
 DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
     # The resources `crm dlq` needs, under their logical ids in template.yaml, named by CloudFormation.
     **{logical: {"Type": "AWS::SQS::Queue"} for logical in (
         "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ",
-        "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue")},
+        "DashboardCountersDLQ", "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue")},
     "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
     "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
         "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
@@ -210,14 +255,24 @@ def test_a_deployed_stacks_dead_letters_are_found_by_its_name_and_replayed(monke
         assert main(["dlq", "replay", "--stack", "other", "--region", "eu-west-1"]) == 1
         errors = capsys.readouterr().err
         assert "cannot read stack no-such-stack" in errors and "other has no InboundMailDLQ" in errors
-        # And a replayed stream range is filtered as the deployed template filters the indexer's stream
+        # And each stream projection's DLQ is the stack's, a replayed range filtered as the deployed template
+        # filters its function's stream
         from crm_local.dlq import DeadLetterQueues
         from crm_local.template import Template
 
         queues = DeadLetterQueues.from_stack(boto3.client("cloudformation", region_name="eu-west-1"), "crm-prod",
                                              Template.load())
-        assert queues.search_filters and all(pattern["dynamodb"]["Keys"]["SK"] == {"S": ["PROFILE"]}
-                                             for pattern in queues.search_filters)
+        search, counters = queues.projections
+        assert (search.projection.function, counters.projection.function) == (
+            "SearchIndexerFunction", "DashboardCountersFunction")
+        assert search.queue == resources["SearchIndexerDLQ"].rsplit("/", 1)[-1]
+        assert counters.queue == resources["DashboardCountersDLQ"].rsplit("/", 1)[-1]
+        assert set(queues.names()) == {url.rsplit("/", 1)[-1] for logical, url in resources.items()
+                                       if logical.endswith("DLQ")}
+        assert search.filters and all(pattern["dynamodb"]["Keys"]["SK"] == {"S": ["PROFILE"]}
+                                      for pattern in search.filters)
+        assert counters.filters and all({"prefix": "DEAL#"} in pattern["dynamodb"]["Keys"]["PK"]["S"]
+                                        for pattern in counters.filters)
 
 
 def test_an_import_whose_upload_could_not_be_read_is_replayed_from_its_dlq(in_process_stack):
