@@ -1,7 +1,7 @@
 """`crm`: the project's command line. `crm local run` starts the whole CRM on this machine;
 `crm local token --role sales` prints a token for a demo user; `crm dlq list` and `crm dlq replay`
 show and re-drive what ended in a dead-letter queue; `crm import FILE --entity contacts` imports a
-spreadsheet. Each command group adds its own
+spreadsheet; `crm sql "SELECT ..."` queries the analytical store. Each command group adds its own
 subparsers in `build_parser`, so later features plug in beside `local`."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from crm_local import importer, log, recount
+from crm_local import importer, log, recount, sql
 from crm_local.clients import local_client
 from crm_local.stack import LocalStack, StackError, StackSettings, is_healthy, read_state
 
@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--region", help="the deployed stack's region (default: the AWS environment's)")
     importer.add_parser(groups)
     recount.add_parser(groups)
+    sql.add_parser(groups)
     return parser
 
 

@@ -139,6 +139,7 @@ def test_values_become_json():
 def test_rows_stop_at_the_row_limit_or_the_size_lambda_can_answer():
     assert fit([[1], [2], [3]], 2) == ([[1], [2]], True)
     assert fit([[1], [2]], 2) == ([[1], [2]], False)
+    assert fit([["x" * 1_000_000]] * 10, 100) == ([["x" * 1_000_000]] * 10, False)
     big = ["x" * 1_000_000]
-    kept, cut = fit([big] * 10, 100)
+    kept, cut = fit([big] * 10, 100, 4_000_000)
     assert len(kept) == 3 and cut

@@ -24,7 +24,7 @@ from crm.analytics.schema import EVENTS_PREFIX, PARTITION, TABLE, columns
 from crm.platform.config import Settings
 from crm.platform.errors import HttpError, unavailable
 
-# A query's answer goes back through Lambda, whose response is at most 6 MB: rows stop before this much JSON.
+# An answer to the API goes back through Lambda, whose response is at most 6 MB: rows stop before this much JSON.
 MAX_RESULT_BYTES = 4_000_000
 # DuckDB's memory for one query on the local stack: a huge GROUP BY or join fails instead of taking the machine.
 DUCKDB_MEMORY_LIMIT = "1GB"
@@ -82,15 +82,16 @@ def too_large(message: str) -> HttpError:
                      f"{' '.join(message.split())[:300]}", {"sql": "Aggregate more, or read fewer days."})
 
 
-def fit(rows: Iterable[list[Any]], max_rows: int) -> tuple[list[list[Any]], bool]:
-    """At most `max_rows` rows and MAX_RESULT_BYTES of JSON; whether rows were left out."""
+def fit(rows: Iterable[list[Any]], max_rows: int, max_bytes: int | None = None) -> tuple[list[list[Any]], bool]:
+    """At most `max_rows` rows (and, given `max_bytes`, that much JSON); whether rows were left out."""
     import json  # noqa: PLC0415 - sizes only
 
     kept: list[list[Any]] = []
     size = 0
     for row in rows:
-        size += len(json.dumps(row, ensure_ascii=False, default=str)) + 1
-        if len(kept) == max_rows or size > MAX_RESULT_BYTES:
+        if max_bytes is not None:
+            size += len(json.dumps(row, ensure_ascii=False, default=str)) + 1
+        if len(kept) == max_rows or (max_bytes is not None and size > max_bytes):
             return kept, True
         kept.append(row)
     return kept, False

@@ -40,6 +40,9 @@ def created_detail(contact_id: str, source: str | None, channel: str) -> dict[st
     return {"contact_id": contact_id, "source": source, "channel": channel}
 
 
+# The RFM analysis' segments (crm.analytics.rfm, decision 0047), best first: marketing filters and exports by them.
+RFM_SEGMENTS = ("Champions", "Loyal", "New customers", "Potential loyalists", "Can't lose them", "At risk",
+                "Hibernating", "Lost")
 
 
 class ContactItem(CrmItem):
@@ -85,6 +88,11 @@ class ContactItem(CrmItem):
     score_rev = NumberAttribute(null=True)
     email_status = UnicodeAttribute(null=True)
     score_key = UnicodeAttribute(null=True)
+    # Written by the RFM analysis of the payments in the analytical store (crm.analytics.rfm), never by a client.
+    rfm_segment = Choice(RFM_SEGMENTS, writable=False, description="The RFM segment the daily analysis of "
+                         "payments put the contact in; null for a contact who has not paid.")
+    rfm = Document(writable=False, description="What the segment came from: scores r, f and m (1-5, quintiles "
+                   "among payers), payments, net_minor and currency, last_paid_at.")
     subscription: MapAttribute[str, Any] = MapAttribute(null=True)
     subscription_event_at = NumberAttribute(null=True)
     GSI2PK = UnicodeAttribute(null=True)

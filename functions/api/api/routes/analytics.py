@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.analytics.engines import engine_for
+from crm.analytics.engines import MAX_RESULT_BYTES, engine_for, fit
 from crm.analytics.sql import MAX_SQL_LENGTH, check_query
 from crm.platform.config import get_settings
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,4 +58,6 @@ def run_query(body: QueryRequest) -> QueryAnswer:
     engine = engine_for(settings)
     query = check_query(body.sql, body.max_rows, engine.dialect)
     result = engine.run(query.sql, max_rows=body.max_rows, time_limit=settings.query_time_limit_seconds)
+    result.rows, cut = fit(result.rows, body.max_rows, MAX_RESULT_BYTES)
+    result.truncated = result.truncated or cut
     return QueryAnswer.model_validate(result.as_dict())

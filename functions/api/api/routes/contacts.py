@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.contacts.edits import add_contact, edit_contact, read_contact, remove_contact
-from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, LEAD_STATUSES, LIFECYCLE_STAGES, ContactItem
+from crm.contacts.spec import CONTACT, CUSTOMER_STAGE, LEAD_STATUSES, LIFECYCLE_STAGES, RFM_SEGMENTS, ContactItem
 from crm.platform.config import get_settings
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import all_of, expect_version, list_page
@@ -22,6 +22,7 @@ from api.responses import created
 router = APIGatewayHttpRouter()
 LifecycleStage = Literal[LIFECYCLE_STAGES]
 LeadStatus = Literal[LEAD_STATUSES]
+RfmSegment = Literal[RFM_SEGMENTS]
 MERGED = "This contact was merged into another; `location` names it."
 TAKEN = "An email or phone belongs to another contact."
 ContactFields = CONTACT.input_model
@@ -40,7 +41,10 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
                   lifecycle_stage: Annotated[LifecycleStage | None, Query()] = None,
                   owner: Annotated[str | None, Query(max_length=128)] = None,
                   lead_status: Annotated[LeadStatus | None, Query()] = None,
-                  company_id: Annotated[str | None, Query(max_length=64)] = None) -> ContactPage:
+                  company_id: Annotated[str | None, Query(max_length=64)] = None,
+                  rfm_segment: Annotated[RfmSegment | None, Query(description="Only contacts the RFM "
+                                                                  "analysis put in this segment.")] = None,
+                  ) -> ContactPage:
     """Newest first; or by score (`sort=-score` or `sort=score`), optionally for one lifecycle stage
     and one owner, each served by an index so a page is one Query."""
     stage = lifecycle_stage
@@ -50,7 +54,8 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
         stage = CUSTOMER_STAGE
     by_score = sort is not None or stage is not None or owner is not None
     filters = all_of((ContactItem.lead_status == lead_status) if lead_status else None,
-                     (ContactItem.company_id == company_id) if company_id else None)
+                     (ContactItem.company_id == company_id) if company_id else None,
+                     (ContactItem.rfm_segment == rfm_segment) if rfm_segment else None)
     if not by_score:
         query = partial(ContactItem.by_created.query, ContactItem.list_key())
     elif owner is not None:
@@ -61,7 +66,7 @@ def list_contacts(limit: Limit = None, cursor: Cursor = None,
     else:
         query = partial(ContactItem.by_score.query, ContactItem.list_key())
     query = partial(query, filter_condition=filters)
-    scope = f"contacts:{sort}:{stage}:{owner}:{lead_status}:{company_id}"
+    scope = f"contacts:{sort}:{stage}:{owner}:{lead_status}:{company_id}" + (f":{rfm_segment}" if rfm_segment else "")
     return list_page(query, CONTACT.view, scope=scope, secret=cursor_secret(get_settings()), limit=limit,
                      cursor=cursor, ascending=sort == "score").as_dict()
 
