@@ -32,6 +32,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) -m bench.dashboards --results bench/results.json
 	$(PY) -m bench.analytics_store
 
 # Complexity (radon's grades, through xenon): no function above C, no module's average above C, the average of
