@@ -154,9 +154,23 @@ SQL_WORDS = st.sampled_from(["SELECT", "FROM", "events", "WHERE", "GROUP BY", "O
                              "dt", "time", "CAST(", "AS BIGINT)", "JOIN", "ON", "TRUE", "\\", "\n", "\x00", "é"])
 
 
-@pytest.mark.fuzz
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(text=st.one_of(st.text(max_size=200), st.lists(SQL_WORDS, max_size=25).map(" ".join)))
+# Queries that parse and reach the engine, with values and errors of every kind.
+QUERIES = st.builds(
+    "SELECT {} FROM events {} {}".format,
+    st.lists(st.sampled_from([
+        "*", "id", "detail_type", "detail.contact_id", "count(*)", "time", "dt", "detail", "1/0", "1e308 * 10",
+        "sum(detail.amount_minor)", "CAST(id AS BIGINT)", "element_at(split(id, '-'), 1)", "NULL", "'é'",
+        "CAST('NaN' AS DOUBLE)", "ARRAY[1, NULL]", "MAP(ARRAY['a'], ARRAY[1])", "CAST(1.50 AS DECIMAL(10, 2))",
+        "date_trunc('day', time)", "approx_distinct(id)", "to_hex(CAST(id AS VARBINARY))", "row_number() OVER ()",
+    ]), min_size=1, max_size=4).map(", ".join),
+    st.sampled_from(["", "WHERE dt >= '2026-01-01'", "WHERE detail.amount_minor > 1", "WHERE id LIKE '%a%'",
+                     "WHERE 1/0 = 1", "WHERE nope = 1"]),
+    st.sampled_from(["", "GROUP BY 1", "ORDER BY 1", "LIMIT 5", "LIMIT 0", "OFFSET 2", "ORDER BY 1 DESC LIMIT 1"]))
+
+
+@pytest.mark.fuzz(entry_point="POST /v1/analytics/query")
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=st.one_of(st.text(max_size=200), st.lists(SQL_WORDS, max_size=25).map(" ".join), QUERIES))
 def test_no_text_gets_a_5xx(store, text):
     response = query(text)
     assert response.status < 500, (text, response.body)
