@@ -38,6 +38,12 @@ TEST_ENV = {
     "CRM_ANALYTICS_ENGINE": "duckdb",
     # tests.support.mail.DOMAIN: the domain the tests' mail is addressed to.
     "CRM_MAIL_DOMAIN": "crm.example.com",
+    # Saved reports' emails: their schedules' group, Scheduler's role, the mailer and its DLQ, and the sender.
+    "CRM_REPORT_SCHEDULE_GROUP": "crm-test-reports",
+    "CRM_REPORT_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-test-report-scheduler",
+    "CRM_REPORT_MAILER_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-test-report-mailer",
+    "CRM_REPORT_MAILER_DLQ": "arn:aws:sqs:us-east-1:123456789012:crm-test-report-mailer-dlq",
+    "CRM_REPORT_SENDER": "reports@crm.example.com",
     "CRM_CURSOR_SECRET": "test-cursor-secret",
     "CRM_CURSOR_SECRET_ARN": "",
     "CRM_AWS_ENDPOINT_URL": "",

@@ -14,11 +14,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from crm_local import log
 from crm_local.patterns import check_pattern, matches
 from crm_local.template import (
+    DEFAULT_ASYNC_RETRIES,
     LOCAL_ACCOUNT_ID,
     LOCAL_REGION,
     BucketSource,
@@ -288,16 +291,21 @@ class QueueSourcePoller:
 
 
 class SchedulePoller:
-    """Fires due schedules: moto's EventBridge and Scheduler store schedules but never fire them."""
+    """Fires due schedules: moto's EventBridge and Scheduler store schedules but never fire them. The template's
+    own (its functions' schedule events) are known at start. With a `client`, the schedules functions create at
+    run time in moto's Scheduler (a saved report's email) are read again every RUNTIME_REFRESH_SECONDS and fired
+    too: their target function gets their Input, Scheduler's context attributes filled in, in their time zone."""
 
     topics: tuple[str, ...] = ()
 
     def __init__(self, sources: Iterable[ScheduleSource], invoke: Invoke,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, client: ClientFactory | None = None,
+                 function_arn: Callable[[str], str] | None = None) -> None:
         self._invoke = invoke
         self._clock = clock
         now = clock()
         self._schedules = [(source, parse_schedule(source.expression, now)) for source in sources if source.enabled]
+        self._runtime = RuntimeSchedules(client("scheduler"), function_arn) if client and function_arn else None
 
     def poll(self) -> bool:
         now = self._clock()
@@ -306,12 +314,19 @@ class SchedulePoller:
             if schedule.due(now):
                 fired = True
                 self._fire(source, now)
+        if self._runtime is not None:
+            for function_id, event in self._runtime.due(now):
+                fired = True
+                if invoke_async(self._invoke, function_id, event, DEFAULT_ASYNC_RETRIES) is not None:
+                    log.error("%s gave up on a runtime schedule", function_id)
         return fired
 
     def idle_seconds(self) -> float:
         now = self._clock()
-        return max(0.0, min((schedule.next_due(now) for _, schedule in self._schedules),
-                            default=SAFETY_POLL_SECONDS) - now)
+        next_due = [schedule.next_due(now) for _, schedule in self._schedules]
+        if self._runtime is not None:
+            next_due.append(self._runtime.next_due(now))
+        return max(0.0, min(next_due, default=now + SAFETY_POLL_SECONDS) - now)
 
     def _fire(self, source: ScheduleSource, now: float) -> None:
         rule_arn = f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:rule/{source.function_id}-{source.event_id}"
@@ -322,6 +337,97 @@ class SchedulePoller:
         }
         if invoke_async(self._invoke, source.function_id, event, source.max_retries) is not None:
             log.error("%s gave up on schedule %s", source.function_id, source.event_id)
+
+
+# How often the schedules created at run time are read again: a new one fires within this of being due.
+RUNTIME_REFRESH_SECONDS = SAFETY_POLL_SECONDS
+# EventBridge Scheduler's context attributes, which it substitutes in a target's Input.
+_SCHEDULED_TIME, _EXECUTION_ID, _SCHEDULE_ARN, _ATTEMPT = (
+    "<aws.scheduler.scheduled-time>", "<aws.scheduler.execution-id>", "<aws.scheduler.schedule-arn>",
+    "<aws.scheduler.attempt-number>")
+
+
+@dataclass
+class _RuntimeSchedule:
+    arn: str
+    modified: Any
+    schedule: _Rate | _At | _Cron
+    function_id: str
+    input: str | None
+
+
+class RuntimeSchedules:
+    """The enabled schedules in moto's Scheduler whose target is one of the template's functions, read again
+    every RUNTIME_REFRESH_SECONDS (a schedule is fetched again only when it changed)."""
+
+    def __init__(self, scheduler: Any, function_arn: Callable[[str], str]) -> None:
+        self._scheduler = scheduler
+        self._function_arn = function_arn
+        self._schedules: dict[str, _RuntimeSchedule] = {}
+        self._refreshed_at: float | None = None
+
+    def due(self, now: float) -> list[tuple[str, Any]]:
+        """(function, event) of each schedule due now."""
+        if self._refreshed_at is None or now >= self._refreshed_at + RUNTIME_REFRESH_SECONDS:
+            self._refresh(now)
+        return [(known.function_id, _scheduler_input(known, now)) for known in list(self._schedules.values())
+                if known.schedule.due(now)]
+
+    def next_due(self, now: float) -> float:
+        refresh = (self._refreshed_at or now) + RUNTIME_REFRESH_SECONDS
+        return min([refresh, *(known.schedule.next_due(now) for known in self._schedules.values())])
+
+    def _refresh(self, now: float) -> None:
+        self._refreshed_at = now
+        current: dict[str, _RuntimeSchedule] = {}
+        for page in self._scheduler.get_paginator("list_schedules").paginate(State="ENABLED"):
+            for summary in page.get("Schedules") or ():
+                known = self._schedules.get(summary["Arn"])
+                if known is None or known.modified != summary.get("LastModificationDate"):
+                    known = self._read(summary, now)
+                if known is not None:
+                    current[known.arn] = known
+        self._schedules = current
+
+    def _read(self, summary: dict[str, Any], now: float) -> _RuntimeSchedule | None:
+        detail = self._scheduler.get_schedule(Name=summary["Name"], GroupName=summary["GroupName"])
+        target = detail.get("Target") or {}
+        function_id = self._function_of(str(target.get("Arn", "")))
+        if function_id is None:
+            log.warning("schedule %s targets %s, which is no function of the template", summary["Arn"],
+                        target.get("Arn"))
+            return None
+        try:
+            schedule = parse_schedule(detail["ScheduleExpression"], now, detail.get("ScheduleExpressionTimezone"))
+        except ValueError as exc:
+            log.warning("schedule %s does not run locally: %s", summary["Arn"], exc)
+            return None
+        return _RuntimeSchedule(summary["Arn"], summary.get("LastModificationDate"), schedule, function_id,
+                                target.get("Input"))
+
+    def _function_of(self, target_arn: str) -> str | None:
+        """The logical id whose local ARN the target is: its name is <stack>-<logical id> unless it names itself."""
+        unqualified = ":".join(target_arn.split(":")[:7])  # without a version or alias
+        parts = unqualified.rpartition(":")[2].split("-")
+        for start in range(len(parts)):
+            candidate = "-".join(parts[start:])
+            try:
+                if self._function_arn(candidate) == unqualified:
+                    return candidate
+            except (ValueError, KeyError):  # no such resource in the template
+                continue
+        return None
+
+
+def _scheduler_input(known: _RuntimeSchedule, now: float) -> Any:
+    if not known.input:
+        return {}
+    text = known.input
+    scheduled = dt.datetime.fromtimestamp(int(now), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for attribute, value in ((_SCHEDULED_TIME, scheduled), (_EXECUTION_ID, str(uuid.uuid4())),
+                             (_SCHEDULE_ARN, known.arn), (_ATTEMPT, "1")):
+        text = text.replace(attribute, value)
+    return json.loads(text)
 
 
 class _Rate:
@@ -354,12 +460,13 @@ class _At:
 
 
 class _Cron:
-    """AWS cron (minutes hours day-of-month month day-of-week year, UTC): due once in each matching minute."""
+    """AWS cron (minutes hours day-of-month month day-of-week year, in UTC or a schedule's time zone): due once
+    in each matching minute."""
 
     _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
     _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 
-    def __init__(self, fields: list[str], now: float) -> None:
+    def __init__(self, fields: list[str], now: float, where: dt.tzinfo = dt.UTC) -> None:
         if len(fields) != 6:
             raise ValueError("cron() has six fields")
         minute, hour, day, month, weekday, year = fields
@@ -369,13 +476,14 @@ class _Cron:
             _cron_field(year, 1970, 2199),
         )
         self._last_minute = int(now // 60)
+        self._where = where
 
     def due(self, now: float) -> bool:
         minute = int(now // 60)
         if minute == self._last_minute:
             return False
         self._last_minute = minute
-        moment = dt.datetime.fromtimestamp(minute * 60, dt.UTC)
+        moment = dt.datetime.fromtimestamp(minute * 60, self._where)
         weekday = moment.isoweekday() % 7 + 1  # AWS numbers Sunday 1 .. Saturday 7
         values = (moment.minute, moment.hour, moment.day, moment.month, weekday, moment.year)
         return all(allowed is None or value in allowed for allowed, value in zip(self._sets, values, strict=True))
@@ -402,17 +510,20 @@ def _cron_field(text: str, low: int, high: int, names: tuple[str, ...] = ()) -> 
     return allowed
 
 
-def parse_schedule(expression: str, now: float) -> _Rate | _At | _Cron:
+def parse_schedule(expression: str, now: float, time_zone: str | None = None) -> _Rate | _At | _Cron:
+    """A schedule expression; cron() and at() are read in `time_zone` (EventBridge Scheduler's
+    ScheduleExpressionTimezone), UTC without one."""
+    where = ZoneInfo(time_zone) if time_zone else dt.UTC
     rate = re.fullmatch(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)", expression.strip())
     if rate:
         unit = {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2).rstrip("s")]
         return _Rate(int(rate.group(1)) * unit, now)
     at = re.fullmatch(r"at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)", expression.strip())
     if at:
-        return _At(dt.datetime.fromisoformat(at.group(1)).replace(tzinfo=dt.UTC).timestamp())
+        return _At(dt.datetime.fromisoformat(at.group(1)).replace(tzinfo=where).timestamp())
     cron = re.fullmatch(r"cron\((.+)\)", expression.strip())
     if cron:
-        return _Cron(cron.group(1).split(), now)
+        return _Cron(cron.group(1).split(), now, where)
     raise ValueError(f"unsupported schedule expression {expression!r}")
 
 
@@ -445,8 +556,8 @@ def build_pollers(sources: Iterable[EventSource], invoke: Invoke, client: Client
             pollers.append(QueueSourcePoller(source, invoke, client))
         elif isinstance(source, ScheduleSource):
             schedules.append(source)
-    if schedules:
-        pollers.append(SchedulePoller(schedules, invoke))
+    # One poller fires the template's schedules and those the functions create at run time in Scheduler.
+    pollers.append(SchedulePoller(schedules, invoke, client=client, function_arn=function_arn))
     return pollers
 
 

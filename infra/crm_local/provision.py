@@ -56,6 +56,9 @@ def provision(template: Template, client: ClientFactory) -> Provisioned:
     # Rules whose target is a Firehose delivery stream deliver to a local queue the local Firehose reads.
     provision_delivery_rules(template, client)
     _create_bucket_notifications(template, s3)
+    # moto's Scheduler keeps schedules created at run time (the dispatcher's SchedulePoller fires them).
+    for group in template.schedule_groups():
+        client("scheduler").create_schedule_group(Name=group)
     for identity in template.mail_identities():
         _verify_identity(client("ses"), identity.identity)
     return Provisioned(pool_id, client_id, demo_users)

@@ -310,6 +310,10 @@ class Template:
         return [MailIdentitySpec(self.resolve(props["EmailIdentity"]))
                 for _, props in self._of_type("AWS::SES::EmailIdentity")]
 
+    def schedule_groups(self) -> list[str]:
+        """The EventBridge Scheduler groups the functions create schedules in at run time (a report's email)."""
+        return [self.physical_name(lid) for lid, _ in self._of_type("AWS::Scheduler::ScheduleGroup")]
+
     def event_buses(self) -> list[EventBusSpec]:
         return [EventBusSpec(lid, self.physical_name(lid)) for lid, _ in self._of_type("AWS::Events::EventBus")]
 
@@ -533,6 +537,8 @@ class Template:
             "AWS::Serverless::Function": "FunctionName",
             "AWS::Cognito::UserPool": "UserPoolName",
             "AWS::Cognito::UserPoolClient": "ClientName",
+            "AWS::Scheduler::ScheduleGroup": "Name",
+            "AWS::IAM::Role": "RoleName",
         }.get(resource["Type"])
         props = resource.get("Properties") or {}
         if name_property and name_property in props:
@@ -579,6 +585,8 @@ class Template:
                 "AWS::Events::EventBus": f"arn:aws:events:{region}:{account}:event-bus/{name}",
                 "AWS::SQS::Queue": f"arn:aws:sqs:{region}:{account}:{name}",
                 "AWS::Serverless::Function": f"arn:aws:lambda:{region}:{account}:function:{name}",
+                "AWS::IAM::Role": f"arn:aws:iam::{account}:role/{name}",
+                "AWS::Scheduler::ScheduleGroup": f"arn:aws:scheduler:{region}:{account}:schedule-group/{name}",
             }.get(resource_type)
             if arn:
                 return arn

@@ -62,6 +62,7 @@ READERS: dict[str, frozenset[str]] = {
     "forms": frozenset({"admin", "sales", "marketing"}), "scoring_model": frozenset({"admin", "sales", "marketing"}),
     "emails": frozenset({"admin", "sales", "support"}), "cases": frozenset({"admin", "sales", "support"}),
     "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL, "dashboards": _ALL,
+    "reports": _ALL,
 }
 
 
@@ -106,6 +107,9 @@ class World:
     # role -> the import it started (its creator's and the admins'); sales's has had its dry run.
     imports: dict[str, str] = field(default_factory=dict)
     mapping: str = "walk-mapping"
+    # Sales's saved reports: one private, one shared with support.
+    report: str = ""
+    shared_report: str = ""
     # "entity:id" of every record written through the API (the audit log's subjects).
     audited: set[str] = field(default_factory=set)
     # contact id -> (resource, id) of what each entry of its timeline is about.
@@ -261,6 +265,10 @@ def build_world(aws: dict[str, Any]) -> World:
         entity = "activities" if role == "support" else "contacts"
         w.imports[role] = upload(client, entity, csv_bytes([["email"], ["walk@example.com"]]))["id"]
     step(sales, w.imports["sales"], "check", {"mapping": {"email": "email"}})
+    # Sales's reports: its own, and one it shares with support.
+    w.report = created(sales, "/v1/reports", {"name": "Mine", "entity": "contacts"}, w, "report")
+    w.shared_report = created(sales, "/v1/reports", {"name": "Ours", "entity": "contacts",
+                                                     "shared_with": ["support"]}, w, "report")
     assert sales.call("PUT", f"/v1/import-mappings/{w.mapping}",
                       {"entity": "contacts", "columns": {"email": "email"}}).status == 200
     return w
@@ -654,6 +662,18 @@ WALK: dict[str, Route] = {
         Read("contacts", lambda w: "/v1/import-mappings", lambda w, body: {m["name"] for m in body},
              all_alike(lambda w: {w.mapping}), query=lambda w: {"entity": "contacts"}),
     )),
+    # A report is its owner's, the admins', and the roles' it is shared with; to anyone else it does not exist.
+    "GET /v1/reports": Route(("reports",), (
+        Read("one's own and those shared with one's role", lambda w: "/v1/reports", page,
+             lambda w, role: {"admin": {w.report, w.shared_report}, "sales": {w.report, w.shared_report},
+                              "support": {w.shared_report}}.get(role, set()), paged()),
+    )),
+    "GET /v1/reports/{report_id}": Route(("reports",), (
+        Read("sales's own", lambda w: f"/v1/reports/{w.report}", one,
+             lambda w, role: {w.report} if role in ("admin", "sales") else 404),
+        Read("sales's, shared with support", lambda w: f"/v1/reports/{w.shared_report}", one,
+             lambda w, role: {w.shared_report} if role in ("admin", "sales", "support") else 404),
+    )),
     "GET /v1/exports/{export_id}": Route(("exports",), (
         Read("sales's", lambda w: f"/v1/exports/{w.exports['sales']}", one,
              lambda w, role: {w.exports["sales"]} if role == "sales" else 404),
@@ -752,6 +772,8 @@ def test_the_walk_reads_records_that_exist_and_that_some_role_may_not_see(world)
         "GET /v1/companies/{company_id}", "GET /v1/companies", "GET /v1/search", "GET /v1/activities/{activity_id}",
         "GET /v1/activities", "GET /v1/emails/{email_id}", "GET /v1/cases/{case_id}",
         "GET /v1/attachments/{attachment_id}",
-        # Not customers-only: every role sees its own exports and imports alone (an admin every import).
+        # Not customers-only: every role sees its own exports and imports alone (an admin every import), and the
+        # reports it owns or that are shared with its role (an admin every report).
         "GET /v1/exports", "GET /v1/exports/{export_id}", "GET /v1/imports", "GET /v1/imports/{import_id}",
-        "GET /v1/imports/{import_id}/results", "GET /v1/imports/{import_id}/errors"}
+        "GET /v1/imports/{import_id}/results", "GET /v1/imports/{import_id}/errors", "GET /v1/reports",
+        "GET /v1/reports/{report_id}"}

@@ -40,6 +40,9 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "imports/errors": ("imports",),
     "import-mappings": ("imports",),
     "exports": ("exports",),
+    "reports": ("reports",),
+    "reports/run": ("reports",),
+    "reports/schedule": ("reports",),
     "dashboards": ("dashboards",),
     "analytics": ("analytics",),
 }

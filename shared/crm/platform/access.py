@@ -40,6 +40,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # an import needs write on its entity and an export read on the list it pages through.
     "imports": {"read": _ALL, "write": _ALL},
     "exports": {"read": _ALL, "write": _ALL},
+    # Saved reports: anyone keeps their own and runs those shared with their role; the list a report reads is
+    # read through its own route as whoever runs it, with that entity's permission (crm.reports, decision 0048).
+    "reports": {"read": _ALL, "write": _ALL},
     # Each widget needs read on the entity it counts too, and all of its records (crm.dashboards.board).
     "dashboards": {"read": _ALL, "write": frozenset()},
     # SQL over the analytical store, and running its analyses (RFM): admins only. Every event of every

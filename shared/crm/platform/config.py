@@ -53,6 +53,15 @@ class Settings:
     athena_workgroup: str | None = None
     analytics_database: str | None = None
     query_time_limit_seconds: float = 8.0
+    # Saved reports (decision 0048): the EventBridge Scheduler group their emails are scheduled in, the role
+    # Scheduler invokes the mailer with, the mailer and its DLQ (the schedules' target), the address the
+    # emails come from, and how long a report run answered at once may read.
+    report_schedule_group: str | None = None
+    report_scheduler_role_arn: str | None = None
+    report_mailer_arn: str | None = None
+    report_mailer_dlq_arn: str | None = None
+    report_sender: str | None = None
+    report_run_seconds: float = 8.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +102,7 @@ class Settings:
             export_queue_url=_optional(env, "CRM_EXPORT_QUEUE_URL"),
             analytics_bucket=_optional(env, "CRM_ANALYTICS_BUCKET"),
             **_analytics(env),
+            **_reports(env),
         )
 
 
@@ -109,6 +119,21 @@ def _analytics(env: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError("CRM_QUERY_TIME_LIMIT_SECONDS is a number of seconds, at most 900")
     return {"analytics_engine": engine, "athena_workgroup": _optional(env, "CRM_ATHENA_WORKGROUP"),
             "analytics_database": _optional(env, "CRM_ANALYTICS_DATABASE"), "query_time_limit_seconds": limit}
+
+
+def _reports(env: Mapping[str, str]) -> dict[str, Any]:
+    seconds = _optional(env, "CRM_REPORT_RUN_SECONDS") or "8"
+    try:
+        limit = float(seconds)
+    except ValueError:
+        limit = 0.0
+    if not 0 < limit <= 900:
+        raise ConfigError("CRM_REPORT_RUN_SECONDS is a number of seconds, at most 900")
+    return {"report_schedule_group": _optional(env, "CRM_REPORT_SCHEDULE_GROUP"),
+            "report_scheduler_role_arn": _optional(env, "CRM_REPORT_SCHEDULER_ROLE"),
+            "report_mailer_arn": _optional(env, "CRM_REPORT_MAILER_FUNCTION"),
+            "report_mailer_dlq_arn": _optional(env, "CRM_REPORT_MAILER_DLQ"),
+            "report_sender": _optional(env, "CRM_REPORT_SENDER"), "report_run_seconds": limit}
 
 
 def _region(env: Mapping[str, str]) -> str | None:
