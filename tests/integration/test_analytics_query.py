@@ -281,3 +281,34 @@ def test_athena_says_why_a_query_failed(aws):
     with pytest.raises(HttpError) as failed:
         athena_engine(FailingAthena()).run("SELECT nope FROM events", max_rows=1, time_limit=5)
     assert failed.value.status == 400 and "Column 'nope' cannot be resolved" in failed.value.message
+
+
+def test_crm_sql_runs_in_a_deployed_stacks_athena_and_prints_a_table(athena, monkeypatch, capsys):
+    import boto3
+    from crm_local.cli import main
+
+    # Given a deployed stack whose workgroup and database CloudFormation names
+    physical = {"AnalyticsWorkGroup": "crm-test-analytics", "AnalyticsDatabase": "crm_prod_analytics"}
+
+    class Stack:
+        def describe_stack_resource(self, StackName: str, LogicalResourceId: str) -> dict[str, Any]:
+            assert StackName == "crm-prod"
+            return {"StackResourceDetail": {"PhysicalResourceId": physical[LogicalResourceId]}}
+
+    made = boto3.session.Session.client
+    monkeypatch.setattr(boto3.session.Session, "client", lambda self, name, **kw: Stack() if name == "cloudformation"
+                        else made(self, name, **kw))
+    moto_results([["Payment Succeeded", "2"], ["Contact Created", "10"]], [("detail_type", "varchar"),
+                                                                             ("n", "bigint")])
+    # When an operator runs a query against it
+    assert main(["sql", "--stack", "crm-prod", "--region", "us-east-1",
+                 "SELECT detail_type, count(*) AS n FROM events GROUP BY 1"]) == 0
+    # Then Athena ran it in the stack's workgroup and database, and the rows print as a table
+    [execution_id] = athena.list_query_executions(WorkGroup="crm-test-analytics")["QueryExecutionIds"]
+    execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+    assert execution["QueryExecutionContext"]["Database"] == "crm_prod_analytics"
+    assert execution["Query"] == "SELECT detail_type, COUNT(*) AS n FROM events GROUP BY 1 LIMIT 101"
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == ["detail_type       |  n", "------------------+---",
+                       "Payment Succeeded |  2", "Contact Created   | 10"]
+    assert out[4].startswith("(2 rows; athena, ")
