@@ -144,7 +144,7 @@ def _dead_letter_office(args: argparse.Namespace) -> Any:
         deployed = Template.load(StackSettings.from_environ().template_path)
         try:
             return DeadLetterOffice(session.client, DeadLetterQueues.from_stack(
-                session.client("cloudformation"), args.stack, deployed))
+                session.client("cloudformation"), args.stack, deployed), partial(_invoke_deployed, session, args.stack))
         except (ReplayError, BotoCoreError, ClientError) as error:
             print(f"cannot read stack {args.stack}: {error}", file=sys.stderr)
             return None
@@ -153,7 +153,25 @@ def _dead_letter_office(args: argparse.Namespace) -> Any:
         return None
     template = Template.load(StackSettings.from_environ().template_path, aws_endpoint=state["aws_endpoint"])
     return DeadLetterOffice(partial(local_client, aws_endpoint=state["aws_endpoint"]),
-                            DeadLetterQueues.from_template(template))
+                            DeadLetterQueues.from_template(template), partial(_invoke_locally, template))
+
+
+def _invoke_deployed(session: Any, stack: str, function_id: str, payload: dict[str, Any]) -> None:
+    """Invokes a deployed stack's function asynchronously, as its schedule or Lambda's retries would."""
+    function = session.client("cloudformation").describe_stack_resource(
+        StackName=stack, LogicalResourceId=function_id)["StackResourceDetail"]["PhysicalResourceId"]
+    session.client("lambda").invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode())
+
+
+def _invoke_locally(template: Any, function_id: str, payload: dict[str, Any]) -> None:
+    """Runs the local stack's function in this process, with the environment the stack gives its functions."""
+    import os  # noqa: PLC0415 - only a local replay sets the functions' environment
+
+    from crm_local.runtime import LocalFunctions, shared_environment  # noqa: PLC0415 - only a local replay runs a function
+
+    specs = template.functions()
+    os.environ.update(shared_environment(specs, template.aws_endpoint))
+    LocalFunctions(specs).invoke(function_id, payload)
 
 
 def dlq_list(args: argparse.Namespace) -> int:

@@ -15,6 +15,12 @@ and the physical names of the template's queues.
   - SearchIndexerDLQ: the search indexer's, indexing contacts and companies (`index_record`);
   - DashboardCountersDLQ: the dashboards' counters', counting contacts, deals, activities, payments,
     refunds and emails (`count_record`).
+- EventArchiveDLQ holds the bus events the analytical store's rule could not deliver to Firehose; replay
+  puts each back on the bus with its original time (every consumer dedupes on detail.event_id, and the
+  store's queries count each event_id once).
+- ReportMailerDLQ and AnalyticsJobsDLQ hold the inputs of runs their function failed on or their schedule
+  could not deliver (a report's email, the RFM analysis); replay invokes the function with the input again
+  (asynchronously on a deployed stack, in this process on the local stack).
 - ImportDLQ holds an import's upload notifications and step messages (a chunk to check, run or revert);
   replay sends each back to ImportQueue. Row and chunk markers make a chunk that ran halfway safe to run
   again. ExportDLQ holds export requests; replay sends each back to ExportQueue (a finished export is
@@ -87,6 +93,9 @@ _LOGICAL_IDS = {
     "import_queue": "ImportQueue",
     "export_dlq": "ExportDLQ",
     "export_queue": "ExportQueue",
+    "archive_dlq": "EventArchiveDLQ",
+    "report_mailer_dlq": "ReportMailerDLQ",
+    "analytics_jobs_dlq": "AnalyticsJobsDLQ",
     "event_bus": "CrmEventBus",
     "table": "CrmTable",
 }
@@ -105,6 +114,9 @@ class DeadLetterQueues:
     import_queue: str
     export_dlq: str
     export_queue: str
+    archive_dlq: str
+    report_mailer_dlq: str
+    analytics_jobs_dlq: str
     event_bus: str
     table: str
     # One per STREAM_PROJECTIONS entry, in its order.
@@ -135,7 +147,13 @@ class DeadLetterQueues:
 
     def names(self) -> tuple[str, ...]:
         return (self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq,
-                *(projection.queue for projection in self.projections), self.import_dlq, self.export_dlq)
+                *(projection.queue for projection in self.projections), self.import_dlq, self.export_dlq,
+                self.archive_dlq, self.report_mailer_dlq, self.analytics_jobs_dlq)
+
+    def invoked_functions(self) -> dict[str, str]:
+        """The DLQs whose letter is a function's input (its own DLQ, or its schedule's): replay invokes the
+        function with it, by logical id."""
+        return {self.report_mailer_dlq: "ReportMailerFunction", self.analytics_jobs_dlq: "AnalyticsJobsFunction"}
 
     def projection(self, queue: str) -> ProjectionQueue | None:
         """The stream projection whose DLQ this is, if it is one's."""
@@ -171,7 +189,9 @@ class DeadLetter:
         if self.queue in (queues.import_dlq, queues.export_dlq):
             receives = self.attributes.get("ApproximateReceiveCount", "?")
             return f"{_transfer(json.loads(self.body))}; SQS receives {receives}"
-        if self.queue == queues.scoring_dlq:
+        if (function := queues.invoked_functions().get(self.queue)) is not None:
+            return f"{function} with {self.body[:200]}; {self.error or 'error not recorded'}"
+        if self.queue in (queues.scoring_dlq, queues.archive_dlq):
             event = json.loads(self.body)
             detail = event.get("detail") or {}
             ids = " ".join(f"{name}={detail[name]}" for name in ("contact_id", "event_id", "job_id") if name in detail)
@@ -202,11 +222,16 @@ class ReplayError(RuntimeError):
     """A dead letter could not be re-driven; it stays in its queue."""
 
 
+# Invokes a function of the stack by logical id with an input (asynchronously where it is deployed).
+Invoke = Callable[[str, dict[str, Any]], None]
+
+
 class DeadLetterOffice:
-    def __init__(self, client: ClientFactory, queues: DeadLetterQueues) -> None:
+    def __init__(self, client: ClientFactory, queues: DeadLetterQueues, invoke: Invoke | None = None) -> None:
         self._client = client
         self._sqs = client("sqs")
         self.queues = queues
+        self._invoke = invoke
 
     def _url(self, queue: str) -> str:
         return self._sqs.get_queue_url(QueueName=queue)["QueueUrl"]
@@ -255,8 +280,12 @@ class DeadLetterOffice:
         source = self.queues.source_queues().get(letter.queue)
         if source is not None:
             self._sqs.send_message(QueueUrl=self._url(source), MessageBody=letter.body)
-        elif letter.queue == self.queues.scoring_dlq:
+        elif letter.queue in (self.queues.scoring_dlq, self.queues.archive_dlq):
             self._put_on_bus(json.loads(letter.body))
+        elif (function := self.queues.invoked_functions().get(letter.queue)) is not None:
+            if self._invoke is None:
+                raise ReplayError(f"{function} cannot be invoked from here")
+            self._invoke(function, json.loads(letter.body))
         elif (projection := self.queues.projection(letter.queue)) is not None:
             self._project_stream_range(projection, json.loads(letter.body)["DDBStreamBatchInfo"])
         else:

@@ -208,11 +208,61 @@ def test_every_stream_consumer_with_an_on_failure_queue_is_replayed_by_crm_dlq(i
         assert callable(projection.projection.record_function())
 
 
+def test_every_dead_letter_queue_of_the_template_is_listed_by_crm_dlq(in_process_stack):
+    # Given every SQS queue template.yaml declares as a DLQ
+    declared = {in_process_stack.name(logical) for logical, resource in in_process_stack.template.resources.items()
+                if resource["Type"] == "AWS::SQS::Queue" and logical.endswith("DLQ")}
+    # Then crm dlq lists and replays each of them
+    assert declared == set(office(in_process_stack).queues.names())
+
+
+def put_letter(stack: Any, queue: str, body: dict[str, Any]) -> None:
+    sqs = stack.client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=stack.name(queue))["QueueUrl"], MessageBody=json.dumps(body))
+
+
+def test_a_scheduled_run_that_failed_is_replayed_by_invoking_its_function_again(in_process_stack):
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues
+
+    # Given the RFM analysis' input in AnalyticsJobsDLQ and a report's email in ReportMailerDLQ
+    put_letter(in_process_stack, "AnalyticsJobsDLQ", {"job": "rfm"})
+    put_letter(in_process_stack, "ReportMailerDLQ", {"report_id": "r1", "scheduled_time": "2026-12-04T06:00:00Z"})
+    queues = DeadLetterQueues.from_template(in_process_stack.template)
+    # When they are replayed where no function can be invoked, both stay, saying why
+    replayed, kept = DeadLetterOffice(in_process_stack.client, queues).replay()
+    assert replayed == 0 and sorted(reason for _, reason in kept) == [
+        "AnalyticsJobsFunction cannot be invoked from here", "ReportMailerFunction cannot be invoked from here"]
+    # And when they are replayed with an invoker, each function gets its input again and the queues empty
+    invoked: list[tuple[str, dict[str, Any]]] = []
+    replayed, kept = DeadLetterOffice(in_process_stack.client, queues, lambda f, p: invoked.append((f, p))).replay()
+    assert (replayed, kept) == (2, [])
+    assert sorted(invoked, key=lambda call: call[0]) == [
+        ("AnalyticsJobsFunction", {"job": "rfm"}),
+        ("ReportMailerFunction", {"report_id": "r1", "scheduled_time": "2026-12-04T06:00:00Z"})]
+    assert office(in_process_stack).list()[in_process_stack.name("AnalyticsJobsDLQ")] == []
+
+
+def test_an_event_the_archive_could_not_take_goes_back_on_the_bus(in_process_stack):
+    # Given a bus event EventBridge could not deliver to the analytical store's Firehose
+    event = {"version": "0", "id": "e-1", "detail-type": "Contact Created", "source": "crm",
+             "time": "2026-12-04T06:00:00Z", "detail": {"contact_id": "c-1", "event_id": "ev-archive-1"}}
+    put_letter(in_process_stack, "EventArchiveDLQ", event)
+    # When it is replayed
+    assert office(in_process_stack).replay(in_process_stack.name("EventArchiveDLQ")) == (1, [])
+    # Then it is on the bus again, and the local Firehose stores it under its day
+    run(in_process_stack)
+    s3 = in_process_stack.client("s3")
+    bucket = in_process_stack.name("AnalyticsBucket")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="events/dt=2026-12-04/").get("Contents", [])]
+    assert keys and any(b"ev-archive-1" in s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys)
+
+
 DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
     # The resources `crm dlq` needs, under their logical ids in template.yaml, named by CloudFormation.
     **{logical: {"Type": "AWS::SQS::Queue"} for logical in (
         "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ",
-        "DashboardCountersDLQ", "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue")},
+        "DashboardCountersDLQ", "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue", "EventArchiveDLQ",
+        "ReportMailerDLQ", "AnalyticsJobsDLQ")},
     "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
     "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
         "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
