@@ -7,7 +7,6 @@ live stream, counts nothing twice. The table is the running local stack's, or a 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -35,19 +34,10 @@ def _settings(args: argparse.Namespace) -> Any:
         table = session.client("cloudformation").describe_stack_resource(
             StackName=args.stack, LogicalResourceId="CrmTable")["StackResourceDetail"]["PhysicalResourceId"]
         return Settings(table_name=table, event_bus_name="", attachments_bucket="", region=session.region_name)
-    from crm_local.stack import StackError, StackSettings, read_state  # noqa: PLC0415 - the local stack, only without --stack
-    from crm_local.template import LOCAL_REGION, Template  # noqa: PLC0415 - the local stack, only without --stack
+    from crm_local.running import running_stack  # noqa: PLC0415 - the local stack, only without --stack
 
-    stack = StackSettings.from_environ()
-    try:
-        state = read_state(stack)
-    except StackError:
-        return None
-    # moto accepts any credentials; fixed ones keep a developer's real profile out of the local stack.
-    os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")  # noqa: S106 - moto takes any key
-    template = Template.load(stack.template_path, aws_endpoint=state["aws_endpoint"])
-    return Settings(table_name=template.physical_name("CrmTable"), event_bus_name="", attachments_bucket="",
-                    region=LOCAL_REGION, aws_endpoint_url=state["aws_endpoint"])
+    running = running_stack()
+    return None if running is None else running.settings
 
 
 def run(args: argparse.Namespace) -> int:

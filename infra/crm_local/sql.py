@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -60,21 +59,12 @@ def engine(args: argparse.Namespace) -> Any:
                             analytics_database=physical("AnalyticsDatabase"))
         return AthenaEngine(settings, session.client("athena"))
     from crm_local.clients import local_client  # noqa: PLC0415 - the local stack, only without --stack
-    from crm_local.stack import StackError, StackSettings, read_state  # noqa: PLC0415 - the local stack only
-    from crm_local.template import LOCAL_REGION, Template  # noqa: PLC0415 - the local stack, only without --stack
+    from crm_local.running import running_stack  # noqa: PLC0415 - the local stack, only without --stack
 
-    stack = StackSettings.from_environ()
-    try:
-        state = read_state(stack)
-    except StackError:
+    running = running_stack()
+    if running is None:
         return None
-    # moto accepts any credentials; fixed ones keep a developer's real profile out of the local stack.
-    os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")  # noqa: S106 - moto takes any key
-    template = Template.load(stack.template_path, aws_endpoint=state["aws_endpoint"])
-    settings = Settings(table_name="", event_bus_name="", attachments_bucket="", region=LOCAL_REGION,
-                        aws_endpoint_url=state["aws_endpoint"], analytics_engine="duckdb",
-                        analytics_bucket=template.physical_name("AnalyticsBucket"))
-    return DuckDbEngine(settings, local_client("s3", state["aws_endpoint"]))
+    return DuckDbEngine(running.settings, local_client("s3", running.aws_endpoint))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,26 +140,17 @@ def run_rfm(args: argparse.Namespace) -> int:
 def _run_locally() -> dict[str, Any] | None:
     from crm.analytics.engines import DuckDbEngine  # noqa: PLC0415 - product code, only for this command
     from crm.analytics.rfm import run_rfm as analyse_and_write  # noqa: PLC0415 - product code, only here
-    from crm.platform.config import Settings  # noqa: PLC0415 - product code, only for this command
     from crm.records.table import bind_table  # noqa: PLC0415 - product code, only for this command
 
     from crm_local.clients import local_client  # noqa: PLC0415 - the local stack, only without --stack
-    from crm_local.stack import StackError, StackSettings, read_state  # noqa: PLC0415 - the local stack only
-    from crm_local.template import LOCAL_REGION, Template  # noqa: PLC0415 - the local stack, only without --stack
+    from crm_local.running import running_stack  # noqa: PLC0415 - the local stack, only without --stack
 
-    stack = StackSettings.from_environ()
-    try:
-        state = read_state(stack)
-    except StackError:
+    running = running_stack()
+    if running is None:
         print("no local stack is running (start it with `make run`), and no --stack was named", file=sys.stderr)
         return None
-    os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")  # noqa: S106 - moto takes any key
-    template = Template.load(stack.template_path, aws_endpoint=state["aws_endpoint"])
-    settings = Settings(table_name=template.physical_name("CrmTable"), event_bus_name="", attachments_bucket="",
-                        region=LOCAL_REGION, aws_endpoint_url=state["aws_endpoint"], analytics_engine="duckdb",
-                        analytics_bucket=template.physical_name("AnalyticsBucket"))
-    bind_table(settings)
-    engine = DuckDbEngine(settings, local_client("s3", state["aws_endpoint"]))
+    bind_table(running.settings)
+    engine = DuckDbEngine(running.settings, local_client("s3", running.aws_endpoint))
     return dict(analyse_and_write(engine, time_limit=600).as_dict())
 
 
