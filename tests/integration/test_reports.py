@@ -456,3 +456,17 @@ def test_on_the_local_stack_a_reports_schedule_fires_and_its_email_is_in_the_emb
     assert "lifecycle_stage\tcount\ncustomer\t1\nTotal\t1\n" in mail["body"]
     last_sent = sales.get(f"/v1/reports/{report['id']}").body["last_sent"]
     assert last_sent["scheduled_time"] == "2026-12-07T04:30:00Z" and last_sent["rows"] == 1
+
+
+# --- The bench --------------------------------------------------------------------------------------------------
+
+def test_the_bench_answers_pages_from_memory_as_moto_does_and_sums_every_contact():
+    # Given the reports bench at a small size (it raises when the pages it answers from memory make another
+    # table than moto's, or when the run does not sum every contact)
+    from bench.reports import bench
+
+    # When it runs / Then it reports a run over every contact, with the ceilings and the price it derives
+    figures = bench(count=250, moto_count=120, runs=1)
+    assert (figures["contacts"], figures["pages"]) == (250, 3)
+    assert figures["api_memory_mb"] == 256 and figures["mailer_memory_mb"] == 1024
+    assert figures["api_rows_within_run_seconds"] > 0 and figures["read_units"] > 0

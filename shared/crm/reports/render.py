@@ -134,7 +134,8 @@ def about(entity: str, filters: str | None, time_zone: str, table: Table, at: st
     """What a page or an email says its table is: the list read, with its filters, how many records it summed
     up, the time zone its dates are in, and when."""
     query = f"?{filters}" if filters else ""
-    return f"/v1/{entity}{query} · {table.records:,} records · time zone {time_zone} · {at}"
+    records = f"{table.records:,} record{'' if table.records == 1 else 's'}"
+    return f"/v1/{entity}{query} · {records} · time zone {time_zone} · {at}"
 
 
 def file_name(name: str, file_format: str, at: str) -> str:
