@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) -m bench.dashboards --results bench/results.json
 	$(PY) -m bench.analytics_store
+	$(PY) -m bench.reports --results bench/results.json
 
 # Complexity (radon's grades, through xenon): no function above C, no module's average above C, the average of
 # all A. Radon cannot exempt one function, so each exception below exempts its file from that ceiling and holds
