@@ -26,7 +26,7 @@ from crm.platform.observability import logger, metrics
 from crm.platform.startup import loaded
 from crm.records.table import get_item
 
-from api.routes.exports import page_as
+from api.pages import page_as
 
 
 @metrics.log_metrics

@@ -10,19 +10,14 @@ holds one page and the groups, never the whole list."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
-from crm.exports.lists import ListRequest, list_request, page_from
+from crm.exports.lists import ListRequest, list_request
 from crm.platform.access import Caller
 from crm.platform.errors import HttpError
 from crm.reports.fields import fields_of
 from crm.reports.rules import ENTITIES, Aggregation, Definition, Fields, Table, TooManyGroups, definition_problems
 
-from api.handler import app, include_routers
-from api.routers import routers_for
+from api.pages import page_as
 
 _PAGING = ("cursor", "limit")
 
@@ -75,27 +70,3 @@ def run_as(caller: Caller, definition: Definition, seconds: float | None) -> Tab
         cursor = page["next_cursor"]
         if not cursor:
             return aggregation.table()
-
-
-def page_as(caller: Caller, request: ListRequest, cursor: str | None) -> dict[str, Any]:
-    """One page of the list, served by the API's own route to `caller`, or the error it answered them."""
-    include_routers(routers_for(request.path))
-    context: Any = vars(BaseRouter).get("lambda_context")
-    with own_request_kept():
-        return page_from(app.resolve(request.page_event(caller, cursor), context))
-
-
-@contextmanager
-def own_request_kept() -> Iterator[None]:
-    """The resolver keeps the request it serves on itself and clears it when done; a page read while answering
-    another request (a run, a save) must leave the outer request as it found it. The same as the exports'
-    (api.routes.exports), which a route module may not import."""
-    request = {name: value for name, value in vars(BaseRouter).items() if name in ("current_event", "lambda_context")}
-    kept = dict(app.context)
-    try:
-        yield
-    finally:
-        for name, value in request.items():
-            setattr(BaseRouter, name, value)
-        app.context.clear()
-        app.context.update(kept)

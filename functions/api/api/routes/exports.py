@@ -4,21 +4,18 @@ own route as the person who asked, so it holds exactly what they would see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.exports.lists import ListRequest, list_request, page_from, refused
+from crm.exports.lists import ListRequest, list_request, refused
 from crm.exports.spec import EXPORT, FORMATS, MAX_LIST_LENGTH
 from crm.exports.store import export_view, own_exports, read_export, start_export
-from crm.platform.access import Caller
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_caller, requires
 from api.handler import app, include_routers
+from api.pages import page_as
 from api.params import Cursor, Limit, answers
 from api.routers import routers_for
 
@@ -71,27 +68,3 @@ def exportable(text: str) -> ListRequest:
     if route is None or route.openapi_path.endswith("}"):
         raise refused("The API serves no list at this path: name a list such as /v1/contacts, not one record.")
     return request
-
-
-def page_as(caller: Caller, request: ListRequest, cursor: str | None) -> dict[str, Any]:
-    """One page of the list, served by the API's own route to `caller`, or the error it answered them."""
-    include_routers(routers_for(request.path))
-    context: Any = vars(BaseRouter).get("lambda_context")
-    with own_request_kept():
-        return page_from(app.resolve(request.page_event(caller, cursor), context))
-
-
-@contextmanager
-def own_request_kept() -> Iterator[None]:
-    """The resolver keeps the request it serves on itself and clears it when done; a request served inside
-    another (the first page, read while answering a POST) must leave the outer one as it found it."""
-    # Neither is set before the resolver's first request (the export function's first page).
-    request = {name: value for name, value in vars(BaseRouter).items() if name in ("current_event", "lambda_context")}
-    kept = dict(app.context)
-    try:
-        yield
-    finally:
-        for name, value in request.items():
-            setattr(BaseRouter, name, value)
-        app.context.clear()
-        app.context.update(kept)
