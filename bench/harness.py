@@ -103,13 +103,15 @@ def handler_function(handler: str) -> FunctionSpec:
     return _single_function(lambda f: f.handler == handler, f"with handler {handler!r}")
 
 
-def stream_function(record: Mapping[str, Any]) -> FunctionSpec:
-    """The function the table stream sends this record to, by each stream source's FilterCriteria."""
+def stream_function(record: Mapping[str, Any], handler: str) -> FunctionSpec:
+    """The function with this handler, if the table stream sends it this record by its FilterCriteria
+    (several functions read the stream: the publisher, the search indexer, the dashboards' counters)."""
     def matches(function: FunctionSpec) -> bool:
-        return any(isinstance(source, StreamSource) and any(pattern_matches(p, record) for p in source.filter_patterns)
-                   for source in function.sources)
+        return function.handler == handler and any(
+            isinstance(source, StreamSource) and any(pattern_matches(p, record) for p in source.filter_patterns)
+            for source in function.sources)
 
-    return _single_function(matches, f"on the table stream for {record['dynamodb']['Keys']}")
+    return _single_function(matches, f"{handler} on the table stream for {record['dynamodb']['Keys']}")
 
 
 def stream_record(event_name: str, item: Mapping[str, Any], sequence_number: str) -> dict[str, Any]:

@@ -210,7 +210,7 @@ def measure_requests() -> list[Operation]:
         contact_id = _created_id(new, "contact_id")
         api = _measure_api(operations, contact_id)
         outbox_batch = sample_event("event_publisher_stream.json")
-        publisher = _warm(stream_function(outbox_batch["Records"][0]), outbox_batch)
+        publisher = _warm(stream_function(outbox_batch["Records"][0], "event_publisher.handler.handler"), outbox_batch)
         _measure(operations, "publish outbox batch", publisher, outbox_batch)
         _measure(operations, "publish new lead's outbox", publisher, {"Records": _outbox_records(new)})
         _measure_search(operations, api, contact_id)
@@ -277,7 +277,7 @@ def _measure_search(operations: list[Operation], api: Invocable | Exception, con
     key = {"PK": {"S": pk}, "SK": {"S": sk}}
     item = boto3.client("dynamodb").get_item(TableName=get_settings().table_name, Key=key).get("Item") or key
     record = stream_record("INSERT", item, "100")
-    indexer = _warm(stream_function(record), {"Records": []})
+    indexer = _warm(stream_function(record, "search_indexer.handler.handler"), {"Records": []})
     _measure(operations, "index new contact", indexer, {"Records": [record]})
     _measure(operations, "index re-delivered contact", indexer, {"Records": [record]})
     _measure(operations, "search contacts", api, api_event("GET", "/v1/search", {"q": EMAIL.split("@")[0]}))
