@@ -62,6 +62,25 @@ class Settings:
     report_mailer_dlq_arn: str | None = None
     report_sender: str | None = None
     report_run_seconds: float = 8.0
+    # Automation (issue 16): the EventBridge Scheduler group of its one-time wake-ups (reminders, snoozes, SLA
+    # checks, workflow waits), and for each function they wake, its ARN, the role Scheduler invokes it with
+    # (one per function: each may invoke its own alone) and its DLQ.
+    automation_schedule_group: str | None = None
+    notifier_arn: str | None = None
+    notifier_scheduler_role_arn: str | None = None
+    notifier_dlq_arn: str | None = None
+    assignment_arn: str | None = None
+    assignment_scheduler_role_arn: str | None = None
+    assignment_dlq_arn: str | None = None
+    workflow_arn: str | None = None
+    workflow_scheduler_role_arn: str | None = None
+    workflow_dlq_arn: str | None = None
+    # Outbound mail: the address the CRM's own notifications come from, and the public address of the API,
+    # which links in mail (an unsubscribe link, a record to open) start with.
+    notification_sender: str | None = None
+    public_url: str | None = None
+    # The Cognito user pool staff sign in to: where an address is found for a user without a profile.
+    user_pool_id: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +122,7 @@ class Settings:
             analytics_bucket=_optional(env, "CRM_ANALYTICS_BUCKET"),
             **_analytics(env),
             **_reports(env),
+            **_automation(env),
         )
 
 
@@ -134,6 +154,16 @@ def _reports(env: Mapping[str, str]) -> dict[str, Any]:
             "report_mailer_arn": _optional(env, "CRM_REPORT_MAILER_FUNCTION"),
             "report_mailer_dlq_arn": _optional(env, "CRM_REPORT_MAILER_DLQ"),
             "report_sender": _optional(env, "CRM_REPORT_SENDER"), "report_run_seconds": limit}
+
+
+def _automation(env: Mapping[str, str]) -> dict[str, Any]:
+    names = {"automation_schedule_group": "CRM_AUTOMATION_SCHEDULE_GROUP",
+             **{f"{function}{suffix}": f"CRM_{function.upper()}_{variable}" for function in
+                ("notifier", "assignment", "workflow") for suffix, variable in
+                (("_arn", "FUNCTION"), ("_scheduler_role_arn", "SCHEDULER_ROLE"), ("_dlq_arn", "DLQ"))},
+             "notification_sender": "CRM_NOTIFICATION_SENDER", "public_url": "CRM_PUBLIC_URL",
+             "user_pool_id": "CRM_USER_POOL_ID"}
+    return {field: _optional(env, variable) for field, variable in names.items()}
 
 
 def _region(env: Mapping[str, str]) -> str | None:

@@ -8,17 +8,17 @@ finds no schedule on its report and sends nothing."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from crm.platform import aws
 from crm.platform.access import Caller
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
-from crm.platform.errors import HttpError, unavailable
+from crm.platform.errors import HttpError
+from crm.platform.schedules import SCHEDULED_TIME, Target, delete_schedule
+from crm.platform.schedules import put_schedule as put_schedule_of
 from crm.platform.secrets import cursor_secret
 from crm.records.reads import Page, list_page, load
 from crm.records.writes import Change, create, delete, new_id, update_viewed
@@ -26,9 +26,6 @@ from crm.reports.rules import Definition, GroupBy, Measure, Schedule
 from crm.reports.spec import ReportItem, plain
 
 ADMIN = "admin"
-# Scheduler substitutes the time a run was due for, so a run delivered twice is mailed once.
-SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
-RETRIES = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
 
 
 def definition_of(item: ReportItem) -> Definition:
@@ -162,44 +159,16 @@ def schedule_name(report_id: str) -> str:
 
 def put_schedule(report_id: str, schedule: Schedule | None) -> None:
     """Creates, replaces or (None) deletes the report's schedule in the reports' schedule group."""
-    from botocore.exceptions import ClientError  # noqa: PLC0415 - with the client it serves
-
     settings = get_settings()
-    if not (settings.report_schedule_group and settings.report_mailer_arn and settings.report_scheduler_role_arn):
-        raise unavailable("Scheduled reports are not set up in this deployment.", retry_after=60)
-    scheduler, name, group = aws.client("scheduler"), schedule_name(report_id), settings.report_schedule_group
-    try:
-        if schedule is None:
-            _ignoring_absent(partial(scheduler.delete_schedule, Name=name, GroupName=group))
-            return
-        target = {"Arn": settings.report_mailer_arn, "RoleArn": settings.report_scheduler_role_arn,
-                  "Input": json.dumps({"report_id": report_id, "scheduled_time": SCHEDULED_TIME}),
-                  "RetryPolicy": RETRIES,
-                  **({"DeadLetterConfig": {"Arn": settings.report_mailer_dlq_arn}}
-                     if settings.report_mailer_dlq_arn else {})}
-        request = {"Name": name, "GroupName": group, "ScheduleExpression": schedule.expression,
-                   "ScheduleExpressionTimezone": schedule.time_zone, "FlexibleTimeWindow": {"Mode": "OFF"},
-                   "State": "ENABLED", "Target": target, "Description": f"Emails the saved report {report_id}."}
-        if not _ignoring_absent(partial(scheduler.update_schedule, **request)):
-            scheduler.create_schedule(**request)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ValidationException":
-            raise
-        message = str(exc.response["Error"].get("Message") or "EventBridge Scheduler refused the schedule.")
-        raise HttpError(422, "invalid_fields", message, {"expression": message}) from exc
-
-
-def _ignoring_absent(call: Callable[[], Any]) -> bool:
-    """False when the schedule was not there."""
-    from botocore.exceptions import ClientError  # noqa: PLC0415 - with the client it serves
-
-    try:
-        call()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
-        return False
-    return True
+    target = Target(settings.report_mailer_arn, settings.report_scheduler_role_arn, settings.report_mailer_dlq_arn,
+                    settings.report_schedule_group)
+    if schedule is None:
+        if target.ready:
+            delete_schedule(schedule_name(report_id), target)
+        return
+    put_schedule_of(schedule_name(report_id), target, schedule.expression,
+                    {"report_id": report_id, "scheduled_time": SCHEDULED_TIME}, time_zone=schedule.time_zone,
+                    description=f"Emails the saved report {report_id}.", what="Scheduled reports")
 
 
 # The mailer's bookkeeping -------------------------------------------------------------------------------------
