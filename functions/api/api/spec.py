@@ -24,7 +24,8 @@ def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     error_schema = ErrorBody.model_json_schema(ref_template=_REF)
     schemas.update(error_schema.pop("$defs", {}), ErrorBody=error_schema)
-    for name in ("HTTPValidationError", "ValidationError"):
+    # Powertools' own validation errors are never answered: a bad request gets ErrorBody, a bad response is ours.
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(name, None)
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
