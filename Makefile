@@ -4,18 +4,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast fuzz bench lint clean
+.PHONY: run console test test-fast fuzz bench lint clean
 
 $(STAMP): pyproject.toml infra/scripts/bootstrap.sh infra/scripts/python.sh
 	bash infra/scripts/bootstrap.sh $(VENV)
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) console
 	$(VENV)/bin/crm local run
+
+# The staff console (console/, TypeScript): types from the API's OpenAPI document, type-checked, then bundled into
+# console/dist, which the local stack serves at its own origin. A few seconds; it always runs, since the document
+# follows the API's code.
+console: $(STAMP)
+	bash infra/scripts/build_console.sh $(VENV)
 
 # One pytest worker per core (pytest-xdist); each worker that runs end-to-end tests starts its own stack.
 # The gates (`make lint`) run first, so CI's `make test` runs them too.
-test: $(STAMP) lint
+test: $(STAMP) lint console
 	bash infra/scripts/install_browser.sh
 	bash infra/scripts/install_checkov.sh
 	$(PY) -m pytest -n auto --durations=15
@@ -79,4 +85,4 @@ lint: $(STAMP)
 	.venv-checkov/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis bench/results.json
+	rm -rf $(VENV) .pytest_cache .hypothesis bench/results.json build console/dist console/node_modules

@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from crm_local import importer, log, recount, sql
+from crm_local import console, importer, log, recount, sql
 from crm_local.clients import local_client
 from crm_local.stack import LocalStack, StackError, StackSettings, is_healthy, read_state
 
@@ -63,6 +63,7 @@ def _summary(state: dict[str, Any], settings: StackSettings) -> str:
     form = state["demo_form"]
     return f"""
 Serverless CRM, local stack
+  staff console           {state['console_url']}  (sign in as a demo user below)
   API (HTTP API gateway)  {state['http_url']}
   embedded AWS (moto)     {state['aws_endpoint']}  region {state['region']}
   Cognito user pool       {state['user_pool_id']}  app client {state['user_pool_client_id']}
@@ -240,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "stack; AWS credentials from the environment")
         command.add_argument("--region", help="the deployed stack's region (default: the AWS environment's)")
     importer.add_parser(groups)
+    console.add_parser(groups)
     recount.add_parser(groups)
     sql.add_parser(groups)
     return parser

@@ -16,18 +16,22 @@ from crm_local.jwt_authorizer import Forbidden, JwtVerifier, Unauthorized
 from crm_local.routes import RouteTable
 
 Invoke = Callable[[str, Any], Any]
+# What answers a request no route matches (the console's files and sign-in), or None.
+Site = Callable[[HttpRequest], HttpResponse | None]
 
 
 class Gateway:
-    def __init__(self, routes: RouteTable, invoke: Invoke, verifier: JwtVerifier) -> None:
+    def __init__(self, routes: RouteTable, invoke: Invoke, verifier: JwtVerifier, site: Site | None = None) -> None:
         self._routes = routes
         self._invoke = invoke
         self._verifier = verifier
+        self._site = site
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         match = self._routes.match(request.method, request.raw_path)
         if match is None:
-            return json_error(404, "Not Found")
+            answered = self._site(request) if self._site is not None else None
+            return answered if answered is not None else json_error(404, "Not Found")
         authorization = None
         authorizer = match.route.authorizer
         if authorizer is not None:

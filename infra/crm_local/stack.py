@@ -15,6 +15,7 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 from crm_local.clients import local_client
+from crm_local.console import ConsoleSite
 from crm_local.dispatch import Dispatcher, build_pollers
 from crm_local.firehose import delivery_pollers
 from crm_local.gateway import Gateway, GatewayServer
@@ -117,6 +118,7 @@ class LocalStack:
             "smtp": {"host": HOST, "port": settings.smtp_port,
                      "recipients": [r for receipt in template.mail_receipts() for r in receipt.recipients]},
             "demo_users": [asdict(user) for user in provisioned.demo_users],
+            "console_url": f"{settings.http_url}/",
             "demo_form": {
                 "form_id": DEMO_FORM_ID,
                 "embed_url": f"{settings.http_url}/forms/{DEMO_FORM_ID}/embed.js",
@@ -140,8 +142,9 @@ class LocalStack:
                                 partial(template.get_att, attribute="Arn"))
         self._dispatcher = Dispatcher(pollers + delivery_pollers(template, client), wakeups)
         self._dispatcher.start()
-        self._gateway = GatewayServer(Gateway(RouteTable(template.routes()), functions.invoke, verifier),
-                                      HOST, settings.http_port)
+        console = ConsoleSite(client("cognito-idp"), provisioned.user_pool_client_id, settings.http_url)
+        self._gateway = GatewayServer(Gateway(RouteTable(template.routes()), functions.invoke, verifier,
+                                              console.handle), HOST, settings.http_port)
         self._gateway.start()
         self._start_smtp(template, client)
         return state

@@ -1,0 +1,39 @@
+// The API client: typed from the OpenAPI document the API serves (schema.d.ts is generated from it at build
+// time), so a contract change that breaks the console fails `npm run build`.
+import createClient, { type Middleware } from "openapi-fetch";
+import { session } from "../auth/session";
+import type { components, paths } from "./schema";
+
+export type Contact = components["schemas"]["Contact"];
+export type ContactPage = components["schemas"]["ContactPage"];
+export type SearchResult = components["schemas"]["SearchResult"];
+export type TimelineEntry = components["schemas"]["TimelineEntry"];
+export type ErrorBody = components["schemas"]["ErrorBody"];
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody | undefined,
+  ) {
+    super(body?.error.message ?? `HTTP ${status}`);
+  }
+}
+
+const bearer: Middleware = {
+  onRequest({ request }) {
+    const signedIn = session();
+    if (signedIn) request.headers.set("Authorization", `Bearer ${signedIn.accessToken}`);
+    return request;
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: location.origin });
+api.use(bearer);
+
+/** The data of an answer, or an ApiError with the API's own message. */
+export function data<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.data === undefined) {
+    throw new ApiError(result.response.status, result.error as ErrorBody | undefined);
+  }
+  return result.data;
+}

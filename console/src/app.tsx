@@ -1,0 +1,86 @@
+// The console: sign in, then one page per hash route (#/contacts, #/contacts/<id>), in the user's language.
+import { useEffect, useState } from "preact/hooks";
+import { beginSignIn, completeSignIn, type ConsoleConfig, loadConfig, type Session, session, signOut } from "./auth/session";
+import { Problem } from "./components/Problem";
+import { Shell } from "./components/Shell";
+import { direction, isLanguage, type Locale, LocaleContext, translate } from "./i18n";
+import { ContactPage } from "./pages/ContactPage";
+import { ContactsPage } from "./pages/ContactsPage";
+
+const PREFERENCES = "crm.console.preferences";
+
+function savedLocale(): Locale {
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const language = navigator.language.slice(0, 2);
+  const fallback: Locale = { language: isLanguage(language) ? language : "en", calendar: "gregory", timeZone };
+  try {
+    const saved = JSON.parse(localStorage.getItem(PREFERENCES) ?? "{}") as Partial<Locale>;
+    return {
+      language: isLanguage(saved.language) ? saved.language : fallback.language,
+      calendar: saved.calendar === "persian" ? "persian" : fallback.language === "fa" ? "persian" : "gregory",
+      timeZone,
+    };
+  } catch {
+    return fallback;
+  }
+}
+
+function useHashRoute(): string {
+  const [route, setRoute] = useState(location.hash || "#/contacts");
+  useEffect(() => {
+    const follow = () => setRoute(location.hash || "#/contacts");
+    addEventListener("hashchange", follow);
+    return () => removeEventListener("hashchange", follow);
+  }, []);
+  return route;
+}
+
+function Page({ route }: { route: string }) {
+  const contact = /^#\/contacts\/([^/]+)$/.exec(route);
+  if (contact?.[1]) return <ContactPage id={decodeURIComponent(contact[1])} />;
+  return <ContactsPage />;
+}
+
+export function App() {
+  const [locale, setLocale] = useState<Locale>(savedLocale);
+  const [config, setConfig] = useState<ConsoleConfig | null>(null);
+  const [signedIn, setSignedIn] = useState<Session | null>(session());
+  const [error, setError] = useState<Error | null>(null);
+  const route = useHashRoute();
+
+  useEffect(() => {
+    document.documentElement.lang = locale.language;
+    document.documentElement.dir = direction(locale.language);
+    document.title = translate(locale.language, "app.title");
+    localStorage.setItem(PREFERENCES, JSON.stringify({ language: locale.language, calendar: locale.calendar }));
+  }, [locale]);
+
+  useEffect(() => {
+    loadConfig()
+      .then(async (loaded) => {
+        setConfig(loaded);
+        const completed = await completeSignIn(loaded);
+        if (completed) setSignedIn(completed);
+        else if (!session()) await beginSignIn(loaded);
+      })
+      .catch((failure: unknown) => setError(failure instanceof Error ? failure : new Error(String(failure))));
+  }, []);
+
+  return (
+    <LocaleContext.Provider value={locale}>
+      {error ? (
+        <main id="main">
+          <Problem error={new Error(translate(locale.language, "auth.failed", { reason: error.message }))} retry={() => location.assign("/")} />
+        </main>
+      ) : signedIn && config ? (
+        <Shell session={signedIn} locale={locale} onLocale={setLocale} onSignOut={() => signOut(config)}>
+          <Page route={route} />
+        </Shell>
+      ) : (
+        <main id="main" aria-busy="true">
+          <p>{translate(locale.language, "auth.signingIn")}</p>
+        </main>
+      )}
+    </LocaleContext.Provider>
+  );
+}

@@ -1,0 +1,38 @@
+// The frame of every page: a skip link, the sections the signed-in role may open, preferences, sign-out.
+import type { ComponentChildren } from "preact";
+import type { Session } from "../auth/session";
+import { type Locale, useT } from "../i18n";
+import { Preferences } from "./Preferences";
+
+export function Shell(props: {
+  session: Session;
+  locale: Locale;
+  onLocale: (next: Locale) => void;
+  onSignOut: () => void;
+  children: ComponentChildren;
+}) {
+  const t = useT();
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t("app.skip")}
+      </a>
+      <header class="shell">
+        <strong class="brand">{t("app.title")}</strong>
+        <nav aria-label={t("nav.label")}>
+          <a href="#/contacts">{t("nav.contacts")}</a>
+        </nav>
+        <Preferences locale={props.locale} onChange={props.onLocale} />
+        <span class="muted">
+          {t("auth.signedInAs", { who: props.session.email, roles: props.session.roles.join(", ") })}
+        </span>
+        <button type="button" onClick={props.onSignOut}>
+          {t("auth.signOut")}
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {props.children}
+      </main>
+    </>
+  );
+}

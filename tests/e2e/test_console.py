@@ -1,0 +1,210 @@
+"""Staff use the console in a real headless Chromium against the started local stack: they sign in through the
+user pool (authorization code with PKCE), find a lead a web form just sent, open its card, read it right to left
+in Persian, and sign out. axe-core checks every page."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import RunningStack
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+CONSOLE = Path(__file__).resolve().parents[2] / "console"
+AXE = CONSOLE / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+needs_chromium = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
+                                    reason=f"{CHROMIUM} is missing (Debian package `chromium`; `make test` installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert (CONSOLE / "dist" / "index.html").is_file(), "the console is not built: run `make console`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def sign_in(page: Any, stack: RunningStack, role: str) -> None:
+    user = next(u for u in stack.state["demo_users"] if u["role"] == role)
+    page.goto(f"{stack.http_url}/")
+    page.wait_for_selector("#username", timeout=15_000)
+    page.fill("#username", user["email"])
+    page.fill("#password", user["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#contacts-title", timeout=15_000)
+
+
+def post_lead(stack: RunningStack, first_name: str, last_name: str, phone: str) -> str:
+    email = f"lead.{uuid.uuid4().hex[:10]}@example.com"
+    response = requests.post(f"{stack.http_url}/forms/contact-us/submissions", allow_redirects=False, timeout=10,
+                             headers={"Origin": stack.http_url},
+                             data={"email": email, "first_name": first_name, "last_name": last_name, "phone": phone})
+    assert response.status_code in (201, 303), response.text
+    return email
+
+
+def serious_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}" for v in result["violations"]
+            if v["impact"] in SERIOUS]
+
+
+@needs_chromium
+def test_a_form_lead_appears_in_the_list_and_its_card(stack: RunningStack, browser: Any) -> None:
+    # Given a lead a web form just sent, typed in Persian with a spaced phone number
+    email = post_lead(stack, "مریم", "کاظمی", "+98 912 555 0101")
+    page = browser.new_page()
+    try:
+        # When a seller signs in through the user pool
+        sign_in(page, stack, "sales")
+        # Then the lead is a row of the contacts list
+        row = page.locator("a.row", has_text=email)
+        row.wait_for(timeout=15_000)
+        assert "مریم کاظمی" in row.inner_text()
+        # And searching for the phone typed another way (Persian digits, spaced) finds the same person
+        page.fill("#search-people", "+۹۸ ۹۱۲ ۵۵۵ ۰۱۰۱")
+        page.locator(".search-results a", has_text="مریم").wait_for(timeout=15_000)
+        # When the seller opens the card
+        row.click()
+        page.wait_for_selector("#contact-name", timeout=15_000)
+        # Then it shows the person's fields and the form submission on the timeline
+        assert page.inner_text("#contact-name") == "مریم کاظمی"
+        assert email in page.inner_text(".card")
+        page.locator(".timeline li[data-entry-type=contact_created]").wait_for(timeout=15_000)
+        assert "web form" in page.inner_text(".timeline")
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_persian_reads_right_to_left_and_stays_chosen_after_a_reload(stack: RunningStack, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        sign_in(page, stack, "marketing")
+        # When the user switches the interface to Persian
+        page.select_option(".preferences select", "fa")
+        # Then the page is laid out right to left, in Persian, with the Solar Hijri calendar offered
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        assert page.evaluate("document.documentElement.lang") == "fa"
+        assert page.inner_text("#contacts-title") == "مخاطبان"
+        brand = page.locator(".brand").bounding_box()
+        assert brand is not None and brand["x"] > 640, "the brand should sit at the right edge"
+        assert page.locator(".preferences select").nth(1).input_value() == "persian"
+        # When the page is reloaded, the user pool's own session signs them in again without a password
+        page.reload()
+        page.wait_for_selector("#contacts-title", timeout=15_000)
+        # Then Persian is still chosen
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_sign_out_forgets_the_tokens_and_asks_for_the_password_again(stack: RunningStack, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_in(page, stack, "support")
+        # The tokens are nowhere a script or another site could read them
+        stored = page.evaluate("JSON.stringify([Object.values(localStorage), Object.values(sessionStorage), "
+                               "document.cookie])")
+        assert "eyJ" not in stored
+        assert all(cookie["httpOnly"] for cookie in context.cookies())
+        # When the user signs out
+        page.click("text=Sign out")
+        # Then signing in asks for the password again
+        page.wait_for_selector("#password", timeout=15_000)
+        page.goto(f"{stack.http_url}/")
+        page.wait_for_selector("#password", timeout=15_000)
+    finally:
+        context.close()
+
+
+@needs_chromium
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, browser: Any, language: str) -> None:
+    post_lead(stack, "Nikos", "Papadopoulos", "+30 691 234 5678")
+    # axe-core is added to the page as a script, which the console's Content-Security-Policy would refuse.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        page.select_option(".preferences select", language)
+        page.locator("a.row").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == []
+        page.locator("a.row").first.click()
+        page.wait_for_selector("#contact-name", timeout=15_000)
+        assert serious_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_the_console_is_served_with_a_strict_content_security_policy(stack: RunningStack) -> None:
+    page = requests.get(f"{stack.http_url}/", timeout=10)
+    assert page.status_code == 200 and '<div id="app">' in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    config = requests.get(f"{stack.http_url}/config.json", timeout=10).json()
+    assert config["client_id"] == stack.state["user_pool_client_id"]
+
+
+def test_the_sign_in_stand_in_refuses_a_code_without_its_verifier(stack: RunningStack) -> None:
+    # Given a code issued for a PKCE challenge
+    session = requests.Session()
+    query = {"response_type": "code", "client_id": stack.state["user_pool_client_id"],
+             "redirect_uri": f"{stack.http_url}/", "state": "s1", "code_challenge_method": "S256",
+             "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}
+    user = next(u for u in stack.state["demo_users"] if u["role"] == "sales")
+    login = session.post(f"{stack.http_url}/login", data={**query, "username": user["email"],
+                                                          "password": user["password"]},
+                         allow_redirects=False, timeout=10)
+    assert login.status_code == 302
+    code = requests.utils.urlparse(login.headers["Location"]).query.split("code=")[1].split("&")[0]
+    token = {"grant_type": "authorization_code", "client_id": query["client_id"], "code": code,
+             "redirect_uri": query["redirect_uri"]}
+    # When it is exchanged with the wrong verifier, then it is refused, and it is spent
+    wrong = requests.post(f"{stack.http_url}/oauth2/token", data={**token, "code_verifier": "x" * 43}, timeout=10)
+    assert wrong.status_code == 400 and wrong.json() == {"error": "invalid_grant"}
+    right = requests.post(f"{stack.http_url}/oauth2/token", timeout=10,
+                          data={**token, "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"})
+    assert right.status_code == 400
+    # And a wrong password, or a redirect to another site, gets no code at all
+    refused = session.post(f"{stack.http_url}/login", data={**query, "username": user["email"], "password": "nope"},
+                           allow_redirects=False, timeout=10)
+    assert refused.status_code == 401 and "Location" not in refused.headers
+    elsewhere = requests.get(f"{stack.http_url}/oauth2/authorize", timeout=10,
+                             params={**query, "redirect_uri": "https://evil.example/"})
+    assert elsewhere.status_code == 400
+
+
+def test_a_code_exchanged_with_its_verifier_gives_tokens_the_api_accepts(stack: RunningStack) -> None:
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B's pair
+    query = {"response_type": "code", "client_id": stack.state["user_pool_client_id"],
+             "redirect_uri": f"{stack.http_url}/", "code_challenge_method": "S256",
+             "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}
+    user = next(u for u in stack.state["demo_users"] if u["role"] == "admin")
+    login = requests.post(f"{stack.http_url}/login", allow_redirects=False, timeout=10,
+                          data={**query, "username": user["email"], "password": user["password"]})
+    code = login.headers["Location"].split("code=")[1]
+    tokens = requests.post(f"{stack.http_url}/oauth2/token", timeout=10, data={
+        "grant_type": "authorization_code", "client_id": query["client_id"], "code": code,
+        "redirect_uri": query["redirect_uri"], "code_verifier": verifier}).json()
+    answer = requests.get(f"{stack.http_url}/v1/contacts", timeout=10,
+                          headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert answer.status_code == 200
