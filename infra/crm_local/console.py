@@ -28,6 +28,8 @@ CONSOLE_DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
 SCOPES = "openid email profile"
 CODE_SECONDS = 300
 SESSION_COOKIE = "crm_hosted_ui"
+# Built assets carry their content's hash in their names, so they may be cached for good.
+IMMUTABLE = "public, max-age=31536000, immutable"
 # What CloudFront's response-headers policy adds to every console file (template.yaml, ConsoleHeadersPolicy).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -98,8 +100,7 @@ class ConsoleSite:
         if not target.is_relative_to(self._dist.resolve()) or not target.is_file():
             return None
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        # Built assets carry their content's hash in their names: cached for good; index.html never.
-        cache = "public, max-age=31536000, immutable" if path.startswith("/assets/") else "no-cache"
+        cache = IMMUTABLE if path.startswith("/assets/") else "no-cache"
         return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", cache), *SECURITY_HEADERS],
                             target.read_bytes())
 
@@ -226,12 +227,58 @@ def _json(status: int, body: dict[str, Any]) -> HttpResponse:
 # `crm console ...` ------------------------------------------------------------------------------------------
 
 def add_parser(groups: Any) -> None:
-    """`crm console openapi FILE`: the API's OpenAPI document, which the console's types are generated from."""
-    console = groups.add_parser("console", help="the staff console's build")
+    """`crm console openapi FILE`: the API's OpenAPI document, which the console's types are generated from;
+    `crm console publish --stack NAME`: the built console and its sign-in settings, onto a deployed stack."""
+    console = groups.add_parser("console", help="the staff console's build and its publishing")
     commands = console.add_subparsers(dest="command", required=True)
     openapi = commands.add_parser("openapi", help="write the API's OpenAPI document (as /v1/openapi.json serves it)")
     openapi.add_argument("out", type=Path, help="where to write it, e.g. build/openapi.json")
     openapi.set_defaults(handler=write_openapi)
+    publish_parser = commands.add_parser("publish", help="upload console/dist and config.json to a deployed stack")
+    publish_parser.add_argument("--stack", required=True, help="the deployed stack's name")
+    publish_parser.add_argument("--region", help="its region (default: the AWS environment's)")
+    publish_parser.set_defaults(handler=publish)
+
+
+def deployed_config(outputs: dict[str, str]) -> dict[str, str]:
+    """The console's config.json on a deployed stack: the user pool's hosted UI and the app client."""
+    domain = outputs["SignInDomain"]
+    return {"authorize_url": f"https://{domain}/oauth2/authorize", "token_url": f"https://{domain}/oauth2/token",
+            "logout_url": f"https://{domain}/logout", "client_id": outputs["UserPoolClientId"], "scopes": SCOPES}
+
+
+def upload(s3: Any, bucket: str, dist: Path, config: dict[str, str]) -> list[str]:
+    """Uploads a build: hashed assets first (cached for good), then config.json and index.html (never cached),
+    so that no index.html ever names an asset not there yet. Returns the keys written."""
+    if not (dist / "index.html").is_file():
+        raise FileNotFoundError(f"{dist} holds no build: run `make console` first")
+    files = sorted(path for path in dist.rglob("*") if path.is_file() and path.name != "index.html")
+    written = []
+    for path in files:
+        key = path.relative_to(dist).as_posix()
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), CacheControl=IMMUTABLE,
+                      ContentType=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+        written.append(key)
+    s3.put_object(Bucket=bucket, Key="config.json", Body=json.dumps(config).encode("utf-8"), CacheControl="no-cache",
+                  ContentType="application/json")
+    s3.put_object(Bucket=bucket, Key="index.html", Body=(dist / "index.html").read_bytes(), CacheControl="no-cache",
+                  ContentType="text/html; charset=utf-8")
+    return [*written, "config.json", "index.html"]
+
+
+def publish(args: Any) -> int:
+    import boto3  # noqa: PLC0415 - only this command talks to a deployed stack
+
+    session = boto3.session.Session(region_name=args.region)
+    stacks = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs") or ()}
+    written = upload(session.client("s3"), outputs["ConsoleBucketName"], CONSOLE_DIST, deployed_config(outputs))
+    paths = {"Quantity": 2, "Items": ["/index.html", "/config.json"]}
+    session.client("cloudfront").create_invalidation(
+        DistributionId=outputs["ConsoleDistributionId"],
+        InvalidationBatch={"Paths": paths, "CallerReference": secrets.token_hex(8)})
+    print(f"published {len(written)} files; the console is at {outputs['ConsoleUrl']}")
+    return 0
 
 
 def write_openapi(args: Any) -> int:
