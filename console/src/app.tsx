@@ -6,6 +6,7 @@ import { Shell } from "./components/Shell";
 import { direction, isLanguage, type Locale, LocaleContext, translate } from "./i18n";
 import { ContactPage } from "./pages/ContactPage";
 import { ContactsPage } from "./pages/ContactsPage";
+import { DealsBoard } from "./pages/DealsBoard";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -38,6 +39,7 @@ function useHashRoute(): string {
 function Page({ route }: { route: string }) {
   const contact = /^#\/contacts\/([^/]+)$/.exec(route);
   if (contact?.[1]) return <ContactPage id={decodeURIComponent(contact[1])} />;
+  if (route === "#/deals") return <DealsBoard />;
   return <ContactsPage />;
 }
 

@@ -151,6 +151,10 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.locator("a.row").first.click()
         page.wait_for_selector("#contact-name", timeout=15_000)
         assert serious_violations(page) == []
+        new_deal(stack, "Athens renewal")
+        page.click("nav a[href='#/deals']")
+        page.locator(".deal").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == []
     finally:
         context.close()
 
@@ -208,3 +212,67 @@ def test_a_code_exchanged_with_its_verifier_gives_tokens_the_api_accepts(stack: 
     answer = requests.get(f"{stack.http_url}/v1/contacts", timeout=10,
                           headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert answer.status_code == 200
+
+
+def new_deal(stack: RunningStack, name: str) -> dict[str, Any]:
+    created = requests.post(f"{stack.http_url}/v1/deals", json={"name": name, "amount_minor": 250_000,
+                                                                 "currency": "EUR"},
+                            headers=stack.auth("sales"), timeout=10)
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def open_board(page: Any, stack: RunningStack) -> None:
+    sign_in(page, stack, "sales")
+    page.click("nav >> text=Deals")
+    page.wait_for_selector("#deals-title", timeout=15_000)
+
+
+@needs_chromium
+def test_a_deal_dragged_to_another_stage_moves_there(stack: RunningStack, browser: Any) -> None:
+    # Given a new deal in the default pipeline's first stage
+    deal = new_deal(stack, f"Tehran office {uuid.uuid4().hex[:6]}")
+    pipelines = requests.get(f"{stack.http_url}/v1/pipelines", headers=stack.auth("sales"), timeout=10).json()
+    pipeline = next(p for p in pipelines["items"] if p["id"] == deal["pipeline_id"])
+    target = pipeline["stages"][2]["id"]
+    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    try:
+        open_board(page, stack)
+        card = page.locator(f"[data-deal-id='{deal['id']}']")
+        card.wait_for(timeout=15_000)
+        # When the seller drags it onto another stage's column
+        card.drag_to(page.locator(f".column[data-stage='{target}']"))
+        # Then the board says so and the API has it in that stage
+        page.locator(".notice", has_text="moved to").wait_for(timeout=15_000)
+        assert page.locator(f".column[data-stage='{target}'] [data-deal-id='{deal['id']}']").count() == 1
+        stored = requests.get(f"{stack.http_url}/v1/deals/{deal['id']}", headers=stack.auth("sales"), timeout=10)
+        assert stored.json()["stage"] == target
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_a_stale_drag_is_refused_with_a_clear_message(stack: RunningStack, browser: Any) -> None:
+    # Given a board loaded with a deal on it
+    deal = new_deal(stack, f"Kuala Lumpur {uuid.uuid4().hex[:6]}")
+    pipelines = requests.get(f"{stack.http_url}/v1/pipelines", headers=stack.auth("sales"), timeout=10).json()
+    pipeline = next(p for p in pipelines["items"] if p["id"] == deal["pipeline_id"])
+    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    try:
+        open_board(page, stack)
+        card = page.locator(f"[data-deal-id='{deal['id']}']")
+        card.wait_for(timeout=15_000)
+        # And a colleague moves the same deal meanwhile
+        colleague = requests.patch(f"{stack.http_url}/v1/deals/{deal['id']}", json={"stage": pipeline["stages"][1]["id"]},
+                                   headers={**stack.auth("admin"), "If-Match": str(deal["version"])}, timeout=10)
+        assert colleague.status_code == 200, colleague.text
+        # When the seller drags the card they loaded onto a third stage
+        card.drag_to(page.locator(f".column[data-stage='{pipeline['stages'][3]['id']}']"))
+        # Then the move is refused with a message that says why, and the card shows where the colleague put it
+        page.locator(".notice.alert", has_text="changed by someone else").wait_for(timeout=15_000)
+        column = page.locator(f".column[data-stage='{pipeline['stages'][1]['id']}']")
+        assert column.locator(f"[data-deal-id='{deal['id']}']").count() == 1
+        stored = requests.get(f"{stack.http_url}/v1/deals/{deal['id']}", headers=stack.auth("sales"), timeout=10)
+        assert stored.json()["stage"] == pipeline["stages"][1]["id"]
+    finally:
+        page.close()

@@ -9,6 +9,9 @@ export type ContactPage = components["schemas"]["ContactPage"];
 export type SearchResult = components["schemas"]["SearchResult"];
 export type TimelineEntry = components["schemas"]["TimelineEntry"];
 export type ErrorBody = components["schemas"]["ErrorBody"];
+export type Deal = components["schemas"]["Deal"];
+export type DealPage = components["schemas"]["DealPage"];
+export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 
 export class ApiError extends Error {
   constructor(

@@ -21,6 +21,7 @@ export function Shell(props: {
         <strong class="brand">{t("app.title")}</strong>
         <nav aria-label={t("nav.label")}>
           <a href="#/contacts">{t("nav.contacts")}</a>
+          {props.session.roles.some((role) => role === "admin" || role === "sales") && <a href="#/deals">{t("nav.deals")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
         <span class="muted">
