@@ -36,11 +36,12 @@ test-fast: $(STAMP) lint
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -m fuzz --timeout=3600 --hypothesis-show-statistics
 
-bench: $(STAMP)
+bench: $(STAMP) console
 	$(PY) bench/run.py
 	$(PY) -m bench.dashboards --results bench/results.json
 	$(PY) -m bench.analytics_store
 	$(PY) -m bench.reports --results bench/results.json
+	$(PY) -m bench.console --results bench/results.json
 
 # Complexity (radon's grades, through xenon): no function above C, no module's average above C, the average of
 # all A. Radon cannot exempt one function, so each exception below exempts its file from that ceiling and holds

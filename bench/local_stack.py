@@ -307,14 +307,14 @@ def measure_local_stack() -> LocalStackRun:
     with tempfile.TemporaryDirectory(prefix="crm-bench-stack-") as directory:
         started = time.monotonic()
         try:
-            stack = _start(Path(directory))
+            stack = start_stack(Path(directory))
         except StackDidNotStart as error:
             return LocalStackRun(None, [], [], "not started", str(error))
         startup = time.monotonic() - started
         try:
             figures, problems = _measure(stack)
         finally:
-            stopped = _stop(stack)
+            stopped = stop_stack(stack)
         return LocalStackRun(startup, figures, problems, stopped)
 
 
@@ -324,7 +324,7 @@ def _measure(stack: RunningStack) -> tuple[list[Figure], list[str]]:
     contact_id = next((r.json().get("contact_id") for r in warm_ups if r.ok), None)
     posts = _timed(FORM_POSTS, lambda i: client.post_form(f"post-{i}@bench.example", client.visitor()))
     figures = latency_figures("form post", posts, {50: 40, 95: 120}, "ms", "posts")
-    token = _token(stack)
+    token = developer_token(stack)
     if contact_id and token:
         auth = {"authorization": f"Bearer {token}"}
         reads = _timed(CONTACT_READS, lambda _: client.send("GET", f"/v1/contacts/{contact_id}", headers=auth))
@@ -474,7 +474,7 @@ def _environment(state_dir: Path) -> dict[str, str]:
     return environment
 
 
-def _start(state_dir: Path) -> RunningStack:
+def start_stack(state_dir: Path) -> RunningStack:
     environment = _environment(state_dir)
     log = state_dir / "stack.log"
     with log.open("wb") as log_file:
@@ -494,7 +494,7 @@ def _start(state_dir: Path) -> RunningStack:
     raise StackDidNotStart(f"/health did not answer 200 within {STARTUP_TIMEOUT_SECONDS} s: {_tail(log)}")
 
 
-def _token(stack: RunningStack) -> str | None:
+def developer_token(stack: RunningStack) -> str | None:
     """What a developer runs: `crm local token --role sales`."""
     try:
         result = subprocess.run([sys.executable, "-m", "crm_local.cli", "local", "token", "--role", "sales"],
@@ -504,7 +504,7 @@ def _token(stack: RunningStack) -> str | None:
     return result.stdout.strip()
 
 
-def _stop(stack: RunningStack) -> str:
+def stop_stack(stack: RunningStack) -> str:
     stack.process.send_signal(signal.SIGTERM)
     try:
         return f"exit {stack.process.wait(timeout=STOP_TIMEOUT_SECONDS)} on SIGTERM"
