@@ -1,5 +1,5 @@
 // The console: sign in, then one page per hash route (#/contacts, #/contacts/<id>), in the user's language.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { beginSignIn, completeSignIn, type ConsoleConfig, loadConfig, type Session, session, signOut } from "./auth/session";
 import { Problem } from "./components/Problem";
 import { Shell } from "./components/Shell";
@@ -50,7 +50,8 @@ export function App() {
   const [error, setError] = useState<Error | null>(null);
   const route = useHashRoute();
 
-  useEffect(() => {
+  // Before the browser paints, so that a right-to-left page never shows a left-to-right frame first.
+  useLayoutEffect(() => {
     document.documentElement.lang = locale.language;
     document.documentElement.dir = direction(locale.language);
     document.title = translate(locale.language, "app.title");

@@ -100,7 +100,7 @@ def test_persian_reads_right_to_left_and_stays_chosen_after_a_reload(stack: Runn
         # When the user switches the interface to Persian
         page.select_option(".preferences select", "fa")
         # Then the page is laid out right to left, in Persian, with the Solar Hijri calendar offered
-        assert page.evaluate("document.documentElement.dir") == "rtl"
+        page.wait_for_function("document.documentElement.dir === 'rtl'", timeout=5_000)
         assert page.evaluate("document.documentElement.lang") == "fa"
         assert page.inner_text("#contacts-title") == "مخاطبان"
         brand = page.locator(".brand").bounding_box()
@@ -110,6 +110,7 @@ def test_persian_reads_right_to_left_and_stays_chosen_after_a_reload(stack: Runn
         page.reload()
         page.wait_for_selector("#contacts-title", timeout=15_000)
         # Then Persian is still chosen
+        assert page.inner_text("#contacts-title") == "مخاطبان"
         assert page.evaluate("document.documentElement.dir") == "rtl"
     finally:
         page.close()

@@ -1,7 +1,7 @@
 // One deal on the board: draggable, and movable with the keyboard; closing it won or lost asks for the reason.
 import { useState } from "preact/hooks";
 import type { Deal } from "../api/client";
-import { formatNumber, useLocale, useT } from "../i18n";
+import { formatMoney, useLocale, useT } from "../i18n";
 
 interface Props {
   deal: Deal;
@@ -28,7 +28,7 @@ export function DealCard({ deal, stages, onMove }: Props) {
       </h3>
       {deal.amount_minor != null && (
         <p class="muted">
-          {t("deals.amount")}: {formatNumber(language, deal.amount_minor / 100)} {deal.currency ?? ""}
+          {t("deals.amount")}: {formatMoney(language, deal.amount_minor, deal.currency ?? null)}
         </p>
       )}
       <label>
@@ -43,7 +43,7 @@ export function DealCard({ deal, stages, onMove }: Props) {
         >
           {stages.map((stage) => (
             <option key={stage.id} value={stage.id}>
-              {stage.name === "won" ? t("deals.won") : stage.name === "lost" ? t("deals.lost") : stage.name}
+              {stage.name}
             </option>
           ))}
         </select>

@@ -46,6 +46,14 @@ export function formatNumber(language: Language, value: number): string {
   return new Intl.NumberFormat(intlLocale(language)).format(value);
 }
 
+/** An amount in minor units (cents, rials) in its currency, as the user's locale writes money. */
+export function formatMoney(language: Language, minor: number, currency: string | null): string {
+  if (!currency) return formatNumber(language, minor / 100);
+  const format = new Intl.NumberFormat(intlLocale(language), { style: "currency", currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(minor / 10 ** digits);
+}
+
 export function formatDateTime(locale: Locale, iso: string | null | undefined): string {
   if (!iso) return "";
   const moment = new Date(iso);
@@ -68,7 +76,9 @@ export function useLocale(): Locale {
   return useContext(LocaleContext);
 }
 
-export function useT(): (key: MessageKey, values?: Record<string, string | number>) => string {
+export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
+
+export function useT(): Translate {
   const { language } = useLocale();
   return (key, values) => translate(language, key, values);
 }

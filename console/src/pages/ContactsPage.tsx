@@ -103,9 +103,15 @@ export function ContactsPage() {
           onNearEnd={() => void loadMore(cursor, false)}
           renderRow={(contact) => (
             <a class="row" href={`#/contacts/${encodeURIComponent(contact.id)}`} data-contact-id={contact.id}>
-              <bdi>{displayName(contact) || t("contact.unnamed")}</bdi>
-              <bdi>{contact.email ?? ""}</bdi>
-              <bdi dir="ltr">{contact.phone ?? ""}</bdi>
+              <span>
+                <bdi>{displayName(contact) || t("contact.unnamed")}</bdi>
+              </span>
+              <span>
+                <bdi>{contact.email ?? ""}</bdi>
+              </span>
+              <span>
+                <bdi dir="ltr">{contact.phone ?? ""}</bdi>
+              </span>
               <span>{contact.lifecycle_stage ?? ""}</span>
               <span>{contact.score == null ? "" : formatNumber(locale.language, contact.score)}</span>
               <span>{formatDateTime(locale, contact.created_at)}</span>

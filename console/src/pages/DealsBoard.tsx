@@ -6,7 +6,7 @@ import { ApiError, api, data, type Deal, type DealPage, type Pipeline } from "..
 import { Problem } from "../components/Problem";
 import { DealCard } from "../components/DealCard";
 import { useRemote } from "../components/useRemote";
-import { useT } from "../i18n";
+import { type Translate, useT } from "../i18n";
 
 const CLOSED = ["won", "lost"] as const;
 
@@ -42,7 +42,7 @@ export function DealsBoard() {
 
   async function move(deal: Deal, stage: string, reason?: string) {
     if (!pipeline || deal.stage === stage) return;
-    const target = stageName(pipeline, stage);
+    const target = stageName(pipeline, stage, t);
     try {
       const moved = data(
         await api.PATCH("/v1/deals/{deal_id}", {
@@ -95,7 +95,7 @@ export function DealsBoard() {
                 key={stage}
                 class="column"
                 data-stage={stage}
-                aria-label={stageName(pipeline, stage)}
+                aria-label={stageName(pipeline, stage, t)}
                 onDragOver={(event) => event.preventDefault()}
                 onDrop={(event) => {
                   event.preventDefault();
@@ -104,11 +104,11 @@ export function DealsBoard() {
                 }}
               >
                 <h2>
-                  {stageName(pipeline, stage)} <span class="muted">{t("deals.count", { count: inStage.length })}</span>
+                  {stageName(pipeline, stage, t)} <span class="muted">{t("deals.count", { count: inStage.length })}</span>
                 </h2>
                 {inStage.length === 0 && <p class="muted">{t("deals.empty")}</p>}
                 {inStage.map((deal) => (
-                  <DealCard key={deal.id} deal={deal} stages={columns.map((id) => ({ id, name: stageName(pipeline, id) }))} onMove={move} />
+                  <DealCard key={deal.id} deal={deal} stages={columns.map((id) => ({ id, name: stageName(pipeline, id, t) }))} onMove={move} />
                 ))}
               </section>
             );
@@ -119,6 +119,8 @@ export function DealsBoard() {
   );
 }
 
-function stageName(pipeline: Pipeline, stage: string): string {
+function stageName(pipeline: Pipeline, stage: string, t: Translate): string {
+  if (stage === "won") return t("deals.won");
+  if (stage === "lost") return t("deals.lost");
   return pipeline.stages.find((s) => s.id === stage)?.name ?? stage;
 }
