@@ -7,6 +7,7 @@ import { direction, isLanguage, type Locale, LocaleContext, translate } from "./
 import { ContactPage } from "./pages/ContactPage";
 import { ContactsPage } from "./pages/ContactsPage";
 import { DealsBoard } from "./pages/DealsBoard";
+import { SpamReview } from "./pages/SpamReview";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -40,6 +41,7 @@ function Page({ route }: { route: string }) {
   const contact = /^#\/contacts\/([^/]+)$/.exec(route);
   if (contact?.[1]) return <ContactPage id={decodeURIComponent(contact[1])} />;
   if (route === "#/deals") return <DealsBoard />;
+  if (route === "#/spam") return <SpamReview />;
   return <ContactsPage />;
 }
 

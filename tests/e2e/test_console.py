@@ -156,6 +156,10 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.click("nav a[href='#/deals']")
         page.locator(".deal").first.wait_for(timeout=15_000)
         assert serious_violations(page) == []
+        page.click("nav a[href='#/spam']")
+        page.wait_for_selector("#spam-title", timeout=15_000)
+        page.wait_for_selector(".submission, .spam p", timeout=15_000)
+        assert serious_violations(page) == []
     finally:
         context.close()
 
@@ -275,5 +279,30 @@ def test_a_stale_drag_is_refused_with_a_clear_message(stack: RunningStack, brows
         assert column.locator(f"[data-deal-id='{deal['id']}']").count() == 1
         stored = requests.get(f"{stack.http_url}/v1/deals/{deal['id']}", headers=stack.auth("sales"), timeout=10)
         assert stored.json()["stage"] == pipeline["stages"][1]["id"]
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_a_spam_submission_is_released_into_a_contact(stack: RunningStack, browser: Any) -> None:
+    # Given a real person whose browser's autofill filled the form's hidden honeypot field
+    email = f"autofill.{uuid.uuid4().hex[:8]}@example.com"
+    posted = requests.post(f"{stack.http_url}/forms/contact-us/submissions", allow_redirects=False, timeout=10,
+                           headers={"Origin": stack.http_url},
+                           data={"email": email, "first_name": "Nur", "website": "https://nur.example"})
+    assert posted.status_code in (202, 303), posted.text
+    page = browser.new_page()
+    try:
+        # When marketing opens spam review, sees why, and releases it
+        sign_in(page, stack, "marketing")
+        page.click("nav a[href='#/spam']")
+        submission = page.locator("article.submission", has_text=email)
+        submission.wait_for(timeout=15_000)
+        assert "hidden field" in submission.inner_text()
+        submission.get_by_role("button", name="Release into a contact").click()
+        # Then it is a contact, whose card opens from there
+        submission.get_by_role("link", name="open the contact").click()
+        page.wait_for_selector("#contact-name", timeout=15_000)
+        assert email in page.inner_text(".card")
     finally:
         page.close()

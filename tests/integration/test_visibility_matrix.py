@@ -101,6 +101,8 @@ class World:
     lead_payment: str = ""
     pipeline: str = ""
     form: str = "newsletter"
+    # A submission the demo form judged spam, kept for review.
+    spam: str = ""
     custom_field: str = "company:tier"
     # role -> the export it asked for (an export is its creator's alone).
     exports: dict[str, str] = field(default_factory=dict)
@@ -305,11 +307,23 @@ def world() -> Iterator[World]:
         forget_cached_forms()
         aws = {"dynamodb": dynamodb, "s3": boto3.client("s3"), "settings": settings}
         world = build_world(aws)
+        world.spam = spam_submission()
         IndexerStream(aws).catch_up()
         yield world
     get_settings.cache_clear()
     forget_mail_settings()
     forget_cached_forms()
+
+
+def spam_submission() -> str:
+    """A bot's post to the demo form (its honeypot filled): the id spam review lists it by."""
+    from crm.forms.review import spam_page
+    from lead_capture.handler import handler
+
+    event = sample_event("lead_capture_submit_json.json", body=json.dumps({"email": "bot@example.com",
+                                                                           "website": "http://cheap.example"}))
+    assert handler(event, None)["statusCode"] == 202
+    return str(spam_page("contact-us", "spam", None, None).items[0]["id"])
 
 
 # --- What a response holds ----------------------------------------------------------------------------------
@@ -621,6 +635,10 @@ WALK: dict[str, Route] = {
     )),
     "GET /v1/forms/{form_id}": Route(("forms",), (
         Read("the newsletter", lambda w: f"/v1/forms/{w.form}", one, all_alike(lambda w: {w.form})),
+    )),
+    "GET /v1/forms/{form_id}/spam": Route(("forms",), (
+        Read("the demo form's spam", lambda w: "/v1/forms/contact-us/spam", page, all_alike(lambda w: {w.spam}),
+             paged()),
     )),
     "GET /v1/scoring-model": Route(("scoring_model",), (
         Read("the model", lambda w: "/v1/scoring-model", scoring_model,

@@ -4,6 +4,11 @@ import type { Session } from "../auth/session";
 import { type Locale, useT } from "../i18n";
 import { Preferences } from "./Preferences";
 
+/** Whether the signed-in user has one of `roles` (the console hides what a role may not do; the API decides). */
+function may(session: Session, ...roles: string[]): boolean {
+  return session.roles.some((role) => roles.includes(role));
+}
+
 export function Shell(props: {
   session: Session;
   locale: Locale;
@@ -21,7 +26,8 @@ export function Shell(props: {
         <strong class="brand">{t("app.title")}</strong>
         <nav aria-label={t("nav.label")}>
           <a href="#/contacts">{t("nav.contacts")}</a>
-          {props.session.roles.some((role) => role === "admin" || role === "sales") && <a href="#/deals">{t("nav.deals")}</a>}
+          {may(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
+          {may(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
         <span class="muted">

@@ -59,6 +59,9 @@ class SubmissionItem(CrmItem):
     files: ListAttribute[dict[str, Any]] = ListAttribute(null=True)
     source: MapAttribute[str, Any] = MapAttribute()
     created_at = UnicodeAttribute()
+    # Spam review: who released a spam submission into a contact, and when (crm.forms.review).
+    released_by = UnicodeAttribute(null=True)
+    released_at = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(form_id: str, created_at: str, submission_id: str) -> tuple[str, str]:

@@ -5,19 +5,22 @@ form within that time."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.forms.config import FormConfig, InvalidFormConfig
+from crm.forms.review import release, spam_page
 from crm.forms.spec import FORM, FormItem
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
+from crm.records.fields import page_model
 from crm.records.reads import expect_version, list_page, load
 from crm.records.table import get_item
 from crm.records.writes import Change, create, delete, update
+from pydantic import BaseModel
 
 from api.auth import current_caller, requires
 from api.params import Cursor, IfMatch, Limit, answers
@@ -87,3 +90,42 @@ def delete_form(form_id: str, if_match: IfMatch = None) -> Response[None]:
     delete(change, item, version, FORM.view(item))
     change.commit()
     return Response(204)
+
+
+class KeptSubmission(BaseModel):
+    """A submission the form judged spam, kept whole: why, what was sent, and whether a person released it."""
+
+    id: str
+    form_id: str
+    received_at: str
+    status: Literal["spam", "released"]
+    reasons: list[str]
+    fields: dict[str, Any]
+    contact_id: str | None
+    released_by: str | None
+    released_at: str | None
+
+
+class ReleasedSubmission(KeptSubmission):
+    contact_created: bool
+
+
+KeptSubmissionPage = page_model("KeptSubmissionPage", KeptSubmission)
+
+
+@router.get("/forms/<form_id>/spam", middlewares=[requires("forms", "read")])
+def list_spam(form_id: str, status: Annotated[Literal["spam", "released"] | None, Query(
+        description="spam (waiting for review) or released; both when absent.")] = None,
+              limit: Limit = None, cursor: Cursor = None) -> KeptSubmissionPage:
+    """The form's submissions judged spam, newest first, each with the reasons and the values sent."""
+    load(FormItem, FormItem.key(form_id), "form")
+    return spam_page(form_id, status, limit, cursor).as_dict()
+
+
+@router.post("/forms/<form_id>/spam/<submission_id>/release",
+             responses=answers(200, {409: "Released already, or its form is gone."}),
+             middlewares=[requires("forms", "write")])
+def release_spam(form_id: str, submission_id: str) -> ReleasedSubmission:
+    """Makes the submission a contact as if the form had accepted it (one person, one record; the submission on
+    its timeline at the time it arrived), audited. 422 when its values cannot make a contact."""
+    return release(current_caller(), form_id, submission_id)
