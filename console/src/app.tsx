@@ -6,6 +6,7 @@ import { Shell } from "./components/Shell";
 import { direction, isLanguage, type Locale, LocaleContext, translate } from "./i18n";
 import { ContactPage } from "./pages/ContactPage";
 import { ContactsPage } from "./pages/ContactsPage";
+import { Dashboards } from "./pages/Dashboards";
 import { DealsBoard } from "./pages/DealsBoard";
 import { SpamReview } from "./pages/SpamReview";
 
@@ -42,6 +43,7 @@ function Page({ route }: { route: string }) {
   if (contact?.[1]) return <ContactPage id={decodeURIComponent(contact[1])} />;
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
+  if (route === "#/dashboards") return <Dashboards />;
   return <ContactsPage />;
 }
 
@@ -65,7 +67,11 @@ export function App() {
       .then(async (loaded) => {
         setConfig(loaded);
         const completed = await completeSignIn(loaded);
-        if (completed) setSignedIn(completed);
+        if (completed) {
+          setSignedIn(completed);
+          // Back on the page the user first asked for: the sign-in put its hash back without a hashchange.
+          dispatchEvent(new HashChangeEvent("hashchange"));
+        }
         else if (!session()) await beginSignIn(loaded);
       })
       .catch((failure: unknown) => setError(failure instanceof Error ? failure : new Error(String(failure))));

@@ -160,6 +160,9 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.wait_for_selector("#spam-title", timeout=15_000)
         page.wait_for_selector(".submission, .spam p", timeout=15_000)
         assert serious_violations(page) == []
+        page.click("nav a[href='#/dashboards']")
+        page.wait_for_selector("[data-widget=deals] figure", timeout=15_000)
+        assert serious_violations(page) == []
     finally:
         context.close()
 
@@ -304,5 +307,30 @@ def test_a_spam_submission_is_released_into_a_contact(stack: RunningStack, brows
         submission.get_by_role("link", name="open the contact").click()
         page.wait_for_selector("#contact-name", timeout=15_000)
         assert email in page.inner_text(".card")
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_a_manager_sees_the_dashboards_figures_as_charts_and_as_a_table(stack: RunningStack, browser: Any) -> None:
+    # Given a lead posted this month, and the funnel's figures as the API gives them
+    post_lead(stack, "Siti", "Rahman", "+60 12-555 0199")
+    page = browser.new_page()
+    try:
+        # When a manager opens the dashboards straight from a link
+        user = next(u for u in stack.state["demo_users"] if u["role"] == "admin")
+        page.goto(f"{stack.http_url}/#/dashboards")
+        page.fill("#username", user["email"])
+        page.fill("#password", user["password"])
+        page.click("button[type=submit]")
+        chart = page.locator("[data-widget=funnel] figure").first
+        chart.wait_for(timeout=15_000)
+        funnel = requests.get(f"{stack.http_url}/v1/dashboards/funnel", headers=stack.auth("admin"), timeout=10,
+                              params={"grain": "month", "tz": page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")})
+        latest = funnel.json()["periods"][-1]
+        # Then the chart draws a bar per month, and its table says this month's count, as the API counts it
+        assert chart.locator("rect").count() == len(funnel.json()["periods"])
+        row = chart.locator("tr", has_text=latest["period"])
+        assert row.locator("td").inner_text() == str(latest["created"]) and latest["created"] >= 1
     finally:
         page.close()

@@ -28,6 +28,7 @@ export function Shell(props: {
           <a href="#/contacts">{t("nav.contacts")}</a>
           {may(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
           {may(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
+          {may(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
         <span class="muted">
