@@ -1,5 +1,6 @@
 // The console: sign in, then one page per hash route (#/contacts, #/contacts/<id>), in the user's language.
 import { useEffect, useLayoutEffect, useState } from "preact/hooks";
+import { SessionContext } from "./auth/context";
 import { beginSignIn, completeSignIn, type ConsoleConfig, loadConfig, type Session, session, signOut } from "./auth/session";
 import { Problem } from "./components/Problem";
 import { Shell } from "./components/Shell";
@@ -84,9 +85,11 @@ export function App() {
           <Problem error={new Error(translate(locale.language, "auth.failed", { reason: error.message }))} retry={() => location.assign("/")} />
         </main>
       ) : signedIn && config ? (
-        <Shell session={signedIn} locale={locale} onLocale={setLocale} onSignOut={() => signOut(config)}>
-          <Page route={route} />
-        </Shell>
+        <SessionContext.Provider value={signedIn}>
+          <Shell session={signedIn} locale={locale} onLocale={setLocale} onSignOut={() => signOut(config)}>
+            <Page route={route} />
+          </Shell>
+        </SessionContext.Provider>
       ) : (
         <main id="main" aria-busy="true">
           <p>{translate(locale.language, "auth.signingIn")}</p>

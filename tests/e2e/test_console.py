@@ -334,3 +334,45 @@ def test_a_manager_sees_the_dashboards_figures_as_charts_and_as_a_table(stack: R
         assert row.locator("td").inner_text() == str(latest["created"]) and latest["created"] >= 1
     finally:
         page.close()
+
+
+@needs_chromium
+def test_a_seller_logs_a_call_with_a_reminder_ticks_it_done_and_qualifies_the_lead(stack: RunningStack,
+                                                                                 browser: Any) -> None:
+    email = post_lead(stack, "Dmitri", "Volkov", "+7 912 555-01-77")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        sign_in(page, stack, "sales")
+        page.locator("a.row", has_text=email).click()
+        page.wait_for_selector("#activities-title", timeout=15_000)
+        # When the seller logs a call due tomorrow with a reminder an hour before
+        form = page.locator("form.log-activity")
+        form.locator("select").select_option("call")
+        form.get_by_label("Subject").fill("Call back about the quote")
+        form.get_by_label("Due").fill("2030-01-15T10:00")
+        form.get_by_label("Remind me at").fill("2030-01-15T09:00")
+        form.get_by_role("button", name="Log it").click()
+        # Then it is listed, with its reminder, and stored in UTC as the browser's 09:00
+        item = page.locator(".activities li", has_text="Call back about the quote")
+        item.wait_for(timeout=15_000)
+        assert "reminder" in item.inner_text()
+        contact_id = page.url.rsplit("/", 1)[1]
+        stored = requests.get(f"{stack.http_url}/v1/activities", params={"contact_id": contact_id},
+                              headers=stack.auth("sales"), timeout=10).json()["items"][0]
+        expected = page.evaluate("new Date('2030-01-15T09:00').toISOString().replace(/\\.\\d{3}Z$/, 'Z')")
+        assert stored["remind_at"] == expected
+        # When it is ticked done, then the API has it done
+        item.locator("input[type=checkbox]").check()
+        page.wait_for_function(f"document.querySelector('[data-activity-id=\"{stored['id']}\"] input').checked")
+        done = requests.get(f"{stack.http_url}/v1/activities/{stored['id']}", headers=stack.auth("sales"), timeout=10)
+        assert done.json()["done"] is True
+        # When the seller qualifies the lead into a deal, then the deal exists for the contact
+        page.get_by_role("button", name="Qualify into a deal").click()
+        page.get_by_label("Deal name").fill("Volkov licences")
+        page.locator(".actions form button[type=submit]").click()
+        page.locator(".actions [role=status]", has_text="A deal was opened").wait_for(timeout=15_000)
+        deals = requests.get(f"{stack.http_url}/v1/deals", params={"contact_id": contact_id},
+                             headers=stack.auth("sales"), timeout=10).json()["items"]
+        assert [deal["name"] for deal in deals] == ["Volkov licences"]
+    finally:
+        page.close()

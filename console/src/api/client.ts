@@ -11,6 +11,7 @@ export type TimelineEntry = components["schemas"]["TimelineEntry"];
 export type ErrorBody = components["schemas"]["ErrorBody"];
 export type Deal = components["schemas"]["Deal"];
 export type DealPage = components["schemas"]["DealPage"];
+export type Activity = components["schemas"]["ActivityPage"]["items"][number];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 

@@ -1,13 +1,9 @@
 // The frame of every page: a skip link, the sections the signed-in role may open, preferences, sign-out.
 import type { ComponentChildren } from "preact";
+import { hasRole } from "../auth/context";
 import type { Session } from "../auth/session";
 import { type Locale, useT } from "../i18n";
 import { Preferences } from "./Preferences";
-
-/** Whether the signed-in user has one of `roles` (the console hides what a role may not do; the API decides). */
-function may(session: Session, ...roles: string[]): boolean {
-  return session.roles.some((role) => roles.includes(role));
-}
 
 export function Shell(props: {
   session: Session;
@@ -26,9 +22,9 @@ export function Shell(props: {
         <strong class="brand">{t("app.title")}</strong>
         <nav aria-label={t("nav.label")}>
           <a href="#/contacts">{t("nav.contacts")}</a>
-          {may(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
-          {may(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
-          {may(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
+          {hasRole(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
+          {hasRole(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
+          {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
         <span class="muted">

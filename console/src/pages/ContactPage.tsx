@@ -1,6 +1,10 @@
 // A contact's card: the fields, custom fields, score and why, owner, and the timeline of everything that
 // happened to them that the caller's role may see.
+import { useState } from "preact/hooks";
 import { api, data, type Contact, type TimelineEntry } from "../api/client";
+import { hasRole, useSession } from "../auth/context";
+import { ActivityPanel } from "../components/ActivityPanel";
+import { ContactActions } from "../components/ContactActions";
 import { Problem } from "../components/Problem";
 import { ScoreBreakdown } from "../components/ScoreBreakdown";
 import { Timeline } from "../components/Timeline";
@@ -29,7 +33,9 @@ async function loadCard(id: string): Promise<{ contact: Contact; timeline: reado
 
 export function ContactPage({ id }: { id: string }) {
   const t = useT();
-  const [card, retry] = useRemote(() => loadCard(id), id);
+  const session = useSession();
+  const [reloads, setReloads] = useState(0);
+  const [card, retry] = useRemote(() => loadCard(id), id, reloads);
   if (card.state === "loading") return <p aria-busy="true">{t("common.loading")}</p>;
   if (card.state === "failed") return <Problem error={card.error} retry={retry} />;
   const { contact, timeline } = card.value;
@@ -79,6 +85,8 @@ export function ContactPage({ id }: { id: string }) {
         </section>
         <ScoreBreakdown score={contact.score ?? null} grade={contact.grade ?? null} breakdown={contact.score_breakdown ?? []} />
       </div>
+      <ContactActions contact={contact} onChanged={() => setReloads((n) => n + 1)} />
+      <ActivityPanel contactId={contact.id} canWrite={hasRole(session, "admin", "sales", "support")} />
       <Timeline entries={timeline} />
     </article>
   );
