@@ -7,6 +7,8 @@ import { Shell } from "./components/Shell";
 import { direction, isLanguage, type Locale, LocaleContext, translate } from "./i18n";
 import { ContactPage } from "./pages/ContactPage";
 import { ContactsPage } from "./pages/ContactsPage";
+import { AuditLog } from "./pages/AuditLog";
+import { CompaniesPage, CompanyPage } from "./pages/CompaniesPage";
 import { Dashboards } from "./pages/Dashboards";
 import { DealsBoard } from "./pages/DealsBoard";
 import { SpamReview } from "./pages/SpamReview";
@@ -42,6 +44,10 @@ function useHashRoute(): string {
 function Page({ route }: { route: string }) {
   const contact = /^#\/contacts\/([^/]+)$/.exec(route);
   if (contact?.[1]) return <ContactPage id={decodeURIComponent(contact[1])} />;
+  const company = /^#\/companies\/([^/]+)$/.exec(route);
+  if (company?.[1]) return <CompanyPage id={decodeURIComponent(company[1])} />;
+  if (route === "#/companies") return <CompaniesPage />;
+  if (route === "#/audit") return <AuditLog />;
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
   if (route === "#/dashboards") return <Dashboards />;

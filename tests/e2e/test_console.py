@@ -163,6 +163,17 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.click("nav a[href='#/dashboards']")
         page.wait_for_selector("[data-widget=deals] figure", timeout=15_000)
         assert serious_violations(page) == []
+        requests.post(f"{stack.http_url}/v1/companies", json={"name": "شرکت نمونه", "domain": "example.ir"},
+                      headers=stack.auth("admin"), timeout=10)
+        page.click("nav a[href='#/companies']")
+        page.locator("a.company-row").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == []
+        page.locator("a.company-row").first.click()
+        page.wait_for_selector("#company-name", timeout=15_000)
+        assert serious_violations(page) == []
+        page.click("nav a[href='#/audit']")
+        page.locator(".audit-table tbody tr").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == []
     finally:
         context.close()
 

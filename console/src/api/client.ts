@@ -12,6 +12,8 @@ export type ErrorBody = components["schemas"]["ErrorBody"];
 export type Deal = components["schemas"]["Deal"];
 export type DealPage = components["schemas"]["DealPage"];
 export type Activity = components["schemas"]["ActivityPage"]["items"][number];
+export type Company = components["schemas"]["Company"];
+export type AuditEntry = components["schemas"]["AuditEntry"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 

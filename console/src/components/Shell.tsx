@@ -22,9 +22,11 @@ export function Shell(props: {
         <strong class="brand">{t("app.title")}</strong>
         <nav aria-label={t("nav.label")}>
           <a href="#/contacts">{t("nav.contacts")}</a>
+          <a href="#/companies">{t("nav.companies")}</a>
           {hasRole(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
           {hasRole(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
+          {hasRole(props.session, "admin") && <a href="#/audit">{t("nav.audit")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
         <span class="muted">
