@@ -387,3 +387,23 @@ def test_a_seller_logs_a_call_with_a_reminder_ticks_it_done_and_qualifies_the_le
         assert [deal["name"] for deal in deals] == ["Volkov licences"]
     finally:
         page.close()
+
+
+@needs_chromium
+def test_the_list_on_screen_is_exported_with_its_filters(stack: RunningStack, browser: Any) -> None:
+    email = post_lead(stack, "Eleni", "Georgiou", "+30 691 555 0123")
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "marketing")
+        # Given the list narrowed to leads
+        page.locator(".toolbar select").nth(1).select_option("lead")
+        page.locator("a.row", has_text=email).wait_for(timeout=15_000)
+        # When it is exported as CSV
+        page.get_by_role("button", name="Export this list").click()
+        link = page.locator(".export a", has_text="Download")
+        link.wait_for(timeout=30_000)
+        # Then the file holds the lead, as the list showed it
+        csv = requests.get(link.get_attribute("href"), timeout=10)
+        assert csv.status_code == 200 and email in csv.content.decode("utf-8-sig")
+    finally:
+        page.close()

@@ -14,6 +14,7 @@ export type DealPage = components["schemas"]["DealPage"];
 export type Activity = components["schemas"]["ActivityPage"]["items"][number];
 export type Company = components["schemas"]["Company"];
 export type AuditEntry = components["schemas"]["AuditEntry"];
+export type Export = components["schemas"]["Export"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, data, type Contact } from "../api/client";
 import { Problem } from "../components/Problem";
+import { ExportButton } from "../components/ExportButton";
 import { SearchBox } from "../components/SearchBox";
 import { VirtualList } from "../components/VirtualList";
 import { formatDateTime, formatNumber, useLocale, useT } from "../i18n";
@@ -13,6 +14,15 @@ type Sort = "created" | "score";
 
 export function displayName(contact: Pick<Contact, "first_name" | "last_name" | "email" | "phone">): string {
   return [contact.first_name, contact.last_name].filter(Boolean).join(" ") || contact.email || contact.phone || "";
+}
+
+/** The list on screen as the API's own GET path, which an export pages through. */
+function listPath(sort: Sort, stage: string): string {
+  const query = new URLSearchParams();
+  if (sort === "score") query.set("sort", "-score");
+  if (stage) query.set("lifecycle_stage", stage);
+  const text = query.toString();
+  return `/v1/contacts${text ? `?${text}` : ""}`;
 }
 
 export function ContactsPage() {
@@ -79,6 +89,7 @@ export function ContactsPage() {
             ))}
           </select>
         </label>
+        <ExportButton list={listPath(sort, stage)} />
         <span class="muted" aria-live="polite">
           {t("contacts.count", { count: items.length })}
           {loading && ` · ${t("contacts.loadingMore")}`}
