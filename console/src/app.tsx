@@ -10,6 +10,7 @@ import { ContactsPage } from "./pages/ContactsPage";
 import { AuditLog } from "./pages/AuditLog";
 import { CompaniesPage, CompanyPage } from "./pages/CompaniesPage";
 import { Dashboards } from "./pages/Dashboards";
+import { ImportsPage } from "./pages/ImportsPage";
 import { DealsBoard } from "./pages/DealsBoard";
 import { SpamReview } from "./pages/SpamReview";
 
@@ -48,6 +49,7 @@ function Page({ route }: { route: string }) {
   if (company?.[1]) return <CompanyPage id={decodeURIComponent(company[1])} />;
   if (route === "#/companies") return <CompaniesPage />;
   if (route === "#/audit") return <AuditLog />;
+  if (route === "#/imports") return <ImportsPage />;
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
   if (route === "#/dashboards") return <Dashboards />;

@@ -30,17 +30,22 @@ CODE_SECONDS = 300
 SESSION_COOKIE = "crm_hosted_ui"
 # Built assets carry their content's hash in their names, so they may be cached for good.
 IMMUTABLE = "public, max-age=31536000, immutable"
-# What CloudFront's response-headers policy adds to every console file (template.yaml, ConsoleHeadersPolicy).
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'")
-SECURITY_HEADERS = [
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-]
+
+
+def content_security_policy(*connect: str) -> str:
+    """What CloudFront's response-headers policy sends with every console file (template.yaml,
+    ConsoleHeadersPolicy): everything from the console's own origin, but the requests it may also make (the
+    sign-in's token endpoint, an import's upload straight to the transfer bucket)."""
+    sources = " ".join(("'self'", *connect))
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src {sources}; font-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(*connect: str) -> list[tuple[str, str]]:
+    return [("Content-Security-Policy", content_security_policy(*connect)), ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+            ("Cross-Origin-Opener-Policy", "same-origin")]
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,9 @@ class _Grant:
 class ConsoleSite:
     """Answers what the gateway's routes do not: the console's files and its sign-in; None for anything else."""
 
-    def __init__(self, cognito: Any, client_id: str, origin: str, dist: Path = CONSOLE_DIST) -> None:
+    def __init__(self, cognito: Any, client_id: str, origin: str, uploads: str, dist: Path = CONSOLE_DIST) -> None:
+        """`uploads`: the origin an import's file is posted to (the embedded S3)."""
+        self._headers = security_headers(uploads)
         self._cognito = cognito
         self._client_id = client_id
         self._origin = origin
@@ -101,7 +108,7 @@ class ConsoleSite:
             return None
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         cache = IMMUTABLE if path.startswith("/assets/") else "no-cache"
-        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", cache), *SECURITY_HEADERS],
+        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", cache), *self._headers],
                             target.read_bytes())
 
     # The hosted UI's stand-in --------------------------------------------------------------------------------
@@ -216,7 +223,7 @@ def _page(status: int, title: str, body: str) -> HttpResponse:
             f'<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
             f'<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>')
     return HttpResponse(status, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
-                                 *SECURITY_HEADERS], page.encode("utf-8"))
+                                 *security_headers()], page.encode("utf-8"))
 
 
 def _json(status: int, body: dict[str, Any]) -> HttpResponse:

@@ -142,7 +142,8 @@ class LocalStack:
                                 partial(template.get_att, attribute="Arn"))
         self._dispatcher = Dispatcher(pollers + delivery_pollers(template, client), wakeups)
         self._dispatcher.start()
-        console = ConsoleSite(client("cognito-idp"), provisioned.user_pool_client_id, settings.http_url)
+        console = ConsoleSite(client("cognito-idp"), provisioned.user_pool_client_id, settings.http_url,
+                              settings.aws_endpoint)
         self._gateway = GatewayServer(Gateway(RouteTable(template.routes()), functions.invoke, verifier,
                                               console.handle), HOST, settings.http_port)
         self._gateway.start()

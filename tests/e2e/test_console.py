@@ -407,3 +407,40 @@ def test_the_list_on_screen_is_exported_with_its_filters(stack: RunningStack, br
         assert csv.status_code == 200 and email in csv.content.decode("utf-8-sig")
     finally:
         page.close()
+
+
+@needs_chromium
+def test_a_spreadsheet_is_uploaded_mapped_checked_imported_and_reverted(stack: RunningStack, browser: Any) -> None:
+    run = uuid.uuid4().hex[:8]
+    rows = [f"nam{n}.{run}@example.com,Nam {n},+60 12-{n:03d} 4567" for n in range(3)]
+    sheet = ("Email,First name,Phone\n" + "\n".join(rows) + "\nnot-an-email,Broken,\n").encode()
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "marketing")
+        page.click("nav a[href='#/imports']")
+        # When marketing uploads a CSV of contacts
+        page.set_input_files("input[type=file]", files=[{"name": "leads.csv", "mimeType": "text/csv", "buffer": sheet}])
+        page.get_by_role("button", name="Upload").click()
+        # Then its columns come back with a suggested mapping
+        page.locator("table.mapping").wait_for(timeout=30_000)
+        assert page.get_by_label("Field for column Email").input_value() == "email"
+        # When it is checked without importing, then the counts say what would happen, and nothing is written yet
+        page.get_by_role("button", name="Check without importing").click()
+        page.locator(".import-job [role=status]", has_text="checked").wait_for(timeout=30_000)
+        assert "errors: 1" in page.inner_text(".totals")
+        page.locator(".import-job a", has_text="rows that failed").wait_for(timeout=10_000)
+        search = {"q": f"nam0.{run}@example.com"}
+        assert requests.get(f"{stack.http_url}/v1/search", params=search, headers=stack.auth("marketing"),
+                            timeout=10).json()["items"] == []
+        # When it is imported, then the people are contacts
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.locator(".import-job [role=status]", has_text="imported").wait_for(timeout=30_000)
+        assert "created: 3" in page.inner_text(".totals")
+        # When it is reverted, then they are gone again
+        page.get_by_role("button", name="Revert this import").click()
+        page.locator(".import-job [role=status]", has_text="reverted").wait_for(timeout=30_000)
+        contacts = requests.get(f"{stack.http_url}/v1/contacts", params={"limit": "200"},
+                                headers=stack.auth("marketing"), timeout=10).json()["items"]
+        assert not [c for c in contacts if (c.get("email") or "").endswith(f".{run}@example.com")]
+    finally:
+        page.close()

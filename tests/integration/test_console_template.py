@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from crm_local.console import CONTENT_SECURITY_POLICY
+from crm_local.console import content_security_policy
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -38,11 +37,12 @@ def test_api_calls_go_to_the_http_api_uncached_on_the_consoles_origin(resources:
     assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
 
 
-def test_the_deployed_policy_is_the_one_the_local_stack_serves_plus_the_sign_in_domain(resources: dict[str, Any]) -> None:
+def test_the_deployed_policy_is_the_local_one_with_the_deployed_origins(resources: dict[str, Any]) -> None:
     headers = resources["ConsoleHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     deployed = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
-    sign_in = " https://crm-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com"
-    assert deployed.replace(sign_in, "") == CONTENT_SECURITY_POLICY
+    assert deployed == content_security_policy("https://crm-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com",
+                                               "https://${DataTransferBucket}.s3.${AWS::Region}.amazonaws.com",
+                                               "https://${DataTransferBucket}.s3.amazonaws.com")
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
 
 

@@ -34,6 +34,11 @@ export function isLanguage(value: unknown): value is Language {
   return typeof value === "string" && value in catalogs;
 }
 
+/** Whether `key` names a string (for keys built from an API value, such as a status). */
+export function isMessageKey(key: string): key is MessageKey {
+  return key in en;
+}
+
 export function translate(language: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
   const template = catalogs[language][key] ?? catalogs.en[key];
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
