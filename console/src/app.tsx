@@ -10,6 +10,7 @@ import { ContactsPage } from "./pages/ContactsPage";
 import { AuditLog } from "./pages/AuditLog";
 import { CompaniesPage, CompanyPage } from "./pages/CompaniesPage";
 import { Dashboards } from "./pages/Dashboards";
+import { FormsPage } from "./pages/FormsPage";
 import { ImportsPage } from "./pages/ImportsPage";
 import { DealsBoard } from "./pages/DealsBoard";
 import { SpamReview } from "./pages/SpamReview";
@@ -52,6 +53,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/imports") return <ImportsPage />;
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
+  if (route === "#/forms") return <FormsPage />;
   if (route === "#/dashboards") return <Dashboards />;
   return <ContactsPage />;
 }

@@ -171,6 +171,12 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.locator("a.company-row").first.click()
         page.wait_for_selector("#company-name", timeout=15_000)
         assert serious_violations(page) == []
+        page.click("nav a[href='#/forms']")
+        page.locator(".form-card").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == []
+        page.click("nav a[href='#/imports']")
+        page.wait_for_selector("#imports-title", timeout=15_000)
+        assert serious_violations(page) == []
         page.click("nav a[href='#/audit']")
         page.locator(".audit-table tbody tr").first.wait_for(timeout=15_000)
         assert serious_violations(page) == []
@@ -442,5 +448,41 @@ def test_a_spreadsheet_is_uploaded_mapped_checked_imported_and_reverted(stack: R
         contacts = requests.get(f"{stack.http_url}/v1/contacts", params={"limit": "200"},
                                 headers=stack.auth("marketing"), timeout=10).json()["items"]
         assert not [c for c in contacts if (c.get("email") or "").endswith(f".{run}@example.com")]
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_marketing_relabels_a_form_field_and_makes_it_required(stack: RunningStack, browser: Any) -> None:
+    # Given marketing's own form, made through the API
+    form_id = f"signup-{uuid.uuid4().hex[:6]}"
+    made = requests.put(f"{stack.http_url}/v1/forms/{form_id}", headers=stack.auth("marketing"), timeout=10, json={
+        "name": "Newsletter", "allowed_origins": [stack.http_url], "fields": [
+            {"name": "email", "label": "Email", "type": "email", "required": True, "maps_to": "email"},
+            {"name": "name", "label": "Name", "maps_to": "first_name"}]})
+    assert made.status_code == 201, made.text
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "marketing")
+        page.click("nav a[href='#/forms']")
+        card = page.locator(f"[data-form-id='{form_id}']")
+        card.wait_for(timeout=15_000)
+        # The embed snippet names the form's script on this origin
+        assert f"/forms/{form_id}/embed.js" in card.get_by_label("Embed on your site").input_value()
+        # When the Name field is relabelled in Persian and made required, and saved
+        card.get_by_label("Label of name").fill("نام شما")
+        card.get_by_label("name is required").check()
+        card.get_by_role("button", name="Save the form").click()
+        page.wait_for_function(f"document.querySelector(\"[data-form-id='{form_id}'] h2\") !== null")
+        # Then the API holds the form's next version with the new label and rule
+        saved = requests.get(f"{stack.http_url}/v1/forms/{form_id}", headers=stack.auth("marketing"), timeout=10).json()
+        for _ in range(50):
+            if saved["version"] == 2:
+                break
+            page.wait_for_timeout(100)
+            saved = requests.get(f"{stack.http_url}/v1/forms/{form_id}", headers=stack.auth("marketing"),
+                                 timeout=10).json()
+        name = next(f for f in saved["config"]["fields"] if f["name"] == "name")
+        assert (saved["version"], name["label"], name["required"]) == (2, "نام شما", True)
     finally:
         page.close()

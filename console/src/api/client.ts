@@ -16,6 +16,7 @@ export type Company = components["schemas"]["Company"];
 export type AuditEntry = components["schemas"]["AuditEntry"];
 export type Export = components["schemas"]["Export"];
 export type ImportJob = components["schemas"]["Import"];
+export type Form = components["schemas"]["Form"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 

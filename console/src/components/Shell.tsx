@@ -24,6 +24,7 @@ export function Shell(props: {
           <a href="#/contacts">{t("nav.contacts")}</a>
           <a href="#/companies">{t("nav.companies")}</a>
           {hasRole(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
+          {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/forms">{t("nav.forms")}</a>}
           {hasRole(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
           <a href="#/imports">{t("nav.imports")}</a>
