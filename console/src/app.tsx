@@ -13,6 +13,7 @@ import { Dashboards } from "./pages/Dashboards";
 import { FormsPage } from "./pages/FormsPage";
 import { ImportsPage } from "./pages/ImportsPage";
 import { DealsBoard } from "./pages/DealsBoard";
+import { ScoringModel } from "./pages/ScoringModel";
 import { SpamReview } from "./pages/SpamReview";
 
 const PREFERENCES = "crm.console.preferences";
@@ -54,6 +55,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
   if (route === "#/forms") return <FormsPage />;
+  if (route === "#/scoring") return <ScoringModel />;
   if (route === "#/dashboards") return <Dashboards />;
   return <ContactsPage />;
 }

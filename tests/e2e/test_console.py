@@ -486,3 +486,32 @@ def test_marketing_relabels_a_form_field_and_makes_it_required(stack: RunningSta
         assert (saved["version"], name["label"], name["required"]) == (2, "نام شما", True)
     finally:
         page.close()
+
+
+@needs_chromium
+def test_marketing_changes_a_rules_points_and_the_model_is_saved(stack: RunningStack, browser: Any) -> None:
+    # The stack is shared with other tests, which score by the model as it was: it is put back at the end.
+    original = requests.get(f"{stack.http_url}/v1/scoring-model", headers=stack.auth("admin"), timeout=10).json()
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "marketing")
+        page.click("nav a[href='#/scoring']")
+        rule = page.locator("[data-rules=fit_rules] tbody tr").first
+        rule.wait_for(timeout=15_000)
+        label = rule.locator("th").inner_text()
+        # When the first fit rule is worth 21 points and the model saved
+        rule.locator("input").fill("21")
+        page.get_by_role("button", name="Save and re-score").click()
+        page.locator(".scoring [role=status]", has_text="Saved").wait_for(timeout=15_000)
+        # Then the API's model has it
+        model = requests.get(f"{stack.http_url}/v1/scoring-model", headers=stack.auth("marketing"), timeout=10).json()
+        assert next(r for r in model["model"]["fit_rules"] if r["label"] == label)["points"] == 21
+        # And a bad value is refused with the API's message naming the rule
+        page.locator("[data-rules=fit_rules] tbody tr").first.locator("input").fill("-5000")
+        page.get_by_role("button", name="Save and re-score").click()
+        page.locator(".scoring [role=alert]").wait_for(timeout=15_000)
+    finally:
+        page.close()
+        restored = requests.put(f"{stack.http_url}/v1/scoring-model", json=original["model"],
+                                headers=stack.auth("admin"), timeout=10)
+        assert restored.status_code == 200, restored.text

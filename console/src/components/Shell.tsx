@@ -26,6 +26,7 @@ export function Shell(props: {
           {hasRole(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/forms">{t("nav.forms")}</a>}
           {hasRole(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
+          {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/scoring">{t("nav.scoring")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
           <a href="#/imports">{t("nav.imports")}</a>
           {hasRole(props.session, "admin") && <a href="#/audit">{t("nav.audit")}</a>}
