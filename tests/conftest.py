@@ -44,6 +44,13 @@ TEST_ENV = {
     "CRM_REPORT_MAILER_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-test-report-mailer",
     "CRM_REPORT_MAILER_DLQ": "arn:aws:sqs:us-east-1:123456789012:crm-test-report-mailer-dlq",
     "CRM_REPORT_SENDER": "reports@crm.example.com",
+    # Automation's one-time schedules (reminders, snoozes): their group, and the notifier they invoke.
+    "CRM_AUTOMATION_SCHEDULE_GROUP": "crm-test-automation",
+    "CRM_NOTIFIER_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-test-notifier",
+    "CRM_NOTIFIER_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-test-notifier-scheduler",
+    "CRM_NOTIFIER_DLQ": "arn:aws:sqs:us-east-1:123456789012:crm-test-notifier-dlq",
+    "CRM_NOTIFICATION_SENDER": "notifications@crm.example.com",
+    "CRM_PUBLIC_URL": "https://crm.example.com",
     "CRM_CURSOR_SECRET": "test-cursor-secret",
     "CRM_CURSOR_SECRET_ARN": "",
     "CRM_AWS_ENDPOINT_URL": "",

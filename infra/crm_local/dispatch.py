@@ -31,7 +31,7 @@ from crm_local.template import (
     ScheduleSource,
     StreamSource,
 )
-from crm_local.wakeups import EVENT_DELIVERY, QUEUE_MESSAGE, TABLE_WRITE, Wakeups
+from crm_local.wakeups import EVENT_DELIVERY, QUEUE_MESSAGE, SCHEDULE_CHANGE, TABLE_WRITE, Wakeups
 
 Invoke = Callable[[str, Any], Any]
 ClientFactory = Callable[[str], Any]
@@ -293,10 +293,12 @@ class QueueSourcePoller:
 class SchedulePoller:
     """Fires due schedules: moto's EventBridge and Scheduler store schedules but never fire them. The template's
     own (its functions' schedule events) are known at start. With a `client`, the schedules functions create at
-    run time in moto's Scheduler (a saved report's email) are read again every RUNTIME_REFRESH_SECONDS and fired
-    too: their target function gets their Input, Scheduler's context attributes filled in, in their time zone."""
+    run time in moto's Scheduler (a saved report's email, a reminder) are read again whenever the embedded
+    Scheduler reports a change (and every RUNTIME_REFRESH_SECONDS) and fired too: their target function gets their
+    Input, Scheduler's context attributes filled in, in their time zone. A one-time schedule that says
+    ActionAfterCompletion DELETE is deleted once it has run, as Scheduler does."""
 
-    topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] = (SCHEDULE_CHANGE,)
 
     def __init__(self, sources: Iterable[ScheduleSource], invoke: Invoke,
                  clock: Callable[[], float] = time.time, client: ClientFactory | None = None,
@@ -315,10 +317,11 @@ class SchedulePoller:
                 fired = True
                 self._fire(source, now)
         if self._runtime is not None:
-            for function_id, event in self._runtime.due(now):
+            for known, event in self._runtime.due(now):
                 fired = True
-                if invoke_async(self._invoke, function_id, event, DEFAULT_ASYNC_RETRIES) is not None:
-                    log.error("%s gave up on a runtime schedule", function_id)
+                if invoke_async(self._invoke, known.function_id, event, DEFAULT_ASYNC_RETRIES) is not None:
+                    log.error("%s gave up on a runtime schedule", known.function_id)
+                self._runtime.completed(known)
         return fired
 
     def idle_seconds(self) -> float:
@@ -354,6 +357,10 @@ class _RuntimeSchedule:
     schedule: _Rate | _At | _Cron
     function_id: str
     input: str | None
+    name: str = ""
+    group: str = ""
+    # ActionAfterCompletion DELETE: a one-time schedule Scheduler deletes once it has run.
+    delete_after: bool = False
 
 
 class RuntimeSchedules:
@@ -366,12 +373,22 @@ class RuntimeSchedules:
         self._schedules: dict[str, _RuntimeSchedule] = {}
         self._refreshed_at: float | None = None
 
-    def due(self, now: float) -> list[tuple[str, Any]]:
-        """(function, event) of each schedule due now."""
-        if self._refreshed_at is None or now >= self._refreshed_at + RUNTIME_REFRESH_SECONDS:
-            self._refresh(now)
-        return [(known.function_id, _scheduler_input(known, now)) for known in list(self._schedules.values())
+    def due(self, now: float) -> list[tuple[_RuntimeSchedule, Any]]:
+        """(schedule, event) of each schedule due now. The schedules are read again at every poll: the poller
+        polls when the embedded Scheduler changed, when one is due, or every RUNTIME_REFRESH_SECONDS."""
+        self._refresh(now)
+        return [(known, _scheduler_input(known, now)) for known in list(self._schedules.values())
                 if known.schedule.due(now)]
+
+    def completed(self, known: _RuntimeSchedule) -> None:
+        """A schedule ran: one that says so is deleted, as Scheduler's ActionAfterCompletion DELETE does."""
+        if not known.delete_after:
+            return
+        try:
+            self._scheduler.delete_schedule(Name=known.name, GroupName=known.group)
+        except Exception:  # noqa: BLE001 - gone already (its record deleted it): nothing left to do
+            log.info("schedule %s was gone before its completion deleted it", known.arn)
+        self._schedules.pop(known.arn, None)
 
     def next_due(self, now: float) -> float:
         refresh = (self._refreshed_at or now) + RUNTIME_REFRESH_SECONDS
@@ -403,7 +420,8 @@ class RuntimeSchedules:
             log.warning("schedule %s does not run locally: %s", summary["Arn"], exc)
             return None
         return _RuntimeSchedule(summary["Arn"], summary.get("LastModificationDate"), schedule, function_id,
-                                target.get("Input"))
+                                target.get("Input"), summary["Name"], summary["GroupName"],
+                                detail.get("ActionAfterCompletion") == "DELETE")
 
     def _function_of(self, target_arn: str) -> str | None:
         """The logical id whose local ARN the target is: its name is <stack>-<logical id> unless it names itself."""

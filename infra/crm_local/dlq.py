@@ -14,12 +14,15 @@ and the physical names of the template's queues.
   source filter in template.yaml takes, and applies the function's own per-record code to each:
   - SearchIndexerDLQ: the search indexer's, indexing contacts and companies (`index_record`);
   - DashboardCountersDLQ: the dashboards' counters', counting contacts, deals, activities, payments,
-    refunds and emails (`count_record`).
+    refunds and emails (`count_record`);
+  - ReminderSchedulesDLQ: the reminders', putting or deleting each activity's reminder schedule
+    (`schedule_reminder`).
 - EventArchiveDLQ holds the bus events the analytical store's rule could not deliver to Firehose; replay
   puts each back on the bus with its original time (every consumer dedupes on detail.event_id, and the
   store's queries count each event_id once).
-- ReportMailerDLQ and AnalyticsJobsDLQ hold the inputs of runs their function failed on or their schedule
-  could not deliver (a report's email, the RFM analysis); replay invokes the function with the input again
+- ReportMailerDLQ, AnalyticsJobsDLQ and NotifierDLQ hold the inputs of runs their function failed on or their
+  schedule could not deliver (a report's email, the RFM analysis, a reminder or a snooze); replay invokes the
+  function with the input again
   (asynchronously on a deployed stack, in this process on the local stack).
 - ImportDLQ holds an import's upload notifications and step messages (a chunk to check, run or revert);
   replay sends each back to ImportQueue. Row and chunk markers make a chunk that ran halfway safe to run
@@ -67,6 +70,8 @@ class StreamProjection:
 STREAM_PROJECTIONS = (
     StreamProjection("SearchIndexerFunction", "SearchIndexerDLQ", "crm.search.store:index_record"),
     StreamProjection("DashboardCountersFunction", "DashboardCountersDLQ", "crm.dashboards.store:count_record"),
+    StreamProjection("ReminderSchedulesFunction", "ReminderSchedulesDLQ",
+                     "crm.activities.reminders:schedule_reminder"),
 )
 
 
@@ -96,6 +101,7 @@ _LOGICAL_IDS = {
     "archive_dlq": "EventArchiveDLQ",
     "report_mailer_dlq": "ReportMailerDLQ",
     "analytics_jobs_dlq": "AnalyticsJobsDLQ",
+    "notifier_dlq": "NotifierDLQ",
     "event_bus": "CrmEventBus",
     "table": "CrmTable",
 }
@@ -117,6 +123,7 @@ class DeadLetterQueues:
     archive_dlq: str
     report_mailer_dlq: str
     analytics_jobs_dlq: str
+    notifier_dlq: str
     event_bus: str
     table: str
     # One per STREAM_PROJECTIONS entry, in its order.
@@ -148,12 +155,13 @@ class DeadLetterQueues:
     def names(self) -> tuple[str, ...]:
         return (self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq,
                 *(projection.queue for projection in self.projections), self.import_dlq, self.export_dlq,
-                self.archive_dlq, self.report_mailer_dlq, self.analytics_jobs_dlq)
+                self.archive_dlq, self.report_mailer_dlq, self.analytics_jobs_dlq, self.notifier_dlq)
 
     def invoked_functions(self) -> dict[str, str]:
         """The DLQs whose letter is a function's input (its own DLQ, or its schedule's): replay invokes the
         function with it, by logical id."""
-        return {self.report_mailer_dlq: "ReportMailerFunction", self.analytics_jobs_dlq: "AnalyticsJobsFunction"}
+        return {self.report_mailer_dlq: "ReportMailerFunction", self.analytics_jobs_dlq: "AnalyticsJobsFunction",
+                self.notifier_dlq: "NotifierFunction"}
 
     def projection(self, queue: str) -> ProjectionQueue | None:
         """The stream projection whose DLQ this is, if it is one's."""

@@ -16,6 +16,9 @@ QUEUE_MESSAGE = "queue-message"
 # of SQS event sources (inbound mail, imports, exports) never hear of it, so a lead's events do not make
 # them poll the embedded AWS while the lead's own requests wait for it.
 EVENT_DELIVERY = "event-delivery"
+# A schedule was created, changed or deleted in the embedded Scheduler: the schedule poller reads them again, so
+# a reminder set a few seconds ahead fires on time.
+SCHEDULE_CHANGE = "schedule-change"
 
 _DYNAMODB_WRITES = frozenset({
     "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement",
@@ -39,10 +42,14 @@ def changes(environ: Mapping[str, object]) -> tuple[str, ...]:
         if action in actions:
             return (topic,)
         return ()
-    # S3 speaks REST: a PUT, POST or DELETE may fire a bucket notification into a queue.
+    # S3 and Scheduler speak REST: a PUT, POST or DELETE may fire a bucket notification into a queue, or change
+    # a schedule.
     credential_scope = str(environ.get("HTTP_AUTHORIZATION") or "")
-    if "/s3/aws4_request" in credential_scope and environ.get("REQUEST_METHOD") in ("PUT", "POST", "DELETE"):
+    writes = environ.get("REQUEST_METHOD") in ("PUT", "POST", "DELETE")
+    if "/s3/aws4_request" in credential_scope and writes:
         return (QUEUE_MESSAGE,)
+    if "/scheduler/aws4_request" in credential_scope and writes:
+        return (SCHEDULE_CHANGE,)
     return ()
 
 

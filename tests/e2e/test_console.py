@@ -24,8 +24,8 @@ CONSOLE = Path(__file__).resolve().parents[2] / "console"
 AXE = CONSOLE / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
 
-needs_chromium = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                                    reason=f"{CHROMIUM} is missing (Debian package `chromium`; `make test` installs it)")
+needs_chromium = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is missing (Debian package chromium; make test installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -288,8 +288,9 @@ def test_a_stale_drag_is_refused_with_a_clear_message(stack: RunningStack, brows
         card = page.locator(f"[data-deal-id='{deal['id']}']")
         card.wait_for(timeout=15_000)
         # And a colleague moves the same deal meanwhile
-        colleague = requests.patch(f"{stack.http_url}/v1/deals/{deal['id']}", json={"stage": pipeline["stages"][1]["id"]},
-                                   headers={**stack.auth("admin"), "If-Match": str(deal["version"])}, timeout=10)
+        colleague = requests.patch(f"{stack.http_url}/v1/deals/{deal['id']}",
+                                   json={"stage": pipeline["stages"][1]["id"]}, timeout=10,
+                                   headers={**stack.auth("admin"), "If-Match": str(deal["version"])})
         assert colleague.status_code == 200, colleague.text
         # When the seller drags the card they loaded onto a third stage
         card.drag_to(page.locator(f".column[data-stage='{pipeline['stages'][3]['id']}']"))
@@ -342,8 +343,9 @@ def test_a_manager_sees_the_dashboards_figures_as_charts_and_as_a_table(stack: R
         page.click("button[type=submit]")
         chart = page.locator("[data-widget=funnel] figure").first
         chart.wait_for(timeout=15_000)
+        zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
         funnel = requests.get(f"{stack.http_url}/v1/dashboards/funnel", headers=stack.auth("admin"), timeout=10,
-                              params={"grain": "month", "tz": page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")})
+                              params={"grain": "month", "tz": zone})
         latest = funnel.json()["periods"][-1]
         # Then the chart draws a bar per month, and its table says this month's count, as the API counts it
         assert chart.locator("rect").count() == len(funnel.json()["periods"])

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from crm_local.console import deployed_config, upload
 
 OUTPUTS = {"SignInDomain": "crm-123456789012.auth.eu-west-1.amazoncognito.com", "UserPoolClientId": "client123",

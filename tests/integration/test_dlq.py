@@ -262,7 +262,7 @@ DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
     **{logical: {"Type": "AWS::SQS::Queue"} for logical in (
         "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ",
         "DashboardCountersDLQ", "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue", "EventArchiveDLQ",
-        "ReportMailerDLQ", "AnalyticsJobsDLQ")},
+        "ReportMailerDLQ", "AnalyticsJobsDLQ", "ReminderSchedulesDLQ", "NotifierDLQ")},
     "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
     "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
         "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
@@ -312,9 +312,10 @@ def test_a_deployed_stacks_dead_letters_are_found_by_its_name_and_replayed(monke
 
         queues = DeadLetterQueues.from_stack(boto3.client("cloudformation", region_name="eu-west-1"), "crm-prod",
                                              Template.load())
-        search, counters = queues.projections
-        assert (search.projection.function, counters.projection.function) == (
-            "SearchIndexerFunction", "DashboardCountersFunction")
+        search, counters, reminders = queues.projections
+        assert (search.projection.function, counters.projection.function, reminders.projection.function) == (
+            "SearchIndexerFunction", "DashboardCountersFunction", "ReminderSchedulesFunction")
+        assert reminders.queue == resources["ReminderSchedulesDLQ"].rsplit("/", 1)[-1]
         assert search.queue == resources["SearchIndexerDLQ"].rsplit("/", 1)[-1]
         assert counters.queue == resources["DashboardCountersDLQ"].rsplit("/", 1)[-1]
         assert set(queues.names()) == {url.rsplit("/", 1)[-1] for logical, url in resources.items()

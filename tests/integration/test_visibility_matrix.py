@@ -62,7 +62,7 @@ READERS: dict[str, frozenset[str]] = {
     "forms": frozenset({"admin", "sales", "marketing"}), "scoring_model": frozenset({"admin", "sales", "marketing"}),
     "emails": frozenset({"admin", "sales", "support"}), "cases": frozenset({"admin", "sales", "support"}),
     "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL, "dashboards": _ALL,
-    "reports": _ALL,
+    "reports": _ALL, "notifications": _ALL,
 }
 
 
@@ -103,6 +103,8 @@ class World:
     form: str = "newsletter"
     # A submission the demo form judged spam, kept for review.
     spam: str = ""
+    # A notification of the seller's own (everyone reads only their own).
+    notification: str = ""
     custom_field: str = "company:tier"
     # role -> the export it asked for (an export is its creator's alone).
     exports: dict[str, str] = field(default_factory=dict)
@@ -308,11 +310,20 @@ def world() -> Iterator[World]:
         aws = {"dynamodb": dynamodb, "s3": boto3.client("s3"), "settings": settings}
         world = build_world(aws)
         world.spam = spam_submission()
+        world.notification = seller_notification()
         IndexerStream(aws).catch_up()
         yield world
     get_settings.cache_clear()
     forget_mail_settings()
     forget_cached_forms()
+
+
+def seller_notification() -> str:
+    """A reminder told to the seller the walk calls as (sales-1), by email too: nobody else may see it."""
+    from crm.notifications.store import notify
+
+    return notify("sales-1", "reminder", "Reminder: call the customer", "Call back.", None, key="walk:reminder",
+                  email=False)
 
 
 def spam_submission() -> str:
@@ -636,6 +647,10 @@ WALK: dict[str, Route] = {
     "GET /v1/forms/{form_id}": Route(("forms",), (
         Read("the newsletter", lambda w: f"/v1/forms/{w.form}", one, all_alike(lambda w: {w.form})),
     )),
+    "GET /v1/notifications": Route(("notifications",), (
+        Read("one's own", lambda w: "/v1/notifications", page,
+             lambda w, role: {w.notification} if role == "sales" else set(), paged()),
+    )),
     "GET /v1/forms/{form_id}/spam": Route(("forms",), (
         Read("the demo form's spam", lambda w: "/v1/forms/contact-us/spam", page, all_alike(lambda w: {w.spam}),
              paged()),
@@ -794,4 +809,6 @@ def test_the_walk_reads_records_that_exist_and_that_some_role_may_not_see(world)
         # reports it owns or that are shared with its role (an admin every report).
         "GET /v1/exports", "GET /v1/exports/{export_id}", "GET /v1/imports", "GET /v1/imports/{import_id}",
         "GET /v1/imports/{import_id}/results", "GET /v1/imports/{import_id}/errors", "GET /v1/reports",
-        "GET /v1/reports/{report_id}"}
+        "GET /v1/reports/{report_id}",
+        # Everyone's notifications are their own alone.
+        "GET /v1/notifications"}

@@ -32,6 +32,7 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "deals/timeline": ("deals",),
     "activities": ("activities",),
     "forms": ("forms",),
+    "forms/spam": ("forms",),
     "imports": ("imports",),
     "imports/check": ("imports",),
     "imports/run": ("imports",),
@@ -45,6 +46,10 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "reports/schedule": ("reports",),
     "dashboards": ("dashboards",),
     "analytics": ("analytics",),
+    "notifications": ("notifications",),
+    "notifications/read": ("notifications",),
+    "notifications/unread": ("notifications",),
+    "notifications/snooze": ("notifications",),
 }
 ALL_ROUTERS = tuple(dict.fromkeys(module for modules in ROUTERS.values() for module in modules))
 

@@ -7,17 +7,23 @@ reminder, a redelivered event) keeps one notification and sends one email."""
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 
 from crm.outbound.send import plain_message, send_once
-from crm.platform.clock import iso_now
+from crm.platform.clock import iso_now, local_time
 from crm.platform.config import get_settings
+from crm.platform.errors import HttpError
 from crm.platform.observability import logger
+from crm.platform.schedules import at_expression, automation_target, put_schedule
+from crm.platform.secrets import cursor_secret
 from crm.records.fields import Document
-from crm.records.table import VersionedItem
+from crm.records.reads import Page, list_page
+from crm.records.table import VersionedItem, get_item
 from crm.team.directory import address_of, member
+from crm.team.rules import zone_of
 
 
 class NotificationItem(VersionedItem):
@@ -74,3 +80,73 @@ def mail_notification(user_id: str, nid: str, title: str, body: str, attempt: st
         return None
     raw = plain_message(sender, (address,), title, body or title).as_bytes()
     return send_once(f"notification:{user_id}:{nid}:{attempt}", sender, (address,), raw)
+
+
+SNOOZE = "snooze"
+
+
+def notification_view(item: NotificationItem, zone: Any) -> dict[str, Any]:
+    """A notification as its user reads it: times stored in UTC, and each also in the user's time zone."""
+    return {"id": item.notification_id, "kind": item.kind, "title": item.title, "body": item.body,
+            "link": item.link.as_dict() if item.link is not None else None, "read": item.read_at is not None,
+            "read_at": item.read_at, "snoozed_until": item.snoozed_until, "created_at": item.created_at,
+            "time_zone": zone.key, "created_local": local_time(item.created_at, zone),
+            "snoozed_until_local": local_time(item.snoozed_until, zone) if item.snoozed_until else None}
+
+
+def notifications_page(user_id: str, unread_only: bool, limit: str | None, cursor: str | None, now: str) -> Page:
+    """The user's notifications, newest first; one snoozed until later is hidden until then."""
+    condition = NotificationItem.snoozed_until.does_not_exist() | (NotificationItem.snoozed_until <= now)
+    if unread_only:
+        condition &= NotificationItem.read_at.does_not_exist()
+    zone = zone_of(member(user_id))
+    query = partial(NotificationItem.by_created.query, NotificationItem.list_key(user_id), filter_condition=condition)
+    return list_page(query, lambda item: notification_view(item, zone), scope=f"notifications:{user_id}:{unread_only}",
+                     secret=cursor_secret(get_settings()), limit=limit, cursor=cursor)
+
+
+def own_notification(user_id: str, nid: str) -> NotificationItem:
+    """The caller's own notification; anyone else's is 404, as if it did not exist."""
+    item = get_item(NotificationItem, NotificationItem.key(user_id, nid), consistent=True)
+    if item is None:
+        raise HttpError(404, "not_found", "There is no such notification.")
+    return item
+
+
+def mark(user_id: str, nid: str, read: bool, now: str) -> dict[str, Any]:
+    item = own_notification(user_id, nid)
+    item.update([NotificationItem.read_at.set(now) if read else NotificationItem.read_at.remove(),
+                 NotificationItem.updated_at.set(now)], NotificationItem.PK.exists())
+    return notification_view(item, zone_of(member(user_id)))
+
+
+def snooze(user_id: str, nid: str, until: str, now: str) -> dict[str, Any]:
+    """Hides the notification until `until` (UTC), when it comes back unread and is mailed again, once."""
+    if until <= now:
+        raise HttpError(422, "invalid_fields", "Snooze until a time still to come.", {"until": "In the past."})
+    item = own_notification(user_id, nid)
+    put_schedule(f"snooze-{nid}", automation_target("notifier"), at_expression(until),
+                 {"kind": SNOOZE, "user_id": user_id, "notification_id": nid, "until": until},
+                 description=f"Brings back notification {nid}.", what="A snooze")
+    item.update([NotificationItem.snoozed_until.set(until), NotificationItem.read_at.remove(),
+                 NotificationItem.updated_at.set(now)], NotificationItem.PK.exists())
+    return notification_view(item, zone_of(member(user_id)))
+
+
+def wake(user_id: str, nid: str, until: str) -> bool:
+    """A snooze's schedule fired: the notification comes back unread and is mailed again, if it is still snoozed
+    until that time (a later snooze replaced this one, or it is gone: nothing)."""
+    from pynamodb.exceptions import UpdateError  # noqa: PLC0415 - with the write it serves
+
+    item = get_item(NotificationItem, NotificationItem.key(user_id, nid), consistent=True)
+    if item is None or item.snoozed_until != until:
+        return False
+    try:
+        item.update([NotificationItem.snoozed_until.remove(), NotificationItem.read_at.remove()],
+                    NotificationItem.snoozed_until == until)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    mail_notification(user_id, nid, item.title, item.body or item.title, attempt=until)
+    return True

@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # SQL over the analytical store, and running its analyses (RFM): admins only. Every event of every
     # record is there, whoever owns it, so no role that sees part of the data may query it.
     "analytics": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
+    # Everyone's own notifications (a reminder due, a lead assigned): nobody reads another's.
+    "notifications": {"read": _ALL, "write": _ALL},
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 
 def iso_now() -> str:
@@ -21,3 +22,9 @@ def seconds_between(start: object, end: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return max(int(elapsed.total_seconds()), 0)
+
+
+def local_time(moment: str, zone: ZoneInfo) -> str:
+    """A UTC moment as someone in `zone` reads it: 2026-12-05 09:30 (Asia/Tehran)."""
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(zone)
+    return f"{parsed.strftime('%Y-%m-%d %H:%M')} ({zone.key})"
