@@ -47,13 +47,14 @@ def remind(activity_id: str, remind_at: str) -> dict[str, Any]:
     if not assignee:
         logger.warning("a reminder has nobody to tell", extra={"activity_id": activity_id})
         return {"notified": False, "reason": "no assignee"}
-    zone = zone_of(member(assignee))
+    profile = member(assignee)
+    zone = zone_of(profile)
     due = f"Due {local_time(str(item.due_at), zone)}." if item.due_at else "No due time."
     title = f"Reminder: {item.subject}"
     page = f"{get_settings().public_url or ''}/#/contacts/{item.contact_id}" if item.contact_id else ""
     body = f"{item.type.capitalize()}: {item.subject}\n{due}\n\n{page}".rstrip()
     nid = notify(assignee, REMINDER, title, body, {"entity": "activity", "id": activity_id},
-                 key=f"reminder:{activity_id}:{remind_at}")
+                 key=f"reminder:{activity_id}:{remind_at}", profile=profile)
     metrics.add_metric(name="RemindersFired", unit="Count", value=1)
     return {"notified": True, "user_id": assignee, "notification_id": nid}
 

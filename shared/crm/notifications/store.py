@@ -24,6 +24,7 @@ from crm.records.reads import Page, list_page
 from crm.records.table import VersionedItem, get_item
 from crm.team.directory import address_of, member
 from crm.team.rules import zone_of
+from crm.team.spec import MemberItem
 
 
 class NotificationItem(VersionedItem):
@@ -51,9 +52,10 @@ def notification_id(key: str) -> str:
 
 
 def notify(user_id: str, kind: str, title: str, body: str, link: dict[str, Any] | None, key: str,
-           email: bool = True) -> str:
+           email: bool = True, profile: MemberItem | None = None) -> str:
     """Tells `user_id` once per `key`: an unread notification, and an email from the notification sender to
-    their address (when both are known). Returns the notification's id."""
+    their address (when both are known; `profile` is their team profile when the caller has read it already).
+    Returns the notification's id."""
     from pynamodb.exceptions import PutError  # noqa: PLC0415 - with the write it serves
 
     nid, now = notification_id(f"{user_id}:{key}"), iso_now()
@@ -66,14 +68,15 @@ def notify(user_id: str, kind: str, title: str, body: str, link: dict[str, Any] 
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
     if email:
-        mail_notification(user_id, nid, title, body)
+        mail_notification(user_id, nid, title, body, profile=profile)
     return nid
 
 
-def mail_notification(user_id: str, nid: str, title: str, body: str, attempt: str = "") -> str | None:
+def mail_notification(user_id: str, nid: str, title: str, body: str, attempt: str = "",
+                      profile: MemberItem | None = None) -> str | None:
     """The notification's email, once per (notification, attempt): a snoozed one mails again when it wakes."""
     sender = get_settings().notification_sender
-    address = address_of(user_id, member(user_id))
+    address = address_of(user_id, profile or member(user_id))
     if not sender or not address:
         logger.info("a notification was not mailed", extra={"notification_id": nid, "sender": bool(sender),
                                                             "address": bool(address)})

@@ -1,0 +1,142 @@
+"""(k) Reminders in process (moto, the table built from template.yaml): the AWS requests and the cost of keeping an
+activity's reminder schedule, and of a reminder that fires.
+
+- Upkeep: an activity created with a reminder reaches ReminderSchedulesFunction as its stream record; the
+  function reads the activity and puts its one-time schedule (a move is the same, a done or deleted activity a
+  DeleteSchedule).
+- A fired reminder: EventBridge Scheduler invokes the notifier with the schedule's input; it reads the activity
+  and the assignee's profile, writes the notification, claims the email, sends it through SES and records it.
+
+Each operation's requests are counted with botocore's hooks (bench.aws_calls) over RUNS runs (the counts are the
+same every run); the handler's CPU time is the median of those runs. Cost at us-east-1 list prices: Lambda
+(arm64 at the function's memory, CPU x the share of a vCPU plus DEFAULT_LATENCY_MS per request), DynamoDB
+on-demand (a consistent read 1 RRU, a write 1 WRU per item and per index entry it changes, items under 1 KB),
+Scheduler $1.00 per million invocations (its API calls are free), SES $0.10 per thousand emails.
+
+`python -m bench.reminders` runs this section alone (`--results FILE` adds its figures to the bench's results
+file)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+# `python -m bench.reminders` from the repository's root; the hooks go in before any code under test runs.
+from bench import aws_calls
+from bench.cost import DEFAULT_LATENCY_MS, DYNAMODB_PER_RRU, DYNAMODB_PER_WRU, FULL_VCPU_MB, LAMBDA_GB_SECOND
+from bench.harness import apply_environment, embedded_aws, quiet
+
+RUNS = 25
+MEMORY_MB = 256
+SCHEDULER_PER_INVOCATION = 1.00 / 1_000_000
+SES_PER_EMAIL = 0.10 / 1_000
+LAMBDA_PER_REQUEST = 0.20 / 1_000_000
+GROUP = "crm-bench-automation"
+# Writes that change an index entry as well as the item (the notification's GSI1 entry).
+INDEXED_WRITES = {"dynamodb:PutItem": 1}
+
+
+def _environment() -> None:
+    apply_environment()
+    os.environ.update({"CRM_AUTOMATION_SCHEDULE_GROUP": GROUP,
+                       "CRM_NOTIFIER_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-notifier",
+                       "CRM_NOTIFIER_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-notifier-scheduler",
+                       "CRM_NOTIFICATION_SENDER": "notifications@crm.example.com"})
+    from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
+
+    get_settings.cache_clear()
+
+
+def _activity(number: int) -> str:
+    from crm.activities.spec import ActivityItem  # noqa: PLC0415 - once the environment is set
+
+    activity_id = f"bench{number:06d}"
+    ActivityItem(*ActivityItem.key(activity_id), activity_id=activity_id, type="call", subject="Call back",
+                 owner="rep-1", due_at="2030-01-15T10:00:00Z", remind_at="2030-01-15T09:00:00Z",
+                 contact_id="c1", created_at="2026-12-04T00:00:00Z", updated_at="2026-12-04T00:00:00Z",
+                 version=1).save()
+    return activity_id
+
+
+def _measure(run: Any) -> tuple[Counter[str], float]:
+    cpu, requests = [], Counter[str]()
+    for number in range(RUNS):
+        with aws_calls.observing() as calls:
+            started = time.process_time()
+            run(number)
+            cpu.append(time.process_time() - started)
+        requests = aws_calls.counts(calls)
+    return requests, statistics.median(cpu)
+
+
+def _cost(requests: Counter[str], cpu_seconds: float, extra: float) -> float:
+    calls = sum(requests.values())
+    seconds = cpu_seconds * FULL_VCPU_MB / MEMORY_MB + calls * DEFAULT_LATENCY_MS / 1000
+    reads = sum(n for name, n in requests.items() if name in ("dynamodb:GetItem", "dynamodb:Query"))
+    writes = sum(n * (1 + INDEXED_WRITES.get(name, 0)) for name, n in requests.items()
+                 if name in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"))
+    return (seconds * MEMORY_MB / 1024 * LAMBDA_GB_SECOND["arm64"] + LAMBDA_PER_REQUEST
+            + reads * DYNAMODB_PER_RRU + writes * DYNAMODB_PER_WRU + extra) * 1_000_000
+
+
+def measure() -> dict[str, Any]:
+    _environment()
+    with quiet(), embedded_aws():
+        import boto3  # noqa: PLC0415 - inside moto
+        from crm.activities.reminders import schedule_reminder  # noqa: PLC0415 - once the environment is set
+        from crm.team.spec import MemberItem  # noqa: PLC0415 - once the environment is set
+        from notifier.handler import remind  # noqa: PLC0415 - once the environment is set
+
+        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=GROUP)
+        boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain="crm.example.com")
+        MemberItem(*MemberItem.key("rep-1"), user_id="rep-1", email="rep@crm.example.com", time_zone="Asia/Tehran",
+                   created_at="2026-12-04T00:00:00Z", updated_at="2026-12-04T00:00:00Z", version=1).save()
+        ids = [_activity(number) for number in range(RUNS)]
+
+        def upkeep(number: int) -> None:
+            schedule_reminder({"dynamodb": {"Keys": {"PK": {"S": f"ACTIVITY#{ids[number]}"}}}})
+
+        def fired(number: int) -> None:
+            if not remind(ids[number], "2030-01-15T09:00:00Z")["notified"]:
+                raise RuntimeError("the reminder told nobody: the figures would not be a fired reminder's")
+
+        upkeep_requests, upkeep_cpu = _measure(upkeep)
+        fired_requests, fired_cpu = _measure(fired)
+    return {
+        "upkeep": {"requests": dict(upkeep_requests), "cpu_ms": round(upkeep_cpu * 1000, 2),
+                   "usd_per_million": round(_cost(upkeep_requests, upkeep_cpu, 0.0), 2)},
+        "fired": {"requests": dict(fired_requests), "cpu_ms": round(fired_cpu * 1000, 2),
+                  "usd_per_million": round(_cost(fired_requests, fired_cpu, SCHEDULER_PER_INVOCATION + SES_PER_EMAIL),
+                                           2)},
+    }
+
+
+def print_figures(figures: dict[str, Any]) -> None:
+    print("\n(k) Reminders, per operation (moto in process; cost at us-east-1 list prices)")
+    for name, what in (("upkeep", "schedule kept for an activity written"), ("fired", "reminder fired and mailed")):
+        row = figures[name]
+        listed = ", ".join(f"{call} {n}" for call, n in sorted(row["requests"].items()))
+        print(f"  {what:<40} {sum(row['requests'].values()):>2} requests ({listed}); CPU {row['cpu_ms']} ms; "
+              f"${row['usd_per_million']}/M")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=Path, help="a results file (make bench's) to add the figures to")
+    args = parser.parse_args()
+    figures = measure()
+    print_figures(figures)
+    if args.results:
+        found = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
+        args.results.write_text(json.dumps(found | {"reminders": figures}, indent=2) + "\n", encoding="utf-8")
+        print(f"  added to {args.results}")
+
+
+if __name__ == "__main__":
+    main()
