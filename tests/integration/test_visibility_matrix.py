@@ -63,6 +63,7 @@ READERS: dict[str, frozenset[str]] = {
     "emails": frozenset({"admin", "sales", "support"}), "cases": frozenset({"admin", "sales", "support"}),
     "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL, "dashboards": _ALL,
     "reports": _ALL, "notifications": _ALL,
+    "assignment_rules": frozenset({"admin"}), "team": frozenset({"admin"}), "profile": _ALL,
 }
 
 
@@ -114,6 +115,9 @@ class World:
     # Sales's saved reports: one private, one shared with support.
     report: str = ""
     shared_report: str = ""
+    # An assignment rule (admins alone read them), and a profile an admin saved for sales.
+    rule: str = ""
+    profile: str = ""
     # "entity:id" of every record written through the API (the audit log's subjects).
     audited: set[str] = field(default_factory=set)
     # contact id -> (resource, id) of what each entry of its timeline is about.
@@ -273,6 +277,12 @@ def build_world(aws: dict[str, Any]) -> World:
     w.report = created(sales, "/v1/reports", {"name": "Mine", "entity": "contacts"}, w, "report")
     w.shared_report = created(sales, "/v1/reports", {"name": "Ours", "entity": "contacts",
                                                      "shared_with": ["support"]}, w, "report")
+    w.rule = created(admin, "/v1/assignment-rules", {"name": "Web leads", "strategy": "round_robin",
+                                                     "members": [{"user_id": OWNER}]}, w, "assignment rule")
+    saved = admin.call("PUT", "/v1/users/sales-1", {"time_zone": "Asia/Tehran", "manager": "admin-1"})
+    assert saved.status == 200, saved.body
+    w.profile = "sales-1"
+    w.audited.add("team member:sales-1")
     assert sales.call("PUT", f"/v1/import-mappings/{w.mapping}",
                       {"entity": "contacts", "columns": {"email": "email"}}).status == 200
     return w
@@ -400,6 +410,7 @@ ENTRY_SUBJECTS: dict[str, tuple[str, str | None]] = {
     "deal_lost": ("deals", "deal_id"),
     "payment_succeeded": ("payments", "payment_key"), "payment_failed": ("payments", "payment_key"),
     "payment_refunded": ("payments", "payment_key"),
+    "assigned": ("contacts", None), "not_assigned": ("contacts", None), "sla_escalated": ("contacts", None),
 }
 
 
@@ -503,6 +514,21 @@ def dashboard_read(name: str, entity: str) -> Read:
 
 
 WALK: dict[str, Route] = {
+    "GET /v1/assignment-rules": Route(("assignment_rules",), (
+        Read("every rule", lambda w: "/v1/assignment-rules", lambda w, body: {r["id"] for r in body["items"]},
+             all_alike(lambda w: {w.rule})),
+    )),
+    "GET /v1/assignment-rules/{rule_id}": Route(("assignment_rules",), (
+        Read("the web leads'", lambda w: f"/v1/assignment-rules/{w.rule}", one, all_alike(lambda w: {w.rule})),
+    )),
+    # One's own profile is one's own alone; the directory is the admins'.
+    "GET /v1/users/me": Route(("profile",), (
+        Read("one's own", lambda w: "/v1/users/me", one, lambda w, role: {f"{role}-1"}),
+    )),
+    "GET /v1/users": Route(("team",), (
+        Read("every profile", lambda w: "/v1/users", lambda w, body: {p["id"] for p in body["profiles"]},
+             all_alike(lambda w: {w.profile})),
+    )),
     "GET /v1/contacts/{contact_id}": Route(("contacts",), (
         Read("the customer", lambda w: f"/v1/contacts/{w.customer}", one, all_alike(lambda w: {w.customer})),
         Read("the lead", lambda w: f"/v1/contacts/{w.lead}", one, all_but_support(lambda w: {w.lead}, NOT_FOUND)),
@@ -810,5 +836,5 @@ def test_the_walk_reads_records_that_exist_and_that_some_role_may_not_see(world)
         "GET /v1/exports", "GET /v1/exports/{export_id}", "GET /v1/imports", "GET /v1/imports/{import_id}",
         "GET /v1/imports/{import_id}/results", "GET /v1/imports/{import_id}/errors", "GET /v1/reports",
         "GET /v1/reports/{report_id}",
-        # Everyone's notifications are their own alone.
-        "GET /v1/notifications"}
+        # Everyone's notifications are their own alone, and so is their profile.
+        "GET /v1/notifications", "GET /v1/users/me"}

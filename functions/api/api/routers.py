@@ -46,6 +46,8 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "reports/schedule": ("reports",),
     "dashboards": ("dashboards",),
     "analytics": ("analytics",),
+    "assignment-rules": ("assignment_rules",),
+    "users": ("users",),
     "notifications": ("notifications",),
     "notifications/read": ("notifications",),
     "notifications/unread": ("notifications",),

@@ -48,6 +48,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # SQL over the analytical store, and running its analyses (RFM): admins only. Every event of every
     # record is there, whoever owns it, so no role that sees part of the data may query it.
     "analytics": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
+    # Who gets new leads, and the staff directory beyond one's own profile: admins (decision 0050). Everyone
+    # reads and edits their own profile (/v1/users/me) under "profile".
+    "assignment_rules": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
+    "team": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
+    "profile": {"read": _ALL, "write": _ALL},
     # Everyone's own notifications (a reminder due, a lead assigned): nobody reads another's.
     "notifications": {"read": _ALL, "write": _ALL},
 }
