@@ -12,6 +12,7 @@ import { CompaniesPage, CompanyPage } from "./pages/CompaniesPage";
 import { Dashboards } from "./pages/Dashboards";
 import { FormsPage } from "./pages/FormsPage";
 import { ImportsPage } from "./pages/ImportsPage";
+import { NotificationsPage } from "./pages/NotificationsPage";
 import { DealsBoard } from "./pages/DealsBoard";
 import { ScoringModel } from "./pages/ScoringModel";
 import { SpamReview } from "./pages/SpamReview";
@@ -52,6 +53,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/companies") return <CompaniesPage />;
   if (route === "#/audit") return <AuditLog />;
   if (route === "#/imports") return <ImportsPage />;
+  if (route === "#/notifications") return <NotificationsPage />;
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
   if (route === "#/forms") return <FormsPage />;

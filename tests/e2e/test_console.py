@@ -517,3 +517,44 @@ def test_marketing_changes_a_rules_points_and_the_model_is_saved(stack: RunningS
         restored = requests.put(f"{stack.http_url}/v1/scoring-model", json=original["model"],
                                 headers=stack.auth("admin"), timeout=10)
         assert restored.status_code == 200, restored.text
+
+
+@needs_chromium
+def test_a_fired_reminder_is_in_the_sellers_notifications_and_is_marked_read(stack: RunningStack,
+                                                                             browser: Any) -> None:
+    import datetime as dt
+    import time
+
+    # Given a call whose reminder fires a few seconds from now
+    sales = stack.auth("sales")
+    subject = f"Call about the renewal {uuid.uuid4().hex[:6]}"
+    contact = requests.post(f"{stack.http_url}/v1/contacts", headers=sales, timeout=10,
+                            json={"first_name": "Aisyah", "email": f"a.{uuid.uuid4().hex[:8]}@example.com"}).json()
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)
+    created = requests.post(f"{stack.http_url}/v1/activities", headers=sales, timeout=10, json={
+        "type": "call", "subject": subject, "contact_id": contact["id"],
+        "due_at": (soon + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "remind_at": soon.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert created.status_code == 201, created.text
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        notes = requests.get(f"{stack.http_url}/v1/notifications", headers=sales, timeout=10).json()["items"]
+        if any(subject in n["title"] for n in notes):
+            break
+        time.sleep(0.5)
+    page = browser.new_page()
+    try:
+        # When the seller opens their notifications
+        sign_in(page, stack, "sales")
+        page.click("nav a[href='#/notifications']")
+        item = page.locator(".notification-list li", has_text=subject)
+        item.wait_for(timeout=15_000)
+        assert "unread" in (item.get_attribute("class") or "")
+        # And marks it read, then it is read in the API too
+        item.get_by_role("button", name="Mark read").click()
+        page.locator(".notification-list li.read", has_text=subject).wait_for(timeout=15_000)
+        unread = requests.get(f"{stack.http_url}/v1/notifications", params={"unread": "true"}, headers=sales,
+                              timeout=10).json()["items"]
+        assert not [n for n in unread if subject in n["title"]]
+    finally:
+        page.close()

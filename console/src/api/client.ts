@@ -17,6 +17,7 @@ export type AuditEntry = components["schemas"]["AuditEntry"];
 export type Export = components["schemas"]["Export"];
 export type ImportJob = components["schemas"]["Import"];
 export type Form = components["schemas"]["Form"];
+export type Notification = components["schemas"]["Notification"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 
