@@ -87,6 +87,9 @@ class ContactItem(CrmItem):
     qualified_at = UnicodeAttribute(null=True)
     score_rev = NumberAttribute(null=True)
     email_status = UnicodeAttribute(null=True)
+    # Marketing topics the person said yes or no to, each with when and how (crm.outbound.consent).
+    consent = Document(writable=False, description="Per marketing topic: {status: subscribed or unsubscribed, at, "
+                       "source}. Set by PUT /v1/contacts/{id}/consent and by one-click unsubscribe.")
     score_key = UnicodeAttribute(null=True)
     # Written by the RFM analysis of the payments in the analytical store (crm.analytics.rfm), never by a client.
     rfm_segment = Choice(RFM_SEGMENTS, writable=False, description="The RFM segment the daily analysis of "
