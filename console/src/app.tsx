@@ -16,6 +16,7 @@ import { NotificationsPage } from "./pages/NotificationsPage";
 import { DealsBoard } from "./pages/DealsBoard";
 import { ScoringModel } from "./pages/ScoringModel";
 import { SpamReview } from "./pages/SpamReview";
+import { TeamPage } from "./pages/TeamPage";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -54,6 +55,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/audit") return <AuditLog />;
   if (route === "#/imports") return <ImportsPage />;
   if (route === "#/notifications") return <NotificationsPage />;
+  if (route === "#/team") return <TeamPage />;
   if (route === "#/deals") return <DealsBoard />;
   if (route === "#/spam") return <SpamReview />;
   if (route === "#/forms") return <FormsPage />;

@@ -558,3 +558,33 @@ def test_a_fired_reminder_is_in_the_sellers_notifications_and_is_marked_read(sta
         assert not [n for n in unread if subject in n["title"]]
     finally:
         page.close()
+
+
+@needs_chromium
+def test_a_user_sets_their_time_zone_and_an_admin_sees_every_user_with_their_roles(stack: RunningStack,
+                                                                                  browser: Any) -> None:
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "support")
+        page.click("nav a[href='#/team']")
+        page.wait_for_selector("form.profile", timeout=15_000)
+        # When support sets their time zone, then their profile holds it
+        page.get_by_label("Time zone (e.g. Asia/Tehran)").fill("Asia/Kuala_Lumpur")
+        page.get_by_role("button", name="Save my profile").click()
+        page.locator(".team [role=status]", has_text="Saved").wait_for(timeout=15_000)
+        me = requests.get(f"{stack.http_url}/v1/users/me", headers=stack.auth("support"), timeout=10).json()
+        assert me["time_zone"] == "Asia/Kuala_Lumpur"
+        # And a zone that does not exist is refused with the API's message
+        page.get_by_label("Time zone (e.g. Asia/Tehran)").fill("Mars/Olympus")
+        page.get_by_role("button", name="Save my profile").click()
+        page.locator(".team [role=alert]").wait_for(timeout=15_000)
+        # Support sees no directory; an admin sees every demo user with their group
+        assert page.locator("table.users").count() == 0
+        page.click("text=Sign out")
+        sign_in(page, stack, "admin")
+        page.click("nav a[href='#/team']")
+        page.wait_for_selector("table.users tbody tr", timeout=15_000)
+        rows = page.locator("table.users tbody tr").all_inner_texts()
+        assert any("support@demo.crm.local" in row and "support" in row for row in rows)
+    finally:
+        page.close()

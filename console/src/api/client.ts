@@ -18,6 +18,7 @@ export type Export = components["schemas"]["Export"];
 export type ImportJob = components["schemas"]["Import"];
 export type Form = components["schemas"]["Form"];
 export type Notification = components["schemas"]["Notification"];
+export type TeamMember = components["schemas"]["TeamMember"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 

@@ -30,6 +30,7 @@ export function Shell(props: {
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
           <a href="#/imports">{t("nav.imports")}</a>
           <a href="#/notifications">{t("nav.notifications")}</a>
+          <a href="#/team">{t("nav.team")}</a>
           {hasRole(props.session, "admin") && <a href="#/audit">{t("nav.audit")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
