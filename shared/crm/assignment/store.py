@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import phonenumbers
@@ -119,6 +120,13 @@ def assign_contact(contact_id: str, *, rule_id: str | None = None, exclude: froz
     chosen (the reason is then on its timeline). A contact that already has an owner not in `exclude` keeps
     it (it is returned, nothing is written): to move one, exclude its owner. `why` is added to the timeline
     entry (a workflow's step, an SLA escalation)."""
+    return assign(contact_id, rule_id=rule_id, exclude=exclude, why=why)
+
+
+def assign(contact_id: str, *, rule_id: str | None = None, exclude: frozenset[str] = frozenset(), why: str = "",
+           with_sla: bool = True) -> str | None:
+    """`assign_contact`; an SLA's reassignment passes `with_sla=False`: a lead is escalated once, so its new
+    owner gets no SLA check of their own."""
     for attempt in range(ATTEMPTS):
         contact = get_item(ContactItem, ContactItem.key(contact_id), consistent=True)
         if contact is None or contact.merged_into or contact.erased_at:
@@ -127,21 +135,27 @@ def assign_contact(contact_id: str, *, rule_id: str | None = None, exclude: froz
             _tell_again(contact)
             return str(contact.owner)
         try:
-            return _assign_once(contact, rule_id, exclude, why)
+            return _assign_once(contact, rule_id, exclude, why, with_sla)
         except _Lost:
             back_off(attempt)
     raise RuntimeError(f"contact {contact_id}: assignment kept losing races; the event is retried")
 
 
-def _candidates(contact: ContactItem, rule_id: str | None) -> list[Rule]:
+def _candidates(contact: ContactItem, rule_id: str | None) -> list[Rule] | None:
+    """The rules to try, in order; None when there are no rules at all (assignment is not set up, and a lead
+    without an owner is nothing to remark on)."""
     if rule_id is not None:
         item = get_item(AssignmentRuleItem, AssignmentRuleItem.key(rule_id), consistent=True)
         return [rule_of(item)] if item is not None else []
-    return matching_rules((rule_of(item) for item in rule_items()), lead_of(contact))
+    items = rule_items()
+    return matching_rules((rule_of(item) for item in items), lead_of(contact)) if items else None
 
 
-def _assign_once(contact: ContactItem, rule_id: str | None, exclude: frozenset[str], why: str) -> str | None:
+def _assign_once(contact: ContactItem, rule_id: str | None, exclude: frozenset[str], why: str,
+                 with_sla: bool) -> str | None:
     rules = _candidates(contact, rule_id)
+    if rules is None:
+        return None
     profiles, load_items = _team(member.user_id for rule in rules for member in rule.members)
     now = dt.datetime.now(dt.UTC)
     today = now.date()
@@ -151,10 +165,11 @@ def _assign_once(contact: ContactItem, rule_id: str | None, exclude: frozenset[s
     for rule in rules:
         chosen = pick(rule, loads, away, exclude)
         if chosen is not None:
-            _commit(contact, rule, chosen, load_items.get(chosen.user_id), now, why, profiles)
+            _commit(contact, replace(rule, sla_minutes=rule.sla_minutes if with_sla else None), chosen,
+                    load_items.get(chosen.user_id), now, why, profiles)
             return chosen.user_id
         tried[rule.name] = unavailable(rule, loads, away, exclude)
-    _unassigned(contact, unassigned_reason(tried) + (f" ({why})" if why else ""), now)
+    _unassigned(contact, unassigned_reason(tried) + (f" ({why})" if why else ""), now, why)
     return None
 
 
@@ -222,8 +237,16 @@ def _tell_again(contact: ContactItem) -> None:
         _tell(str(contact.owner), contact.contact_id, f"Assigned to you by rule {lead.rule_id}")
 
 
-def _unassigned(contact: ContactItem, reason: str, now: dt.datetime) -> None:
-    """The lead stays without an owner, and its timeline says why (an admin reads it on the contact)."""
-    at = _stamp(now)
-    history_entry(HistoryItem.key(contact.contact_id, at, new_id()), "not_assigned", reason, {}, at).save()
+def _unassigned(contact: ContactItem, reason: str, now: dt.datetime, why: str) -> None:
+    """The lead stays without an owner, and its timeline says why (an admin reads it on the contact). A new
+    lead's entry is one per contact, at its creation, so a redelivered Contact Created writes it once."""
+    from pynamodb.exceptions import PutError  # noqa: PLC0415 - with the write it serves
+
+    at = _stamp(now) if why else str(contact.created_at)
+    entry = history_entry(HistoryItem.key(contact.contact_id, at, "not-assigned"), "not_assigned", reason, {}, at)
+    try:
+        entry.save(HistoryItem.PK.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
     logger.info("a lead was left unassigned", extra={"contact_id": contact.contact_id, "reason": reason})
