@@ -45,7 +45,9 @@ from crm.team.rules import away_reason
 from crm.team.spec import MemberItem
 
 ACTOR = "assignment"
-ATTEMPTS = 8
+# Every lead a rule assigns moves its turn, so leads arriving together contend: each round one wins, and the
+# others read again after a jittered back-off (its ceiling stops doubling at the sixth try).
+ATTEMPTS = 25
 ASSIGNED_EVENT = "Contact Assigned"
 SLA_CHECK = "sla_check"
 
@@ -137,7 +139,7 @@ def assign(contact_id: str, *, rule_id: str | None = None, exclude: frozenset[st
         try:
             return _assign_once(contact, rule_id, exclude, why, with_sla)
         except _Lost:
-            back_off(attempt)
+            back_off(min(attempt, 5))
     raise RuntimeError(f"contact {contact_id}: assignment kept losing races; the event is retried")
 
 
