@@ -15,6 +15,7 @@ from crm.assignment.store import assign
 from crm.contacts.spec import ContactItem
 from crm.notifications.store import notify
 from crm.platform.clock import iso_now
+from crm.platform.config import get_settings
 from crm.records.history import HistoryItem, history_entry
 from crm.records.table import get_item
 from crm.records.transactions import LabelledTransaction
@@ -45,7 +46,7 @@ def check_sla(contact_id: str, assigned_at: str) -> str:
     if lead is None or lead.assigned_at != assigned_at:
         return "superseded"
     if lead.escalated_at is not None:
-        _alert_manager(lead)  # a crash after the claim: telling again is kept to once per key
+        _alert_manager(lead, _manager_of(lead.owner))  # a crash after the claim: told once per key all the same
         return "already_escalated"
     contact = get_item(ContactItem, ContactItem.key(contact_id), consistent=True)
     if contact is None or contact.owner != lead.owner:
@@ -61,18 +62,18 @@ def check_sla(contact_id: str, assigned_at: str) -> str:
         if owner is not None and owner != lead.owner:
             return "escalated"
         missed += "; nobody else in the rule could take it"
-    if not _claim(lead, missed):
+    manager = _manager_of(lead.owner)
+    if not _claim(lead, missed, manager):
         return "already_escalated"
-    _alert_manager(lead)
+    _alert_manager(lead, manager)
     return "escalated"
 
 
-def _claim(lead: LeadAssignmentItem, missed: str) -> bool:
+def _claim(lead: LeadAssignmentItem, missed: str, manager: str | None) -> bool:
     """Marks the lead escalated with its timeline entry, in one transaction, once: False when another run did."""
     from pynamodb.exceptions import TransactWriteError  # noqa: PLC0415 - with the write it serves
 
     at = iso_now()
-    manager = _manager_of(lead.owner)
     summary = (f"SLA missed: {lead.owner} {missed}; " +
                (f"their manager {manager} was alerted" if manager else "they have no manager to alert"))
     transaction = LabelledTransaction()
@@ -99,11 +100,11 @@ def _manager_of(user_id: str) -> str | None:
     return str(profile.manager) if profile is not None and profile.manager else None
 
 
-def _alert_manager(lead: LeadAssignmentItem) -> None:
-    manager = _manager_of(lead.owner)
+def _alert_manager(lead: LeadAssignmentItem, manager: str | None) -> None:
     if manager is None:
         return
     link: dict[str, Any] = {"entity": "contact", "id": lead.contact_id}
+    page = f"{get_settings().public_url or ''}/#/contacts/{lead.contact_id}"
     notify(manager, "sla_missed", "A lead was not contacted in time",
-           f"{lead.owner} has not contacted the lead assigned to them at {lead.assigned_at}.", link,
-           key=f"sla:{lead.contact_id}:{lead.assigned_at}")
+           f"{lead.owner} has not contacted the lead assigned to them at {lead.assigned_at}.\n\n{page}", link,
+           key=f"sla:{lead.contact_id}:{lead.assigned_at}", profile=member(manager))

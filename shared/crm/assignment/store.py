@@ -34,6 +34,7 @@ from crm.assignment.rules import (
 from crm.assignment.spec import AssignmentRuleItem, LeadAssignmentItem, LoadItem
 from crm.contacts.spec import CONTACT, ContactItem
 from crm.notifications.store import notify
+from crm.platform.config import get_settings
 from crm.platform.observability import logger
 from crm.platform.schedules import SCHEDULED_TIME, at_expression, automation_target, put_schedule
 from crm.platform.transactions import back_off
@@ -223,12 +224,13 @@ def _commit(contact: ContactItem, rule: Rule, chosen: Pick, load: LoadItem | Non
         if exc.cancellation_reasons:
             raise _Lost from exc
         raise
-    _tell(owner, contact_id, summary)
+    _tell(owner, contact_id, summary, profiles.get(owner))
 
 
-def _tell(owner: str, contact_id: str, summary: str) -> None:
-    notify(owner, "assigned", "A new lead is yours", summary, {"entity": "contact", "id": contact_id},
-           key=f"assigned:{contact_id}:{owner}")
+def _tell(owner: str, contact_id: str, summary: str, profile: MemberItem | None = None) -> None:
+    page = f"{get_settings().public_url or ''}/#/contacts/{contact_id}"
+    notify(owner, "assigned", "A new lead is yours", f"{summary}\n\n{page}", {"entity": "contact", "id": contact_id},
+           key=f"assigned:{contact_id}:{owner}", profile=profile)
 
 
 def _tell_again(contact: ContactItem) -> None:

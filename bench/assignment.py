@@ -1,0 +1,175 @@
+"""(l) Assignment in process (moto, the table built from template.yaml): the AWS requests and the cost of giving a
+new lead its owner, and of an SLA check.
+
+- An assignment: AssignmentFunction gets a lead's Contact Created event; it reads the contact, the rules (one
+  Query), the members' profiles and loads (a BatchGetItem each), then writes the contact's owner, the rep's
+  load, the rule's turn, the lead's assignment, its timeline entry and its event in one TransactWriteItems; it
+  puts the SLA's one-time schedule (an UpdateSchedule that finds none, then a CreateSchedule) and tells the
+  assignee (the notification, the email's claim, SES, the email's record). A rule of three reps, round robin,
+  a 30-minute SLA.
+- A missed SLA: Scheduler invokes the function; it reads the lead's assignment, the contact, its timeline since
+  the assignment (one Query), the rule, and alerts the owner's manager once (a transaction, then the notification
+  and its email).
+
+Each operation's requests are counted with botocore's hooks (bench.aws_calls) over RUNS runs (the same every run
+but the first: the rep's load item is created once, then updated); CPU is the median of the runs. Cost at
+us-east-1 list prices, as bench.reminders counts it: Lambda (arm64 at the function's memory), DynamoDB on-demand
+(a transaction costs twice the WRUs of its items), Scheduler $1.00 per million invocations, SES $0.10 per
+thousand emails, EventBridge $1.00 per million events.
+
+`python -m bench.assignment` runs this section alone (`--results FILE` adds its figures to the bench's results
+file)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+# `python -m bench.assignment` from the repository's root; the hooks go in before any code under test runs.
+from bench import aws_calls
+from bench.cost import (
+    DEFAULT_LATENCY_MS,
+    DYNAMODB_PER_RRU,
+    DYNAMODB_PER_WRU,
+    EVENTBRIDGE_PER_EVENT,
+    FULL_VCPU_MB,
+    LAMBDA_GB_SECOND,
+    LATENCY_MS,
+)
+from bench.harness import apply_environment, embedded_aws, quiet
+
+RUNS = 25
+MEMORY_MB = 128
+SCHEDULER_PER_INVOCATION = 1.00 / 1_000_000
+SES_PER_EMAIL = 0.10 / 1_000
+LAMBDA_PER_REQUEST = 0.20 / 1_000_000
+GROUP = "crm-bench-automation"
+REPS = ("rep-1", "rep-2", "rep-3")
+# Items an assignment's transaction writes (contact, load, turn, lead, history, outbox) and the index entries
+# that change with them (the contact's owner index GSI4).
+ASSIGNMENT_TRANSACTION_WRUS = 2 * (6 + 1)
+# The escalation's transaction: the lead's mark, the timeline entry, the outbox event.
+ESCALATION_TRANSACTION_WRUS = 2 * 3
+
+
+def _environment() -> None:
+    apply_environment()
+    os.environ.update({
+        "CRM_AUTOMATION_SCHEDULE_GROUP": GROUP,
+        "CRM_ASSIGNMENT_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-assignment",
+        "CRM_ASSIGNMENT_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-assignment-scheduler",
+        "CRM_NOTIFICATION_SENDER": "notifications@crm.example.com"})
+    from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
+
+    get_settings.cache_clear()
+
+
+def _measure(run: Any) -> tuple[Counter[str], float]:
+    cpu, requests = [], Counter[str]()
+    for number in range(RUNS):
+        with aws_calls.observing() as calls:
+            started = time.process_time()
+            run(number)
+            cpu.append(time.process_time() - started)
+        requests = aws_calls.counts(calls)
+    return requests, statistics.median(cpu)
+
+
+def _cost(requests: Counter[str], cpu_seconds: float, transaction_wrus: int, extra: float) -> float:
+    seconds = cpu_seconds * FULL_VCPU_MB / MEMORY_MB + sum(
+        n * LATENCY_MS.get(name, DEFAULT_LATENCY_MS) for name, n in requests.items()) / 1000
+    reads = sum(n for name, n in requests.items() if name in ("dynamodb:GetItem", "dynamodb:Query"))
+    # A BatchGetItem of three items reads three.
+    reads += 3 * requests.get("dynamodb:BatchGetItem", 0)
+    writes = sum(n * 2 for name, n in requests.items() if name == "dynamodb:PutItem")  # the notification's GSI1
+    writes += requests.get("dynamodb:UpdateItem", 0) + transaction_wrus
+    return (seconds * MEMORY_MB / 1024 * LAMBDA_GB_SECOND["arm64"] + LAMBDA_PER_REQUEST
+            + reads * DYNAMODB_PER_RRU + writes * DYNAMODB_PER_WRU + extra) * 1_000_000
+
+
+def measure() -> dict[str, Any]:
+    _environment()
+    with quiet(), embedded_aws():
+        import boto3  # noqa: PLC0415 - inside moto
+        from assignment.handler import handler  # noqa: PLC0415 - once the environment is set
+        from crm.assignment.spec import AssignmentRuleItem  # noqa: PLC0415 - once the environment is set
+        from crm.assignment.store import lead_of  # noqa: PLC0415 - once the environment is set
+        from crm.contacts.spec import ContactItem  # noqa: PLC0415 - once the environment is set
+        from crm.team.spec import MemberItem  # noqa: PLC0415 - once the environment is set
+
+        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=GROUP)
+        boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain="crm.example.com")
+        stamp = "2026-12-04T00:00:00Z"
+        for rep in (*REPS, "boss"):
+            MemberItem(*MemberItem.key(rep), user_id=rep, email=f"{rep}@crm.example.com", manager="boss",
+                       created_at=stamp, updated_at=stamp, version=1).save()
+        AssignmentRuleItem(*AssignmentRuleItem.key("r1"), rule_id="r1", name="Web leads", position=1,
+                           strategy="round_robin", members=[{"user_id": rep} for rep in REPS], sla_minutes=30,
+                           sla_action="alert_manager", turn=0, created_at=stamp, updated_at=stamp, version=1,
+                           GSI1PK=AssignmentRuleItem.list_key(), GSI1SK="000001#r1").save()
+        ids = [f"lead{number:06d}" for number in range(RUNS)]
+        for contact_id in ids:
+            ContactItem(*ContactItem.key(contact_id), contact_id=contact_id, email=f"{contact_id}@example.com",
+                        phone="+989123456789", source="website", lifecycle_stage="lead", lead_status="new",
+                        custom_fields={}, created_at=stamp, updated_at=stamp, version=1).save()
+        lead_of(ContactItem.get(*ContactItem.key(ids[0])))  # phonenumbers' metadata, loaded once per container
+        checks: dict[str, dict[str, Any]] = {}
+
+        def assigned(number: int) -> None:
+            event = {"detail-type": "Contact Created", "source": "crm", "detail": {"contact_id": ids[number]}}
+            if handler(event, None)["owner"] is None:
+                raise RuntimeError("nobody was assigned: the figures would not be an assignment's")
+            scheduler = boto3.client("scheduler", region_name="us-east-1")
+            stored = scheduler.get_schedule(Name=f"sla-{ids[number]}", GroupName=GROUP)
+            checks[ids[number]] = json.loads(stored["Target"]["Input"])
+
+        def escalated(number: int) -> None:
+            if handler(checks[ids[number]], None)["sla"] != "escalated":
+                raise RuntimeError("the SLA check escalated nothing: the figures would not be a missed SLA's")
+
+        assigned_requests, assigned_cpu = _measure(assigned)
+        escalated_requests, escalated_cpu = _measure(escalated)
+    # The bench's own GetSchedule (reading the check's input) is no part of an assignment.
+    assigned_requests -= Counter({"scheduler:GetSchedule": 1})
+    emailed = SES_PER_EMAIL
+    return {
+        "assigned": {"requests": dict(assigned_requests), "cpu_ms": round(assigned_cpu * 1000, 2),
+                     "usd_per_million": round(_cost(assigned_requests, assigned_cpu, ASSIGNMENT_TRANSACTION_WRUS,
+                                                    EVENTBRIDGE_PER_EVENT + emailed), 2)},
+        "sla_missed": {"requests": dict(escalated_requests), "cpu_ms": round(escalated_cpu * 1000, 2),
+                       "usd_per_million": round(_cost(escalated_requests, escalated_cpu, ESCALATION_TRANSACTION_WRUS,
+                                                      SCHEDULER_PER_INVOCATION + EVENTBRIDGE_PER_EVENT + emailed),
+                                                2)},
+    }
+
+
+def print_figures(figures: dict[str, Any]) -> None:
+    print("\n(l) Assignment, per operation (moto in process; cost at us-east-1 list prices)")
+    for name, what in (("assigned", "lead assigned, SLA scheduled, rep told"),
+                       ("sla_missed", "SLA missed, manager alerted")):
+        row = figures[name]
+        listed = ", ".join(f"{call} {n}" for call, n in sorted(row["requests"].items()))
+        print(f"  {what:<40} {sum(row['requests'].values()):>2} requests ({listed}); CPU {row['cpu_ms']} ms; "
+              f"${row['usd_per_million']}/M")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=Path, help="a results file (make bench's) to add the figures to")
+    args = parser.parse_args()
+    figures = measure()
+    print_figures(figures)
+    if args.results:
+        found = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
+        args.results.write_text(json.dumps(found | {"assignment": figures}, indent=2) + "\n", encoding="utf-8")
+        print(f"  added to {args.results}")
+
+
+if __name__ == "__main__":
+    main()
