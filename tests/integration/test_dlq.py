@@ -262,7 +262,8 @@ DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
     **{logical: {"Type": "AWS::SQS::Queue"} for logical in (
         "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ",
         "DashboardCountersDLQ", "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue", "EventArchiveDLQ",
-        "ReportMailerDLQ", "AnalyticsJobsDLQ", "ReminderSchedulesDLQ", "NotifierDLQ", "AssignmentDLQ")},
+        "ReportMailerDLQ", "AnalyticsJobsDLQ", "ReminderSchedulesDLQ", "NotifierDLQ", "AssignmentDLQ",
+        "MailEventsDLQ")},
     "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
     "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
         "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],

@@ -81,7 +81,7 @@ def test_buckets_block_public_access_and_are_encrypted(sam):
 def test_client_routes_need_the_jwt_and_only_public_routes_are_open(sam):
     api = sam["Resources"]["CrmHttpApi"]["Properties"]["Auth"]
     assert api["DefaultAuthorizer"] == "CognitoJwt"
-    public = ("/forms/", "/webhooks/", "/health", "/v1/openapi.json", "/v1/docs")
+    public = ("/forms/", "/webhooks/", "/unsubscribe/", "/health", "/v1/openapi.json", "/v1/docs")
     for fn in functions(sam).values():
         for event in fn["Properties"].get("Events", {}).values():
             if event["Type"] != "HttpApi":

@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 from crm.contacts.spec import ContactItem
 from crm.mail.ingest import email_id_for
-from crm.mail.parse import html_to_text
+from crm.mail.parse import Attachment, html_to_text
 from crm.mail.parse import preview as preview_of
 from crm.mail.spec import EmailItem
+from crm.mail.store import DynamoMailStore
 from crm.outbound.consent import TRANSACTIONAL, refusal, sign_token, token_key
 from crm.outbound.render import Rendered, TemplateRefused, pick_language, render_variant
 from crm.outbound.send import send_once, sent_before
@@ -47,6 +48,8 @@ class Sent:
     status: Literal["sent", "skipped"]
     reason: str | None = None
     message_id: str | None = None
+    # The CRM's id of the email sent (its thread and timeline entry name it).
+    email_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,6 @@ class FileToSend:
     filename: str
     content_type: str
     data: bytes
-    attachment_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,9 @@ def message(outgoing: Outgoing) -> EmailMessage:
     return mail
 
 
-def deliver(send_key: str, outgoing: Outgoing, attachments: Sequence[Mapping[str, Any]] = ()) -> Sent:
-    """Sends once per `send_key` and records the email (its thread, the contact's timeline, `Email Sent`)."""
+def deliver(send_key: str, outgoing: Outgoing) -> Sent:
+    """Sends once per `send_key` and records the email (its thread, the contact's timeline, `Email Sent`); the
+    files it carried are kept in the attachments bucket, once per content, as inbound mail's are."""
     if suppressed(outgoing.to):
         return Sent("skipped", "suppressed")
     mail = message(outgoing)
@@ -177,12 +180,23 @@ def deliver(send_key: str, outgoing: Outgoing, attachments: Sequence[Mapping[str
     if ses_id is None:
         before = sent_before(send_key)
         return Sent("skipped", "sent_before", before.message_id if before else None)
+    email_id = email_id_for(_message_id(mail), b"")
+    store = DynamoMailStore(get_settings())
+    # A file already held (a reply forwarding what the customer sent) is noted as this email's too, not uploaded.
+    attachments = [{"attachment_id": store.store_attachment(Attachment(f.filename, f.content_type, "attachment", None,
+                                                                       f.data), email_id),
+                    "filename": f.filename, "content_type": f.content_type, "size": len(f.data)}
+                   for f in outgoing.files]
     _record(mail, outgoing, attachments)
-    return Sent("sent", None, ses_id)
+    return Sent("sent", None, ses_id, email_id)
+
+
+def _message_id(mail: EmailMessage) -> str:
+    return str(mail["Message-ID"]).strip().strip("<>")
 
 
 def _record(mail: EmailMessage, outgoing: Outgoing, attachments: Sequence[Mapping[str, Any]]) -> None:
-    message_id = str(mail["Message-ID"]).strip().strip("<>")
+    message_id = _message_id(mail)
     email_id = email_id_for(message_id, b"")
     thread_id = outgoing.thread_id or email_id
     now, rendered = iso_now(), outgoing.rendered

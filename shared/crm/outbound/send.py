@@ -13,7 +13,6 @@ from pynamodb.attributes import UnicodeAttribute
 
 from crm.platform import aws
 from crm.platform.clock import iso_now
-from crm.platform.config import get_settings
 from crm.records.table import CrmItem, get_item
 
 
@@ -64,11 +63,8 @@ def send_once(send_key: str, sender: str, recipients: tuple[str, ...], raw: byte
             return None
         raise
     try:
-        # Sent through the configuration set where deployed, so its bounces and complaints come back as events.
-        configuration = get_settings().ses_configuration_set
-        through = {"ConfigurationSetName": configuration} if configuration else {}
         response = aws.client("ses").send_raw_email(Source=sender, Destinations=list(recipients),
-                                                     RawMessage={"Data": raw}, **through)
+                                                     RawMessage={"Data": raw})
     except Exception:
         claim.delete()
         raise

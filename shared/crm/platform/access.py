@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # support the contacts that are not customers.
     "audit": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
     "mailboxes": {"read": frozenset({"admin", "sales", "support"}), "write": frozenset({"admin"})},
+    # Email templates: marketing and admins write them; everyone reads them, to send one (decision 0052).
+    "email_templates": {"read": _ALL, "write": frozenset({"admin", "marketing"})},
     # Erasing a person (GDPR) destroys data for good, so it is its own permission: admins only.
     "gdpr": {"read": frozenset({"admin"}), "write": frozenset({"admin"})},
     # Anyone may start one; what it reads or writes is checked against the entity's own permission, so

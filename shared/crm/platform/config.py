@@ -81,10 +81,8 @@ class Settings:
     public_url: str | None = None
     # The Cognito user pool staff sign in to: where an address is found for a user without a profile.
     user_pool_id: str | None = None
-    # Mail staff and workflows send (decision 0052): the business's domain each user's address is on, and the
-    # SES configuration set whose bounce and complaint events suppress an address.
+    # Mail staff and workflows send (decision 0052): the business's domain each user's address is on.
     mail_domain: str | None = None
-    ses_configuration_set: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -166,8 +164,7 @@ def _automation(env: Mapping[str, str]) -> dict[str, Any]:
                 ("notifier", "assignment", "workflow") for suffix, variable in
                 (("_arn", "FUNCTION"), ("_scheduler_role_arn", "SCHEDULER_ROLE"), ("_dlq_arn", "DLQ"))},
              "notification_sender": "CRM_NOTIFICATION_SENDER", "public_url": "CRM_PUBLIC_URL",
-             "user_pool_id": "CRM_USER_POOL_ID", "mail_domain": "CRM_MAIL_DOMAIN",
-             "ses_configuration_set": "CRM_SES_CONFIGURATION_SET"}
+             "user_pool_id": "CRM_USER_POOL_ID", "mail_domain": "CRM_MAIL_DOMAIN"}
     return {field: _optional(env, variable) for field, variable in names.items()}
 
 
