@@ -94,7 +94,8 @@ class LocalStack:
         provisioned = provision(template, client)
 
         specs = template.functions()
-        environment = shared_environment(specs, settings.aws_endpoint)
+        # Links in the CRM's mail (one-click unsubscribe) lead to this gateway.
+        environment = shared_environment(specs, settings.aws_endpoint, {"CRM_PUBLIC_URL": settings.http_url})
         # Functions read their configuration from the environment of this, their only, process.
         os.environ.update(environment)
         gateway_origins = (settings.http_url, f"http://localhost:{settings.http_port}")
