@@ -357,3 +357,16 @@ def test_odd_ses_events_change_nothing_and_do_not_raise(outbound: Any, detail: d
     from mail_events.handler import handler
 
     assert handler({"detail": detail}, None) == {"suppressed": 0}
+
+
+def test_erasing_a_person_removes_the_mail_the_crm_sent_them(outbound: Any, mail: Any) -> None:
+    # Given a contact the CRM wrote to, with a file
+    contact = new_contact()
+    sent_email = admin.post("/v1/emails", {"contact_id": contact["id"], "subject": "Quote", "text": "Here.",
+                                           "attachments": [{"filename": "q.txt", "content_type": "text/plain",
+                                                            "content_base64": base64.b64encode(b"q").decode()}]})
+    assert sent_email.status == 201
+    # When the person is erased
+    assert admin.post(f"/v1/contacts/{contact['id']}/erase", {}).status == 200
+    # Then the sent email is gone with them
+    assert admin.get(f"/v1/emails/{sent_email.body['email_id']}").status == 404

@@ -64,6 +64,7 @@ READERS: dict[str, frozenset[str]] = {
     "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL, "dashboards": _ALL,
     "reports": _ALL, "notifications": _ALL,
     "assignment_rules": frozenset({"admin"}), "team": frozenset({"admin"}), "profile": _ALL,
+    "email_templates": _ALL,
 }
 
 
@@ -118,6 +119,8 @@ class World:
     # An assignment rule (admins alone read them), and a profile an admin saved for sales.
     rule: str = ""
     profile: str = ""
+    # An email template marketing saved (every role reads templates, to send one).
+    email_template: str = ""
     # "entity:id" of every record written through the API (the audit log's subjects).
     audited: set[str] = field(default_factory=set)
     # contact id -> (resource, id) of what each entry of its timeline is about.
@@ -277,6 +280,9 @@ def build_world(aws: dict[str, Any]) -> World:
     w.report = created(sales, "/v1/reports", {"name": "Mine", "entity": "contacts"}, w, "report")
     w.shared_report = created(sales, "/v1/reports", {"name": "Ours", "entity": "contacts",
                                                      "shared_with": ["support"]}, w, "report")
+    w.email_template = created(ApiClient("marketing", user="marketing-1"), "/v1/email-templates", {
+        "name": "Welcome", "topic": "newsletter", "variants": {"en": {"subject": "Hi", "text": "Hello"}}},
+        w, "email_template")
     w.rule = created(admin, "/v1/assignment-rules", {"name": "Web leads", "strategy": "round_robin",
                                                      "members": [{"user_id": OWNER}]}, w, "assignment rule")
     saved = admin.call("PUT", "/v1/users/sales-1", {"time_zone": "Asia/Tehran", "manager": "admin-1"})
@@ -514,6 +520,14 @@ def dashboard_read(name: str, entity: str) -> Read:
 
 
 WALK: dict[str, Route] = {
+    "GET /v1/email-templates": Route(("email_templates",), (
+        Read("every template", lambda w: "/v1/email-templates", page, all_alike(lambda w: {w.email_template}),
+             paged()),
+    )),
+    "GET /v1/email-templates/{template_id}": Route(("email_templates",), (
+        Read("the welcome", lambda w: f"/v1/email-templates/{w.email_template}", one,
+             all_alike(lambda w: {w.email_template})),
+    )),
     "GET /v1/assignment-rules": Route(("assignment_rules",), (
         Read("every rule", lambda w: "/v1/assignment-rules", lambda w, body: {r["id"] for r in body["items"]},
              all_alike(lambda w: {w.rule})),

@@ -83,7 +83,8 @@ def _sweep_timeline(contact_id: str) -> list[str]:
         links = timeline_links(entries)
         doomed: list[CrmItem] = [*links.cases, *links.submissions]
         settings = get_settings()
-        _delete_objects(_inbound_bucket(links.emails), [e.raw_key for e in links.emails])
+        # An email the CRM sent keeps no raw copy (its raw_key is empty).
+        _delete_objects(_inbound_bucket(links.emails), [e.raw_key for e in links.emails if e.raw_key])
         _delete_objects(settings.attachments_bucket,
                         _release_attachments(links.emails)
                         + [f["key"] for s in links.submissions for f in s.files or () if f.get("key")]
