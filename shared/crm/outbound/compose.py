@@ -170,10 +170,10 @@ def message(outgoing: Outgoing) -> EmailMessage:
     return mail
 
 
-def deliver(send_key: str, outgoing: Outgoing) -> Sent:
+def deliver(send_key: str, outgoing: Outgoing, suppression_checked: bool = False) -> Sent:
     """Sends once per `send_key` and records the email (its thread, the contact's timeline, `Email Sent`); the
     files it carried are kept in the attachments bucket, once per content, as inbound mail's are."""
-    if suppressed(outgoing.to):
+    if not suppression_checked and suppressed(outgoing.to):
         return Sent("skipped", "suppressed")
     mail = message(outgoing)
     ses_id = send_once(send_key, outgoing.sender, (outgoing.to,), mail.as_bytes())
@@ -276,7 +276,7 @@ def send_to_contact(contact_id: str, template_id: str, *, send_key: str,
     prepared = _prepare(contact_id, template_id, variables)
     if prepared.reason is not None or prepared.outgoing is None:
         return Sent("skipped", prepared.reason or "template_failed")
-    return deliver(send_key, prepared.outgoing)
+    return deliver(send_key, prepared.outgoing, suppression_checked=True)
 
 
 def preview(contact_id: str, template_id: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -192,7 +192,7 @@ def send_from_staff(caller: Caller, request: Request, idempotency_key: str | Non
         in_reply_to=replied.message_id if replied is not None else None, references=references,
         thread_id=replied.thread_id if replied is not None else None, files=_files(caller, request.attachments),
         automatic=False, template_id=template_id, by=caller.user_id)
-    sent = deliver(send_key(caller, request, idempotency_key), outgoing)
+    sent = deliver(send_key(caller, request, idempotency_key), outgoing, suppression_checked=True)
     return {"status": sent.status, "reason": sent.reason, "email_id": sent.email_id, "message_id": sent.message_id,
             "to": to, "contact_id": outgoing.contact_id, "thread_id": outgoing.thread_id or sent.email_id,
             "subject": rendered.subject}
