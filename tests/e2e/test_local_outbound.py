@@ -31,7 +31,8 @@ def test_a_newsletter_carries_one_click_unsubscribe_that_works_locally(stack: Ru
     # Given a newsletter template and a contact subscribed to newsletters and offers
     template = requests.post(f"{stack.http_url}/v1/email-templates", headers=marketing, timeout=10, json={
         "name": f"News {tag}", "topic": "newsletter", "variants": {
-            "en": {"subject": f"News {tag} for {{{{ contact.first_name }}}}", "text": "Hello {{ contact.first_name }}"}}})
+            "en": {"subject": f"News {tag} for {{{{ contact.first_name }}}}",
+                   "text": "Hello {{ contact.first_name }}"}}})
     assert template.status_code == 201, template.text
     contact = requests.post(f"{stack.http_url}/v1/contacts", headers=admin, timeout=10, json={
         "first_name": "Leila", "email": f"leila.{tag}@example.com"}).json()

@@ -175,27 +175,37 @@ def send_from_staff(caller: Caller, request: Request, idempotency_key: str | Non
     if not rendered.subject or not (rendered.text or rendered.html):
         raise HttpError(422, "invalid_fields", "An email needs a subject and a text.",
                         {"subject" if not rendered.subject else "text": "Required."})
+    _check_sendable(contact, topic, to)
+    outgoing = Outgoing(
+        sender=sender_with_name(sender, profile), to=to, rendered=rendered, topic=topic,
+        contact_id=contact.contact_id if contact is not None else None, **_threading(replied),
+        files=_files(caller, request.attachments), automatic=False, template_id=template_id, by=caller.user_id)
+    sent = deliver(send_key(caller, request, idempotency_key), outgoing, suppression_checked=True)
+    return {"status": sent.status, "reason": sent.reason, "email_id": sent.email_id, "message_id": sent.message_id,
+            "to": to, "contact_id": outgoing.contact_id, "thread_id": outgoing.thread_id or sent.email_id,
+            "subject": rendered.subject}
+
+
+def _check_sendable(contact: ContactItem | None, topic: str, to: str) -> None:
+    """409 for marketing mail without the contact's yes to its topic, or to a suppressed address."""
     if topic != TRANSACTIONAL:
-        reason = refusal(contact.consent.as_dict() if contact is not None and contact.consent is not None else None,
-                         topic) if contact is not None else "no_contact"
+        consent = contact.consent.as_dict() if contact is not None and contact.consent is not None else None
+        reason = refusal(consent, topic) if contact is not None else "no_contact"
         if reason is not None:
             raise HttpError(409, "not_sendable", f"The contact may not get {topic} mail ({reason}).",
                             {"template_id": reason})
     if suppressed(to):
         raise HttpError(409, "not_sendable", "This address bounced or complained; mail to it is suppressed.",
                         {"to": "suppressed"})
-    references = tuple([*(replied.references or []), replied.message_id][-MAX_REFERENCES:]) \
-        if replied is not None and replied.message_id else ()
-    outgoing = Outgoing(
-        sender=sender_with_name(sender, profile), to=to, rendered=rendered, topic=topic,
-        contact_id=contact.contact_id if contact is not None else None,
-        in_reply_to=replied.message_id if replied is not None else None, references=references,
-        thread_id=replied.thread_id if replied is not None else None, files=_files(caller, request.attachments),
-        automatic=False, template_id=template_id, by=caller.user_id)
-    sent = deliver(send_key(caller, request, idempotency_key), outgoing, suppression_checked=True)
-    return {"status": sent.status, "reason": sent.reason, "email_id": sent.email_id, "message_id": sent.message_id,
-            "to": to, "contact_id": outgoing.contact_id, "thread_id": outgoing.thread_id or sent.email_id,
-            "subject": rendered.subject}
+
+
+def _threading(replied: EmailItem | None) -> dict[str, Any]:
+    """In-Reply-To, References (the replied email's and its own id, the last MAX_REFERENCES) and its thread."""
+    if replied is None:
+        return {}
+    references = [*(replied.references or []), replied.message_id] if replied.message_id else []
+    return {"in_reply_to": replied.message_id, "references": tuple(references[-MAX_REFERENCES:]),
+            "thread_id": replied.thread_id}
 
 
 def _first(replied: EmailItem | None) -> str | None:
