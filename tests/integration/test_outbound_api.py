@@ -12,6 +12,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import sample_event
 from tests.support.api_client import ApiClient
@@ -370,3 +372,13 @@ def test_erasing_a_person_removes_the_mail_the_crm_sent_them(outbound: Any, mail
     assert admin.post(f"/v1/contacts/{contact['id']}/erase", {}).status == 200
     # Then the sent email is gone with them
     assert admin.get(f"/v1/emails/{sent_email.body['email_id']}").status == 404
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=st.sampled_from(["GET", "POST", "PUT", "HEAD", ""]), token=st.text(max_size=300),
+       body=st.text(max_size=200))
+def test_strangers_at_the_public_unsubscribe_get_a_4xx_never_an_error(outbound: Any, method: str,
+                                                                      token: str, body: str) -> None:
+    response = public(method, token, body)
+    assert response["statusCode"] in (404, 405)
+    assert response["headers"]["cache-control"] == "no-store"
