@@ -23,17 +23,13 @@ file)."""
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import json
 import os
-import statistics
-import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 # `python -m bench.assignment` from the repository's root; the hooks go in before any code under test runs.
-from bench import aws_calls
 from bench.cost import (
     DEFAULT_LATENCY_MS,
     DYNAMODB_PER_RRU,
@@ -41,15 +37,21 @@ from bench.cost import (
     EVENTBRIDGE_PER_EVENT,
     FULL_VCPU_MB,
     LAMBDA_GB_SECOND,
+    LAMBDA_PER_REQUEST,
     LATENCY_MS,
 )
 from bench.harness import apply_environment, embedded_aws, quiet
+from bench.operations import (
+    RUNS,
+    SCHEDULER_PER_INVOCATION,
+    SES_PER_EMAIL,
+    figures_of,
+    measured,
+    print_operations,
+    section_main,
+)
 
-RUNS = 25
 MEMORY_MB = 128
-SCHEDULER_PER_INVOCATION = 1.00 / 1_000_000
-SES_PER_EMAIL = 0.10 / 1_000
-LAMBDA_PER_REQUEST = 0.20 / 1_000_000
 GROUP = "crm-bench-automation"
 REPS = ("rep-1", "rep-2", "rep-3")
 # Items an assignment's transaction writes (contact, load, turn, lead, history, outbox) and the index entries
@@ -69,17 +71,6 @@ def _environment() -> None:
     from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
 
     get_settings.cache_clear()
-
-
-def _measure(run: Any) -> tuple[Counter[str], float]:
-    cpu, requests = [], Counter[str]()
-    for number in range(RUNS):
-        with aws_calls.observing() as calls:
-            started = time.process_time()
-            run(number)
-            cpu.append(time.process_time() - started)
-        requests = aws_calls.counts(calls)
-    return requests, statistics.median(cpu)
 
 
 def _cost(requests: Counter[str], cpu_seconds: float, transaction_wrus: int, extra: float) -> float:
@@ -138,42 +129,24 @@ def measure() -> dict[str, Any]:
             if handler(checks[ids[number]], None)["sla"] != "escalated":
                 raise RuntimeError("the SLA check escalated nothing: the figures would not be a missed SLA's")
 
-        assigned_requests, assigned_cpu = _measure(assigned)
-        escalated_requests, escalated_cpu = _measure(escalated)
+        given, missed = measured(assigned), measured(escalated)
     # The bench's own GetSchedule (reading the check's input) is no part of an assignment.
-    assigned_requests -= Counter({"scheduler:GetSchedule": 1})
-    emailed = SES_PER_EMAIL
+    given = dataclasses.replace(given, requests=given.requests - Counter({"scheduler:GetSchedule": 1}))
     return {
-        "assigned": {"requests": dict(assigned_requests), "cpu_ms": round(assigned_cpu * 1000, 2),
-                     "usd_per_million": round(_cost(assigned_requests, assigned_cpu, ASSIGNMENT_TRANSACTION_WRUS,
-                                                    EVENTBRIDGE_PER_EVENT + emailed), 2)},
-        "sla_missed": {"requests": dict(escalated_requests), "cpu_ms": round(escalated_cpu * 1000, 2),
-                       "usd_per_million": round(_cost(escalated_requests, escalated_cpu, ESCALATION_TRANSACTION_WRUS,
-                                                      SCHEDULER_PER_INVOCATION + EVENTBRIDGE_PER_EVENT + emailed),
-                                                2)},
+        "assigned": figures_of(given, _cost(given.requests, given.cpu_seconds, ASSIGNMENT_TRANSACTION_WRUS,
+                                            EVENTBRIDGE_PER_EVENT + SES_PER_EMAIL)),
+        "sla_missed": figures_of(missed, _cost(missed.requests, missed.cpu_seconds, ESCALATION_TRANSACTION_WRUS,
+                                               SCHEDULER_PER_INVOCATION + EVENTBRIDGE_PER_EVENT + SES_PER_EMAIL)),
     }
 
 
 def print_figures(figures: dict[str, Any]) -> None:
-    print("\n(l) Assignment, per operation (moto in process; cost at us-east-1 list prices)")
-    for name, what in (("assigned", "lead assigned, SLA scheduled, rep told"),
-                       ("sla_missed", "SLA missed, manager alerted")):
-        row = figures[name]
-        listed = ", ".join(f"{call} {n}" for call, n in sorted(row["requests"].items()))
-        print(f"  {what:<40} {sum(row['requests'].values()):>2} requests ({listed}); CPU {row['cpu_ms']} ms; "
-              f"${row['usd_per_million']}/M")
+    print_operations("(l) Assignment", (("assigned", "lead assigned, SLA scheduled, rep told"),
+                                        ("sla_missed", "SLA missed, manager alerted")), figures)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", type=Path, help="a results file (make bench's) to add the figures to")
-    args = parser.parse_args()
-    figures = measure()
-    print_figures(figures)
-    if args.results:
-        found = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
-        args.results.write_text(json.dumps(found | {"assignment": figures}, indent=2) + "\n", encoding="utf-8")
-        print(f"  added to {args.results}")
+    section_main(__doc__ or "", "assignment", measure, print_figures)
 
 
 if __name__ == "__main__":

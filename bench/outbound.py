@@ -24,19 +24,13 @@ file)."""
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
-import statistics
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 # `python -m bench.outbound` from the repository's root; the hooks go in before any code under test runs.
-from bench import aws_calls
 from bench.cost import (
     DEFAULT_LATENCY_MS,
     DYNAMODB_PER_RRU,
@@ -48,10 +42,9 @@ from bench.cost import (
     LATENCY_MS,
 )
 from bench.harness import apply_environment, embedded_aws, quiet
+from bench.operations import RUNS, SES_PER_EMAIL, figures_of, measured, print_operations, section_main
 
-RUNS = 25
 MEMORY_MB = 256
-SES_PER_EMAIL = 0.10 / 1_000
 S3_PER_PUT = 0.005 / 1_000
 NOW = "2026-12-04T00:00:00Z"
 # Index entries each operation's transaction adds: the email's thread entry (GSI1), the audit entry's (GSI1).
@@ -90,19 +83,6 @@ def _setup() -> dict[str, str]:
     boto3.client("s3", region_name="us-east-1").head_bucket(Bucket=get_settings().attachments_bucket)
     # A different file each run: a file the CRM holds already is not uploaded again.
     return {str(n): base64.b64encode(b"%PDF" + n.to_bytes(4) + bytes(30 * 1024)).decode() for n in range(RUNS)}
-
-
-def _measure(run: Callable[[int], Any]) -> tuple[Counter[str], int, float]:
-    cpu, requests, transacted = [], Counter[str](), 0
-    for number in range(RUNS):
-        with aws_calls.observing() as calls:
-            started = time.process_time()
-            run(number)
-            cpu.append(time.process_time() - started)
-        requests = aws_calls.counts(calls)
-        transacted = sum(len(c.params.get("TransactItems") or ()) for c in calls
-                         if c.name == "dynamodb:TransactWriteItems")
-    return requests, transacted, statistics.median(cpu)
 
 
 def _cost(requests: Counter[str], transacted: int, index_entries: int, cpu_seconds: float, extra: float) -> float:
@@ -159,35 +139,21 @@ def measure() -> dict[str, Any]:
                                  ("staff_reply", staff_reply, SES_PER_EMAIL + HTTP_API_PER_REQUEST),
                                  ("unsubscribe", unsubscribe, HTTP_API_PER_REQUEST),
                                  ("hard_bounce", hard_bounce, 0.0)):
-            requests, transacted, cpu = _measure(run)
-            figures[name] = {"requests": dict(requests), "transacted_items": transacted,
-                             "cpu_ms": round(cpu * 1000, 2),
-                             "usd_per_million": round(_cost(requests, transacted, INDEX_ENTRIES[name], cpu, extra),
-                                                      2)}
+            ran = measured(run)
+            figures[name] = figures_of(ran, _cost(ran.requests, ran.transacted, INDEX_ENTRIES[name], ran.cpu_seconds,
+                                                  extra)) | {"transacted_items": ran.transacted}
     return figures
 
 
 def print_figures(figures: dict[str, Any]) -> None:
-    print("\n(m) Outbound email, per operation (moto in process; cost at us-east-1 list prices)")
-    for name, what in (("workflow_email", "template email from a workflow"),
-                       ("staff_reply", "staff reply with a 30 KB file"),
-                       ("unsubscribe", "one-click unsubscribe"), ("hard_bounce", "hard bounce suppressed")):
-        row = figures[name]
-        listed = ", ".join(f"{call} {n}" for call, n in sorted(row["requests"].items()))
-        print(f"  {what:<32} {sum(row['requests'].values()):>2} requests ({listed}); CPU {row['cpu_ms']} ms; "
-              f"${row['usd_per_million']}/M")
+    print_operations("(m) Outbound email", (("workflow_email", "template email from a workflow"),
+                                            ("staff_reply", "staff reply with a 30 KB file"),
+                                            ("unsubscribe", "one-click unsubscribe"),
+                                            ("hard_bounce", "hard bounce suppressed")), figures, width=32)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", type=Path, help="a results file (make bench's) to add the figures to")
-    args = parser.parse_args()
-    figures = measure()
-    print_figures(figures)
-    if args.results:
-        found = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
-        args.results.write_text(json.dumps(found | {"outbound": figures}, indent=2) + "\n", encoding="utf-8")
-        print(f"  added to {args.results}")
+    section_main(__doc__ or "", "outbound", measure, print_figures)
 
 
 if __name__ == "__main__":

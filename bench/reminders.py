@@ -18,25 +18,31 @@ file)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
-import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 # `python -m bench.reminders` from the repository's root; the hooks go in before any code under test runs.
-from bench import aws_calls
-from bench.cost import DEFAULT_LATENCY_MS, DYNAMODB_PER_RRU, DYNAMODB_PER_WRU, FULL_VCPU_MB, LAMBDA_GB_SECOND
+from bench.cost import (
+    DEFAULT_LATENCY_MS,
+    DYNAMODB_PER_RRU,
+    DYNAMODB_PER_WRU,
+    FULL_VCPU_MB,
+    LAMBDA_GB_SECOND,
+    LAMBDA_PER_REQUEST,
+)
 from bench.harness import apply_environment, embedded_aws, quiet
+from bench.operations import (
+    RUNS,
+    SCHEDULER_PER_INVOCATION,
+    SES_PER_EMAIL,
+    figures_of,
+    measured,
+    print_operations,
+    section_main,
+)
 
-RUNS = 25
 MEMORY_MB = 256
-SCHEDULER_PER_INVOCATION = 1.00 / 1_000_000
-SES_PER_EMAIL = 0.10 / 1_000
-LAMBDA_PER_REQUEST = 0.20 / 1_000_000
 GROUP = "crm-bench-automation"
 # Writes that change an index entry as well as the item (the notification's GSI1 entry).
 INDEXED_WRITES = {"dynamodb:PutItem": 1}
@@ -62,17 +68,6 @@ def _activity(number: int) -> str:
                  contact_id="c1", created_at="2026-12-04T00:00:00Z", updated_at="2026-12-04T00:00:00Z",
                  version=1).save()
     return activity_id
-
-
-def _measure(run: Any) -> tuple[Counter[str], float]:
-    cpu, requests = [], Counter[str]()
-    for number in range(RUNS):
-        with aws_calls.observing() as calls:
-            started = time.process_time()
-            run(number)
-            cpu.append(time.process_time() - started)
-        requests = aws_calls.counts(calls)
-    return requests, statistics.median(cpu)
 
 
 def _cost(requests: Counter[str], cpu_seconds: float, extra: float) -> float:
@@ -106,36 +101,18 @@ def measure() -> dict[str, Any]:
             if not remind(ids[number], "2030-01-15T09:00:00Z")["notified"]:
                 raise RuntimeError("the reminder told nobody: the figures would not be a fired reminder's")
 
-        upkeep_requests, upkeep_cpu = _measure(upkeep)
-        fired_requests, fired_cpu = _measure(fired)
-    return {
-        "upkeep": {"requests": dict(upkeep_requests), "cpu_ms": round(upkeep_cpu * 1000, 2),
-                   "usd_per_million": round(_cost(upkeep_requests, upkeep_cpu, 0.0), 2)},
-        "fired": {"requests": dict(fired_requests), "cpu_ms": round(fired_cpu * 1000, 2),
-                  "usd_per_million": round(_cost(fired_requests, fired_cpu, SCHEDULER_PER_INVOCATION + SES_PER_EMAIL),
-                                           2)},
-    }
+        kept, told = measured(upkeep), measured(fired)
+    return {"upkeep": figures_of(kept, _cost(kept.requests, kept.cpu_seconds, 0.0)),
+            "fired": figures_of(told, _cost(told.requests, told.cpu_seconds, SCHEDULER_PER_INVOCATION + SES_PER_EMAIL))}
 
 
 def print_figures(figures: dict[str, Any]) -> None:
-    print("\n(k) Reminders, per operation (moto in process; cost at us-east-1 list prices)")
-    for name, what in (("upkeep", "schedule kept for an activity written"), ("fired", "reminder fired and mailed")):
-        row = figures[name]
-        listed = ", ".join(f"{call} {n}" for call, n in sorted(row["requests"].items()))
-        print(f"  {what:<40} {sum(row['requests'].values()):>2} requests ({listed}); CPU {row['cpu_ms']} ms; "
-              f"${row['usd_per_million']}/M")
+    print_operations("(k) Reminders", (("upkeep", "schedule kept for an activity written"),
+                                       ("fired", "reminder fired and mailed")), figures)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", type=Path, help="a results file (make bench's) to add the figures to")
-    args = parser.parse_args()
-    figures = measure()
-    print_figures(figures)
-    if args.results:
-        found = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
-        args.results.write_text(json.dumps(found | {"reminders": figures}, indent=2) + "\n", encoding="utf-8")
-        print(f"  added to {args.results}")
+    section_main(__doc__ or "", "reminders", measure, print_figures)
 
 
 if __name__ == "__main__":
