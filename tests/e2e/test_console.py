@@ -589,3 +589,53 @@ def test_a_user_sets_their_time_zone_and_an_admin_sees_every_user_with_their_rol
         assert any("support@demo.crm.local" in row and "support" in row for row in rows)
     finally:
         page.close()
+
+
+@needs_chromium
+def test_an_email_is_answered_from_the_contacts_timeline_threaded_with_it(stack: RunningStack, browser: Any) -> None:
+    import json
+    import smtplib
+    import subprocess
+    import sys
+    import time
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    # Given a customer's email to the support address, which made them a contact
+    sender = f"leila.{uuid.uuid4().hex[:8]}@example.com"
+    mail = EmailMessage()
+    mail["From"], mail["To"] = f"Leila <{sender}>", f"support@{stack.state['smtp']['recipients'][0]}"
+    mail["Subject"], mail["Message-ID"] = "Where is my invoice?", make_msgid(domain="example.com")
+    mail.set_content("Hello, I have not received the invoice for November.")
+    with smtplib.SMTP(stack.state["smtp"]["host"], stack.state["smtp"]["port"], timeout=10) as smtp:
+        smtp.send_message(mail)
+    contact = None
+    for _ in range(60):
+        found = requests.get(f"{stack.http_url}/v1/search", params={"q": sender}, headers=stack.auth("admin"),
+                             timeout=10).json()["items"]
+        if found:
+            contact = found[0]
+            break
+        time.sleep(0.5)
+    assert contact is not None
+    page = browser.new_page()
+    try:
+        # When an admin opens the card and answers the email from its timeline
+        sign_in(page, stack, "admin")
+        page.goto(f"{stack.http_url}/#/contacts/{contact['id']}")
+        entry = page.locator(".timeline li[data-entry-type=email_received]")
+        entry.wait_for(timeout=15_000)
+        entry.get_by_role("button", name="Reply").click()
+        entry.get_by_label("Your answer").fill("It is attached to this reply's thread; sorry for the wait.")
+        entry.get_by_role("button", name="Send the reply").click()
+        page.locator(".timeline [role=status]", has_text="Your reply was sent").wait_for(timeout=15_000)
+        # Then the reply went out to the customer, threaded with their email
+        result = subprocess.run([sys.executable, "-m", "crm_local.cli", "local", "outbox", "--json"],
+                                env=stack.environment, capture_output=True, text=True, timeout=30, check=True)
+        # (the support mailbox's auto-reply went to them too, marked Auto-Submitted)
+        replies = [m for m in json.loads(result.stdout) if sender in (m["destinations"] or [])
+                   and "Auto-Submitted" not in m["headers"]]
+        assert len(replies) == 1 and replies[0]["subject"] == "Re: Where is my invoice?"
+        assert replies[0]["headers"]["In-Reply-To"] == mail["Message-ID"]
+    finally:
+        page.close()

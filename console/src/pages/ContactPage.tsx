@@ -87,7 +87,7 @@ export function ContactPage({ id }: { id: string }) {
       </div>
       <ContactActions contact={contact} onChanged={() => setReloads((n) => n + 1)} />
       <ActivityPanel contactId={contact.id} canWrite={hasRole(session, "admin", "sales", "support")} />
-      <Timeline entries={timeline} />
+      <Timeline entries={timeline} onChanged={() => setReloads((n) => n + 1)} />
     </article>
   );
 }
