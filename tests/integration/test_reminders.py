@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import TEST_ENV
 from tests.support.api_client import ApiClient
@@ -157,3 +159,19 @@ def test_a_bad_snooze_is_a_clear_4xx_and_changes_nothing(automation, body):
     answer = sales.call("POST", f"/v1/notifications/{nid}/snooze", body)
     assert 400 <= answer.status < 500 and "error" in answer.body
     assert [n["snoozed_until"] for n in sales.get("/v1/notifications").body["items"]] == [None]
+
+
+@pytest.mark.parametrize("query", [{"unread": "yes"}, {"unread": "1"}, {"limit": "0"}, {"limit": "-3"},
+                                   {"limit": "many"}, {"cursor": "not-a-cursor"}, {"cursor": "e30="}])
+def test_a_bad_listing_query_is_a_clear_4xx(automation, query):
+    answer = sales.get("/v1/notifications", **query)
+    assert 400 <= answer.status < 500 and "error" in answer.body
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nid=st.text(min_size=1, max_size=80).filter(lambda text: not set(text) & set("/?#")),
+       action=st.sampled_from(["read", "unread", "snooze"]))
+def test_any_notification_id_nobody_has_is_a_404_never_an_error(automation, nid, action):
+    body = {"until": "2031-01-01T00:00:00Z"} if action == "snooze" else None
+    answer = sales.call("POST", f"/v1/notifications/{nid}/{action}", body)
+    assert answer.status in (400, 404) and "error" in answer.body
