@@ -26,6 +26,8 @@ and the physical names of the template's queues.
   (asynchronously on a deployed stack, in this process on the local stack).
 - AssignmentDLQ holds Contact Created events and SLA checks assignment failed on or that were not delivered;
   replay invokes the function with each the same way (an assigned lead stays as it is; an escalation is once).
+- WorkflowDLQ holds the events and wait wake-ups a workflow step broke on or that were not delivered; replay
+  invokes the function with each (the run resumes at the step it failed at; a step taken is not taken again).
 - MailEventsDLQ holds SES bounce and complaint events the mail events function failed on or that were not
   delivered; replay invokes the function with each (an address is suppressed once).
 - ImportDLQ holds an import's upload notifications and step messages (a chunk to check, run or revert);
@@ -108,6 +110,7 @@ _LOGICAL_IDS = {
     "notifier_dlq": "NotifierDLQ",
     "assignment_dlq": "AssignmentDLQ",
     "mail_events_dlq": "MailEventsDLQ",
+    "workflow_dlq": "WorkflowDLQ",
     "event_bus": "CrmEventBus",
     "table": "CrmTable",
 }
@@ -132,6 +135,7 @@ class DeadLetterQueues:
     notifier_dlq: str
     assignment_dlq: str
     mail_events_dlq: str
+    workflow_dlq: str
     event_bus: str
     table: str
     # One per STREAM_PROJECTIONS entry, in its order.
@@ -164,14 +168,14 @@ class DeadLetterQueues:
         return (self.inbound_mail_dlq, self.scoring_dlq, self.publisher_dlq,
                 *(projection.queue for projection in self.projections), self.import_dlq, self.export_dlq,
                 self.archive_dlq, self.report_mailer_dlq, self.analytics_jobs_dlq, self.notifier_dlq,
-                self.assignment_dlq, self.mail_events_dlq)
+                self.assignment_dlq, self.mail_events_dlq, self.workflow_dlq)
 
     def invoked_functions(self) -> dict[str, str]:
         """The DLQs whose letter is a function's input (its own DLQ, or its schedule's): replay invokes the
         function with it, by logical id."""
         return {self.report_mailer_dlq: "ReportMailerFunction", self.analytics_jobs_dlq: "AnalyticsJobsFunction",
                 self.notifier_dlq: "NotifierFunction", self.assignment_dlq: "AssignmentFunction",
-                self.mail_events_dlq: "MailEventsFunction"}
+                self.mail_events_dlq: "MailEventsFunction", self.workflow_dlq: "WorkflowFunction"}
 
     def projection(self, queue: str) -> ProjectionQueue | None:
         """The stream projection whose DLQ this is, if it is one's."""

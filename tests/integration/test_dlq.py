@@ -263,7 +263,7 @@ DEPLOYED = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
         "InboundMailDLQ", "InboundMailQueue", "LeadScoringDLQ", "EventPublisherDLQ", "SearchIndexerDLQ",
         "DashboardCountersDLQ", "ImportDLQ", "ImportQueue", "ExportDLQ", "ExportQueue", "EventArchiveDLQ",
         "ReportMailerDLQ", "AnalyticsJobsDLQ", "ReminderSchedulesDLQ", "NotifierDLQ", "AssignmentDLQ",
-        "MailEventsDLQ")},
+        "MailEventsDLQ", "WorkflowDLQ")},
     "CrmEventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "crm-prod-bus"}},
     "CrmTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
         "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],

@@ -55,6 +55,9 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "notifications/read": ("notifications",),
     "notifications/unread": ("notifications",),
     "notifications/snooze": ("notifications",),
+    "workflows": ("workflows",),
+    "workflows/dry-run": ("workflows",),
+    "workflows/runs": ("workflows",),
 }
 ALL_ROUTERS = tuple(dict.fromkeys(module for modules in ROUTERS.values() for module in modules))
 
