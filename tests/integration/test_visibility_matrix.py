@@ -65,6 +65,7 @@ READERS: dict[str, frozenset[str]] = {
     "reports": _ALL, "notifications": _ALL,
     "assignment_rules": frozenset({"admin"}), "team": frozenset({"admin"}), "profile": _ALL,
     "email_templates": _ALL,
+    "workflows": frozenset({"admin", "marketing"}),
 }
 
 
@@ -121,6 +122,9 @@ class World:
     profile: str = ""
     # An email template marketing saved (every role reads templates, to send one).
     email_template: str = ""
+    # A workflow marketing made, and the run a lead's creation started (admins and marketing read them).
+    workflow: str = ""
+    workflow_run: str = ""
     # "entity:id" of every record written through the API (the audit log's subjects).
     audited: set[str] = field(default_factory=set)
     # contact id -> (resource, id) of what each entry of its timeline is about.
@@ -135,6 +139,22 @@ def created(client: ApiClient, path: str, body: dict[str, Any], world: World, en
     assert response.status == 201, (path, response.body)
     world.audited.add(f"{entity}:{response.body['id']}")
     return str(response.body["id"])
+
+
+def a_workflow_run(w: World) -> tuple[str, str]:
+    """An active workflow, and its run for the lead (one branch: it ends at once, scheduling nothing)."""
+    from workflows.handler import handler
+
+    from crm.workflows.store import forget_cache
+
+    workflow = created(ApiClient("marketing", user="marketing-1"), "/v1/workflows", {
+        "name": "Walk", "status": "active", "trigger": {"events": ["Walk Started"]},
+        "steps": [{"id": "done", "type": "branch", "conditions": [{"field": "id", "op": "exists"}], "then": "end"}]},
+        w, "workflow")
+    forget_cache()
+    handler({"id": "walk-1", "detail-type": "Walk Started", "source": "crm",
+             "detail": {"contact_id": w.lead, "event_id": "walk-1"}}, None)
+    return workflow, w.lead
 
 
 def capture_lead(email: str, first_name: str, last_name: str) -> str:
@@ -283,6 +303,7 @@ def build_world(aws: dict[str, Any]) -> World:
     w.email_template = created(ApiClient("marketing", user="marketing-1"), "/v1/email-templates", {
         "name": "Welcome", "topic": "newsletter", "variants": {"en": {"subject": "Hi", "text": "Hello"}}},
         w, "email_template")
+    w.workflow, w.workflow_run = a_workflow_run(w)
     w.rule = created(admin, "/v1/assignment-rules", {"name": "Web leads", "strategy": "round_robin",
                                                      "members": [{"user_id": OWNER}]}, w, "assignment rule")
     saved = admin.call("PUT", "/v1/users/sales-1", {"time_zone": "Asia/Tehran", "manager": "admin-1"})
@@ -417,6 +438,8 @@ ENTRY_SUBJECTS: dict[str, tuple[str, str | None]] = {
     "payment_succeeded": ("payments", "payment_key"), "payment_failed": ("payments", "payment_key"),
     "payment_refunded": ("payments", "payment_key"),
     "assigned": ("contacts", None), "not_assigned": ("contacts", None), "sla_escalated": ("contacts", None),
+    # A workflow's step on the contact: its name, the step and the outcome (what it sent is its own entry).
+    "workflow_step": ("contacts", None),
 }
 
 
@@ -527,6 +550,22 @@ WALK: dict[str, Route] = {
     "GET /v1/email-templates/{template_id}": Route(("email_templates",), (
         Read("the welcome", lambda w: f"/v1/email-templates/{w.email_template}", one,
              all_alike(lambda w: {w.email_template})),
+    )),
+    "GET /v1/workflows": Route(("workflows",), (
+        Read("every workflow", lambda w: "/v1/workflows", lambda w, body: {x["id"] for x in body["items"]},
+             all_alike(lambda w: {w.workflow})),
+    )),
+    "GET /v1/workflows/templates": Route(("workflows",), (
+        Read("the built-in ones", lambda w: "/v1/workflows/templates",
+             lambda w, body: {x["key"] for x in body["items"]},
+             all_alike(lambda w: {"welcome-after-form", "thank-you-after-payment", "win-back"})),
+    )),
+    "GET /v1/workflows/{workflow_id}": Route(("workflows",), (
+        Read("the walk's", lambda w: f"/v1/workflows/{w.workflow}", one, all_alike(lambda w: {w.workflow})),
+    )),
+    "GET /v1/workflows/{workflow_id}/runs": Route(("workflows",), (
+        Read("the lead's run", lambda w: f"/v1/workflows/{w.workflow}/runs",
+             lambda w, body: {x["contact_id"] for x in body["items"]}, all_alike(lambda w: {w.workflow_run})),
     )),
     "GET /v1/assignment-rules": Route(("assignment_rules",), (
         Read("every rule", lambda w: "/v1/assignment-rules", lambda w, body: {r["id"] for r in body["items"]},
