@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import TEST_ENV
 from tests.conftest import table_items as all_items
@@ -447,3 +449,81 @@ def test_an_unreadable_input_is_refused_for_the_dlq(crm):
     assert handle({"detail-type": "Contact Created", "detail": {}}) == {"ignored": "no contact"}
     assert handle({"kind": "workflow_wait", "workflow_id": "w", "contact_id": "c", "run_id": "r",
                    "step_id": "s"})["wake"] == "superseded"
+
+
+def test_crm_dlq_replays_a_broken_step_by_invoking_workflows_again_and_sends_nothing_twice(in_process_stack, receiver):
+    from crm.platform.config import get_settings
+    from crm.records.table import bind_table
+    from crm.workflows.definition import WorkflowFields
+    from crm.workflows.spec import RunItem
+    from crm.workflows.store import add_workflow, forget_cache, stored
+    from crm_local.dlq import DeadLetterOffice, DeadLetterQueues
+
+    from tests.integration.test_dlq import put_letter, submit_form
+
+    # Given, on the local stack, a lead and an active workflow: a field set, then a webhook that fails once
+    url, got = receiver
+    got.statuses.append(500)
+    bind_table(get_settings())
+    forget_cache()
+    lead = submit_form(in_process_stack, "seq@example.com")
+    view, _ = add_workflow("mia", stored(WorkflowFields.model_validate({
+        "name": "Hot", "status": "active", "trigger": {"events": ["Lead Warmed"]},
+        "steps": [{"id": "mark", "type": "set_field", "field": "lead_status", "value": "warm"},
+                  {"id": "tell", "type": "webhook", "url": url}]})))
+    letter = {"version": "0", "id": "ev-1", "detail-type": "Lead Warmed", "source": "crm",
+              "detail": {"contact_id": lead, "event_id": "ev-1"}}
+    # When the function breaks on the webhook, the event goes to WorkflowDLQ (as Lambda puts it there)
+    with pytest.raises(Exception, match="step tell"):
+        in_process_stack.functions.invoke("WorkflowFunction", letter)
+    put_letter(in_process_stack, "WorkflowDLQ", letter)
+    queues = DeadLetterQueues.from_template(in_process_stack.template)
+    answers: list[dict[str, Any]] = []
+
+    def invoke(function: str, payload: dict[str, Any]) -> None:
+        answers.append(in_process_stack.functions.invoke(function, payload))
+
+    # And it is replayed
+    assert DeadLetterOffice(in_process_stack.client, queues, invoke).replay() == (1, [])
+    # Then the run finished from the broken step: the field was set once, the webhook answered on the second try
+    assert answers == [{"contact_id": lead, "runs": {view["id"]: "completed"}}]
+    run = RunItem.get(*RunItem.key(lead, view["id"]), consistent_read=True)
+    assert run.status == "completed" and int(run.steps_taken) == 2 and len(got.received) == 2
+    assert DeadLetterOffice(in_process_stack.client, queues).list()[in_process_stack.name("WorkflowDLQ")] == []
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**9), st.text(max_size=30),
+                    st.floats(allow_nan=False))
+JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                                         max_size=5), max_leaves=25)
+STEPS = st.lists(st.fixed_dictionaries({"id": st.text(max_size=8), "type": st.sampled_from(
+    ["wait", "branch", "send_email", "create_task", "set_field", "assign", "webhook"])},
+    optional={"duration": JSON, "until": JSON, "conditions": JSON, "then": JSON, "url": st.text(max_size=40),
+              "template_id": JSON, "subject": JSON, "field": st.text(max_size=20), "value": JSON}), max_size=4)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(JSON, st.fixed_dictionaries({"name": JSON, "trigger": JSON, "steps": STEPS},
+                                                   optional={"status": JSON, "re_entry": JSON, "stop_on": JSON})))
+def test_any_body_a_stranger_posts_to_the_workflow_routes_gets_an_answer_never_an_error(crm, body):
+    # When anything is posted as a workflow, a built-in's parameters, or a dry run
+    for path in ("/v1/workflows", "/v1/workflows/templates/win-back", "/v1/workflows/templates/<x>",
+                 "/v1/workflows/nope/dry-run"):
+        answer = marketing.post(path, body)
+        # Then it is made (a valid one) or refused with a 4xx saying why, never a 5xx
+        assert answer.status in (201, 404, 422), (path, answer.status, answer.body)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.dictionaries(st.sampled_from(["kind", "workflow_id", "contact_id", "run_id", "step_id",
+                                                "detail-type", "detail", "id"]), JSON, max_size=8))
+def test_any_input_the_workflow_function_gets_is_handled_or_refused_for_the_dlq(crm, payload):
+    from workflows.handler import MalformedTrigger
+
+    # When the function is invoked with anything
+    try:
+        outcome = handle(payload)
+    except MalformedTrigger:
+        return  # kept in the DLQ, with why
+    # Then it did nothing it could not say
+    assert isinstance(outcome, dict)
