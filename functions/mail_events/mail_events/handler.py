@@ -20,6 +20,7 @@ from crm.outbound.suppression import address_key
 from crm.platform.clock import iso_now
 from crm.platform.config import get_settings
 from crm.platform.observability import logger, metrics
+from crm.platform.startup import loaded
 from crm.records.history import HistoryItem
 from crm.records.table import bind_table, get_item
 from crm.records.transactions import LabelledTransaction
@@ -88,3 +89,7 @@ def suppress(address: str, reason: str, at: str, facts: dict[str, Any]) -> bool:
         logger.info("the address was suppressed before", extra={"reason": reason})
         return False
     return True
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()

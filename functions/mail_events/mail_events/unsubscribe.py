@@ -13,6 +13,7 @@ from typing import Any
 from crm.outbound.subscriptions import one_click_unsubscribe, token_target
 from crm.platform.config import get_settings
 from crm.platform.observability import logger, metrics
+from crm.platform.startup import loaded
 from crm.records.table import bind_table
 
 bind_table(get_settings())
@@ -58,3 +59,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     logger.info("one-click unsubscribe", extra={"topic": done[1]})
     return _page(200, "You are unsubscribed", f"<p>You will get no more <strong>{html.escape(done[1])}</strong> "
                                              f"emails from us.</p>")
+
+
+# The import is done: what it built lives as long as the container (crm.platform.startup).
+loaded()
