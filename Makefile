@@ -44,6 +44,7 @@ bench: $(STAMP) console
 	$(PY) -m bench.reminders --results bench/results.json
 	$(PY) -m bench.assignment --results bench/results.json
 	$(PY) -m bench.outbound --results bench/results.json
+	$(PY) -m bench.workflows --results bench/results.json
 	$(PY) -m bench.console --results bench/results.json
 
 # Complexity (radon's grades, through xenon): no function above C, no module's average above C, the average of
