@@ -143,9 +143,8 @@ def created(client: ApiClient, path: str, body: dict[str, Any], world: World, en
 
 def a_workflow_run(w: World) -> tuple[str, str]:
     """An active workflow, and its run for the lead (one branch: it ends at once, scheduling nothing)."""
-    from workflows.handler import handler
-
     from crm.workflows.store import forget_cache
+    from workflows.handler import handler
 
     workflow = created(ApiClient("marketing", user="marketing-1"), "/v1/workflows", {
         "name": "Walk", "status": "active", "trigger": {"events": ["Walk Started"]},
