@@ -121,11 +121,13 @@ def stream_record(event_name: str, item: Mapping[str, Any], sequence_number: str
                          "SequenceNumber": sequence_number, "StreamViewType": "NEW_IMAGE"}}
 
 
-def rule_function(detail_type: str) -> FunctionSpec:
-    """The function a bus rule sends the CRM's events of this type to."""
+def rule_function(detail_type: str, handler: str | None = None) -> FunctionSpec:
+    """The function a bus rule sends the CRM's events of this type to; `handler` names which one when several
+    functions take the type (lead scoring, assignment and workflows all take Contact Created)."""
     def matches(function: FunctionSpec) -> bool:
-        return any(isinstance(source, RuleSource) and EVENT_SOURCE in source.pattern.get("source", ())
-                   and detail_type in source.pattern.get("detail-type", ()) for source in function.sources)
+        return (handler is None or function.handler == handler) and any(
+            isinstance(source, RuleSource) and EVENT_SOURCE in source.pattern.get("source", ())
+            and detail_type in source.pattern.get("detail-type", ()) for source in function.sources)
 
     return _single_function(matches, f"on a bus rule for {detail_type!r}")
 

@@ -44,6 +44,8 @@ from bench.harness import (
 from bench.inbound_mail import PDF, stored_message_event
 
 SUBMIT_ROUTE = "POST /forms/{form_id}/submissions"
+# The function whose bus rules score a lead (assignment and workflows take its events too).
+SCORING_HANDLER = "lead_scoring.handler.handler"
 NEW_LEAD_CREATED = "score new lead's Contact Created"
 NEW_LEAD_SUBMITTED = "score new lead's Form Submitted"
 STRIPE_ROUTE = "POST /webhooks/stripe"
@@ -311,7 +313,7 @@ def _measure_new_lead_scored(operations: list[Operation], new: Operation) -> Inv
         from crm.scoring.changes import current_model  # noqa: PLC0415 - code under test, imported once the environment is set
         from lead_scoring.handler import CONTACT_EVENTS  # noqa: PLC0415 - code under test, imported once the environment is set
 
-        scorer = _warm(rule_function("Form Submitted"), bus_event(CONTACT_EVENTS[-1], {
+        scorer = _warm(rule_function("Form Submitted", SCORING_HANDLER), bus_event(CONTACT_EVENTS[-1], {
             "contact_id": "bench-nobody", "event_id": "bench-warm-up"}))
         current_model()  # a warm container holds the model (an event about nobody never loads it)
     _deliver(operations, NEW_LEAD_CREATED, scorer, created or {})
@@ -338,7 +340,7 @@ def _deliver(operations: list[Operation], name: str, function: Invocable | Excep
              event: dict[str, Any]) -> Operation:
     """A bus event measured as the rule for its type (the scoring function's) delivers it: invoked when the
     rule's pattern matches it, else recorded as not delivered (no invocation, no request, no cost)."""
-    if event and not rule_delivers(rule_function(event["detail-type"]), event):
+    if event and not rule_delivers(rule_function(event["detail-type"], SCORING_HANDLER), event):
         operation = Operation(name, event, delivered=False)
         operations.append(operation)
         return operation
