@@ -17,6 +17,8 @@ import { DealsBoard } from "./pages/DealsBoard";
 import { ScoringModel } from "./pages/ScoringModel";
 import { SpamReview } from "./pages/SpamReview";
 import { TeamPage } from "./pages/TeamPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { WorkflowsPage } from "./pages/WorkflowsPage";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -61,6 +63,8 @@ function Page({ route }: { route: string }) {
   if (route === "#/forms") return <FormsPage />;
   if (route === "#/scoring") return <ScoringModel />;
   if (route === "#/dashboards") return <Dashboards />;
+  if (route === "#/settings") return <SettingsPage />;
+  if (route === "#/workflows") return <WorkflowsPage />;
   return <ContactsPage />;
 }
 

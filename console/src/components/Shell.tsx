@@ -32,6 +32,7 @@ export function Shell(props: {
           <a href="#/notifications">{t("nav.notifications")}</a>
           <a href="#/team">{t("nav.team")}</a>
           {hasRole(props.session, "admin") && <a href="#/audit">{t("nav.audit")}</a>}
+          {hasRole(props.session, "admin", "marketing") && <a href="#/settings">{t("nav.settings")}</a>}
         </nav>
         <Preferences locale={props.locale} onChange={props.onLocale} />
         <span class="muted">
