@@ -19,6 +19,7 @@ import { SpamReview } from "./pages/SpamReview";
 import { TeamPage } from "./pages/TeamPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { WorkflowsPage } from "./pages/WorkflowsPage";
+import { AssignmentRules } from "./pages/AssignmentRules";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -65,6 +66,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/dashboards") return <Dashboards />;
   if (route === "#/settings") return <SettingsPage />;
   if (route === "#/workflows") return <WorkflowsPage />;
+  if (route === "#/assignment") return <AssignmentRules />;
   return <ContactsPage />;
 }
 
