@@ -20,6 +20,7 @@ import { TeamPage } from "./pages/TeamPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { WorkflowsPage } from "./pages/WorkflowsPage";
 import { AssignmentRules } from "./pages/AssignmentRules";
+import { ReportsPage } from "./pages/ReportsPage";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -67,6 +68,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/settings") return <SettingsPage />;
   if (route === "#/workflows") return <WorkflowsPage />;
   if (route === "#/assignment") return <AssignmentRules />;
+  if (route === "#/reports") return <ReportsPage />;
   return <ContactsPage />;
 }
 

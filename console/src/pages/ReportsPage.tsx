@@ -1,0 +1,396 @@
+// Saved reports (every role: one's own, those shared with one's roles, every report to an admin): each run now
+// and shown as a table read as the person running it; a new one made from an entity's list, a group-by and a
+// measure; its owner or an admin deletes it, or sets or clears the schedule that emails it.
+import { useState } from "preact/hooks";
+import { ApiError, api, data } from "../api/client";
+import type { components } from "../api/schema";
+import { hasRole, useSession } from "../auth/context";
+import { Problem } from "../components/Problem";
+import { useRemote } from "../components/useRemote";
+import { formatDateTime, formatNumber, type MessageKey, useLocale, useT } from "../i18n";
+
+type Report = components["schemas"]["Report"];
+type ReportRun = components["schemas"]["ReportRun"];
+type Cell = ReportRun["totals"][number];
+
+const ENTITIES = ["contacts", "companies", "deals", "activities"] as const;
+const FUNCTIONS = ["count", "sum", "avg", "min", "max"] as const;
+const GRAINS = ["", "day", "week", "month", "quarter", "year"] as const;
+const FORMATS = ["csv", "xlsx"] as const;
+
+function failed(failure: unknown, stale: string): Error {
+  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
+  return failure instanceof Error ? failure : new Error(String(failure));
+}
+
+export function ReportsPage() {
+  const t = useT();
+  const [reloads, setReloads] = useState(0);
+  const [running, setRunning] = useState<string | null>(null);
+  const [scheduling, setScheduling] = useState<string | null>(null);
+  const [reports, retry] = useRemote(async () => data(await api.GET("/v1/reports", {})).items, "reports", reloads);
+  const reload = () => setReloads((n) => n + 1);
+  return (
+    <section class="page reports" aria-labelledby="reports-title">
+      <h1 id="reports-title">{t("reports.title")}</h1>
+      {reports.state === "loading" && <p aria-busy="true">{t("common.loading")}</p>}
+      {reports.state === "failed" && <Problem error={reports.error} retry={retry} />}
+      {reports.state === "ready" && (
+        <>
+          <ReportTable reports={reports.value} onRun={setRunning} onSchedule={setScheduling} onChanged={reload} />
+          {reports.value
+            .filter((report) => report.id === scheduling)
+            .map((report) => (
+              <ScheduleForm
+                key={`${report.id}:${report.version}`}
+                report={report}
+                onDone={() => {
+                  setScheduling(null);
+                  reload();
+                }}
+              />
+            ))}
+          {reports.value
+            .filter((report) => report.id === running)
+            .map((report) => (
+              <RunResult key={report.id} report={report} />
+            ))}
+        </>
+      )}
+      <NewReport onCreated={reload} />
+    </section>
+  );
+}
+
+function ReportTable(props: {
+  reports: Report[];
+  onRun: (id: string) => void;
+  onSchedule: (id: string) => void;
+  onChanged: () => void;
+}) {
+  const t = useT();
+  const session = useSession();
+  const [problem, setProblem] = useState<Error | null>(null);
+  const [status, setStatus] = useState("");
+  const mayEdit = (report: Report) => report.owner === session.userId || hasRole(session, "admin");
+
+  async function remove(report: Report) {
+    if (!confirm(t("reports.confirmDelete", { name: report.name }))) return;
+    try {
+      const result = await api.DELETE("/v1/reports/{report_id}", {
+        params: { path: { report_id: report.id }, header: { "if-match": String(report.version) } },
+      });
+      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      setProblem(null);
+      setStatus(t("reports.deleted", { name: report.name }));
+      props.onChanged();
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  return (
+    <>
+      <p role="status">{status}</p>
+      {problem && <Problem error={problem} />}
+      {props.reports.length === 0 ? (
+        <p>{t("reports.none")}</p>
+      ) : (
+        <table class="audit-table report-list">
+          <caption>{t("reports.list")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("reports.name")}</th>
+              <th scope="col">{t("reports.entity")}</th>
+              <th scope="col">{t("reports.schedule")}</th>
+              <th scope="col">{t("workflows.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.reports.map((report) => (
+              <tr key={report.id} data-report-id={report.id}>
+                <th scope="row">
+                  <bdi>{report.name}</bdi>
+                </th>
+                <td>{t(`reports.entity.${report.entity}` as MessageKey)}</td>
+                <td>
+                  {report.schedule ? (
+                    <bdi dir="ltr">{report.schedule.expression}</bdi>
+                  ) : (
+                    <span class="muted">{t("reports.noSchedule")}</span>
+                  )}
+                </td>
+                <td>
+                  <button type="button" class="run" onClick={() => props.onRun(report.id)}>
+                    {t("reports.run", { name: report.name })}
+                  </button>
+                  {mayEdit(report) && (
+                    <>
+                      {" "}
+                      <button type="button" class="schedule" onClick={() => props.onSchedule(report.id)}>
+                        {t("reports.scheduleOf", { name: report.name })}
+                      </button>{" "}
+                      <button type="button" class="delete" onClick={() => void remove(report)}>
+                        {t("reports.delete", { name: report.name })}
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function RunResult({ report }: { report: Report }) {
+  const t = useT();
+  const locale = useLocale();
+  const [run, retry] = useRemote(
+    async () =>
+      data(await api.POST("/v1/reports/{report_id}/run", { params: { path: { report_id: report.id } } })) as ReportRun,
+    `run:${report.id}`,
+  );
+  if (run.state === "loading") return <p aria-busy="true">{t("reports.running")}</p>;
+  if (run.state === "failed") return <Problem error={run.error} retry={retry} />;
+  const table = run.value;
+  const cell = (value: Cell) =>
+    value === null ? "" : typeof value === "number" ? formatNumber(locale.language, value) : <bdi>{String(value)}</bdi>;
+  return (
+    <article class="report-run" aria-labelledby="report-run-title">
+      <h2 id="report-run-title">
+        <bdi>{table.name}</bdi>
+      </h2>
+      <p class="muted">
+        {t("reports.ranAt", { when: formatDateTime(locale, table.generated_at), records: table.records })}
+      </p>
+      <table class="audit-table report-table">
+        <caption>{t("reports.result", { name: table.name })}</caption>
+        <thead>
+          <tr>
+            {table.columns.map((column) => (
+              <th scope="col" key={column}>
+                <bdi dir="ltr">{column}</bdi>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((row, index) => (
+            <tr key={index}>
+              {row.map((value, at) => (
+                <td key={at}>{cell(value)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr class="totals">
+            {table.totals.map((value, at) =>
+              at === 0 ? (
+                <th scope="row" key={at}>
+                  {value === null ? t("reports.total") : cell(value)}
+                </th>
+              ) : (
+                <td key={at}>{cell(value)}</td>
+              ),
+            )}
+          </tr>
+        </tfoot>
+      </table>
+    </article>
+  );
+}
+
+function NewReport({ onCreated }: { onCreated: () => void }) {
+  const t = useT();
+  const [name, setName] = useState("");
+  const [entity, setEntity] = useState<(typeof ENTITIES)[number]>("contacts");
+  const [filters, setFilters] = useState("");
+  const [groupBy, setGroupBy] = useState("");
+  const [grain, setGrain] = useState("");
+  const [fn, setFn] = useState<(typeof FUNCTIONS)[number]>("count");
+  const [field, setField] = useState("");
+  const [problem, setProblem] = useState<Error | null>(null);
+  const [status, setStatus] = useState("");
+
+  async function create(event: Event) {
+    event.preventDefault();
+    try {
+      const made = data(
+        await api.POST("/v1/reports", {
+          body: {
+            name,
+            entity,
+            filters: filters.replace(/^\?/, ""),
+            group_by: groupBy.trim() ? [{ field: groupBy.trim(), grain: grain ? (grain as "day") : null }] : [],
+            measures: [{ fn, field: fn === "count" ? null : field.trim() || null }],
+          } as never,
+        }),
+      );
+      setProblem(null);
+      setStatus(t("reports.created", { name: made.name }));
+      setName("");
+      onCreated();
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  return (
+    <form class="report-new" aria-labelledby="report-new-title" onSubmit={(event) => void create(event)}>
+      <h2 id="report-new-title">{t("reports.new")}</h2>
+      <p role="status">{status}</p>
+      {problem && <Problem error={problem} />}
+      <p>
+        <label>
+          {t("reports.name")}{" "}
+          <input id="report-name" dir="auto" required maxLength={200} value={name} onInput={(event) => setName(event.currentTarget.value)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.entity")}{" "}
+          <select id="report-entity" value={entity} onChange={(event) => setEntity(event.currentTarget.value as typeof entity)}>
+            {ENTITIES.map((value) => (
+              <option key={value} value={value}>
+                {t(`reports.entity.${value}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.filters")}{" "}
+          <input id="report-filters" dir="ltr" placeholder="lifecycle_stage=lead" value={filters} onInput={(event) => setFilters(event.currentTarget.value)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.groupBy")}{" "}
+          <input id="report-group-by" dir="ltr" placeholder="lifecycle_stage" value={groupBy} onInput={(event) => setGroupBy(event.currentTarget.value)} />
+        </label>{" "}
+        <label>
+          {t("reports.grain")}{" "}
+          <select value={grain} onChange={(event) => setGrain(event.currentTarget.value)}>
+            {GRAINS.map((value) => (
+              <option key={value} value={value}>
+                {value ? t(`reports.grain.${value}`) : t("reports.grain.none")}
+              </option>
+            ))}
+          </select>
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.measure")}{" "}
+          <select id="report-fn" value={fn} onChange={(event) => setFn(event.currentTarget.value as typeof fn)}>
+            {FUNCTIONS.map((value) => (
+              <option key={value} value={value}>
+                {t(`reports.fn.${value}`)}
+              </option>
+            ))}
+          </select>
+        </label>{" "}
+        {fn !== "count" && (
+          <label>
+            {t("reports.measureField")}{" "}
+            <input dir="ltr" required value={field} onInput={(event) => setField(event.currentTarget.value)} />
+          </label>
+        )}
+      </p>
+      <button type="submit">{t("reports.create")}</button>
+    </form>
+  );
+}
+
+function ScheduleForm({ report, onDone }: { report: Report; onDone: () => void }) {
+  const t = useT();
+  const [expression, setExpression] = useState(report.schedule?.expression ?? "cron(0 8 ? * MON *)");
+  const [timeZone, setTimeZone] = useState(report.schedule?.time_zone ?? report.time_zone);
+  const [recipients, setRecipients] = useState((report.schedule?.recipients ?? []).join(", "));
+  const [format, setFormat] = useState<string>(report.schedule?.format ?? "csv");
+  const [problem, setProblem] = useState<Error | null>(null);
+  const header = { "if-match": String(report.version) };
+
+  async function save(event: Event) {
+    event.preventDefault();
+    try {
+      data(
+        await api.PUT("/v1/reports/{report_id}/schedule", {
+          params: { path: { report_id: report.id }, header },
+          body: {
+            expression,
+            time_zone: timeZone,
+            recipients: recipients
+              .split(",")
+              .map((address) => address.trim())
+              .filter(Boolean),
+            format: format as "csv",
+          },
+        }),
+      );
+      onDone();
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  async function clear() {
+    try {
+      data(await api.DELETE("/v1/reports/{report_id}/schedule", { params: { path: { report_id: report.id }, header } }));
+      onDone();
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  return (
+    <form class="report-schedule" aria-labelledby="report-schedule-title" onSubmit={(event) => void save(event)}>
+      <h2 id="report-schedule-title">{t("reports.scheduleOf", { name: report.name })}</h2>
+      {problem && <Problem error={problem} />}
+      <p>
+        <label>
+          {t("reports.expression")}{" "}
+          <input id="schedule-expression" dir="ltr" required value={expression} onInput={(event) => setExpression(event.currentTarget.value)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.timeZone")}{" "}
+          <input dir="ltr" required value={timeZone} onInput={(event) => setTimeZone(event.currentTarget.value)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.recipients")}{" "}
+          <input id="schedule-recipients" dir="ltr" required value={recipients} onInput={(event) => setRecipients(event.currentTarget.value)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.format")}{" "}
+          <select value={format} onChange={(event) => setFormat(event.currentTarget.value)}>
+            {FORMATS.map((value) => (
+              <option key={value} value={value}>
+                {value.toUpperCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+      </p>
+      <button type="submit">{t("reports.setSchedule")}</button>{" "}
+      {report.schedule && (
+        <button type="button" onClick={() => void clear()}>
+          {t("reports.clearSchedule")}
+        </button>
+      )}{" "}
+      <button type="button" onClick={onDone}>
+        {t("assignment.cancel")}
+      </button>
+    </form>
+  );
+}
