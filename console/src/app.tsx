@@ -21,6 +21,7 @@ import { SettingsPage } from "./pages/SettingsPage";
 import { WorkflowsPage } from "./pages/WorkflowsPage";
 import { AssignmentRules } from "./pages/AssignmentRules";
 import { ReportsPage } from "./pages/ReportsPage";
+import { CustomFields } from "./pages/CustomFields";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -69,6 +70,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/workflows") return <WorkflowsPage />;
   if (route === "#/assignment") return <AssignmentRules />;
   if (route === "#/reports") return <ReportsPage />;
+  if (route === "#/custom-fields") return <CustomFields />;
   return <ContactsPage />;
 }
 
