@@ -22,6 +22,7 @@ import { WorkflowsPage } from "./pages/WorkflowsPage";
 import { AssignmentRules } from "./pages/AssignmentRules";
 import { ReportsPage } from "./pages/ReportsPage";
 import { CustomFields } from "./pages/CustomFields";
+import { PipelinesPage } from "./pages/PipelinesPage";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -71,6 +72,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/assignment") return <AssignmentRules />;
   if (route === "#/reports") return <ReportsPage />;
   if (route === "#/custom-fields") return <CustomFields />;
+  if (route === "#/pipelines") return <PipelinesPage />;
   return <ContactsPage />;
 }
 
