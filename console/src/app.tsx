@@ -23,6 +23,7 @@ import { AssignmentRules } from "./pages/AssignmentRules";
 import { ReportsPage } from "./pages/ReportsPage";
 import { CustomFields } from "./pages/CustomFields";
 import { PipelinesPage } from "./pages/PipelinesPage";
+import { EmailTemplates } from "./pages/EmailTemplates";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -73,6 +74,7 @@ function Page({ route }: { route: string }) {
   if (route === "#/reports") return <ReportsPage />;
   if (route === "#/custom-fields") return <CustomFields />;
   if (route === "#/pipelines") return <PipelinesPage />;
+  if (route === "#/email-templates") return <EmailTemplates />;
   return <ContactsPage />;
 }
 

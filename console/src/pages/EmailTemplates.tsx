@@ -1,0 +1,250 @@
+// Email templates (marketing and admins write them; every role reads them, to send one): the list; a template's
+// subject and body per language edited and saved whole (If-Match on the version read; the API names a variant
+// that does not parse); a preview of it as a contact would get it, or why it would not be sent.
+import { useState } from "preact/hooks";
+import { ApiError, api, data } from "../api/client";
+import type { components } from "../api/schema";
+import { hasRole, useSession } from "../auth/context";
+import { Problem } from "../components/Problem";
+import { useRemote } from "../components/useRemote";
+import { formatDateTime, useLocale, useT } from "../i18n";
+
+type Template = components["schemas"]["EmailTemplate"];
+type Variant = Template["variants"][string];
+type Preview = components["schemas"]["EmailPreview"];
+
+function failed(failure: unknown, stale: string): Error {
+  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
+  if (failure instanceof ApiError && failure.body?.error.fields) {
+    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
+    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
+  }
+  return failure instanceof Error ? failure : new Error(String(failure));
+}
+
+export function EmailTemplates() {
+  const t = useT();
+  const locale = useLocale();
+  const [reloads, setReloads] = useState(0);
+  const [open, setOpen] = useState<string | null>(null);
+  const [templates, retry] = useRemote(async () => data(await api.GET("/v1/email-templates", {})).items, "email-templates", reloads);
+  return (
+    <section class="page email-templates" aria-labelledby="email-templates-title">
+      <h1 id="email-templates-title">{t("emailTemplates.title")}</h1>
+      {templates.state === "loading" && <p aria-busy="true">{t("common.loading")}</p>}
+      {templates.state === "failed" && <Problem error={templates.error} retry={retry} />}
+      {templates.state === "ready" &&
+        (templates.value.length === 0 ? (
+          <p>{t("emailTemplates.none")}</p>
+        ) : (
+          <table class="audit-table template-list">
+            <caption>{t("emailTemplates.list")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("emailTemplates.name")}</th>
+                <th scope="col">{t("emailTemplates.topic")}</th>
+                <th scope="col">{t("emailTemplates.languages")}</th>
+                <th scope="col">{t("emailTemplates.updated")}</th>
+                <th scope="col">{t("workflows.actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {templates.value.map((template) => (
+                <tr key={template.id} data-template-id={template.id}>
+                  <th scope="row">
+                    <bdi>{template.name}</bdi>
+                  </th>
+                  <td>
+                    <bdi>{template.topic}</bdi>
+                  </td>
+                  <td>{Object.keys(template.variants).join(", ")}</td>
+                  <td>{formatDateTime(locale, template.updated_at)}</td>
+                  <td>
+                    <button type="button" class="open" onClick={() => setOpen(template.id)}>
+                      {t("emailTemplates.open", { name: template.name })}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      {templates.state === "ready" &&
+        templates.value
+          .filter((template) => template.id === open)
+          .map((template) => (
+            <article key={`${template.id}:${template.version}`} class="template-detail" aria-labelledby="template-title">
+              <h2 id="template-title">
+                <bdi>{template.name}</bdi>
+              </h2>
+              <TemplateEditor template={template} onSaved={() => setReloads((n) => n + 1)} />
+              <PreviewForm templateId={template.id} />
+            </article>
+          ))}
+    </section>
+  );
+}
+
+function TemplateEditor({ template, onSaved }: { template: Template; onSaved: () => void }) {
+  const t = useT();
+  const session = useSession();
+  const canEdit = hasRole(session, "admin", "marketing");
+  const [name, setName] = useState(template.name);
+  const [topic, setTopic] = useState(template.topic);
+  const [variants, setVariants] = useState<Record<string, Variant>>(template.variants);
+  const [problem, setProblem] = useState<Error | null>(null);
+  const [status, setStatus] = useState("");
+
+  function change(language: string, patch: Partial<Variant>) {
+    const current = variants[language];
+    if (current) setVariants({ ...variants, [language]: { ...current, ...patch } });
+  }
+
+  async function save(event: Event) {
+    event.preventDefault();
+    try {
+      data(
+        await api.PUT("/v1/email-templates/{template_id}", {
+          params: { path: { template_id: template.id }, header: { "if-match": String(template.version) } },
+          body: { name, topic, default_language: template.default_language, variants },
+        }),
+      );
+      setProblem(null);
+      setStatus(t("emailTemplates.saved", { name }));
+      onSaved();
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  return (
+    <form class="template-editor" onSubmit={(event) => void save(event)}>
+      <p role="status">{status}</p>
+      {problem && <Problem error={problem} />}
+      <p>
+        <label>
+          {t("emailTemplates.name")}{" "}
+          <input dir="auto" required maxLength={200} disabled={!canEdit} value={name} onInput={(event) => setName(event.currentTarget.value)} />
+        </label>{" "}
+        <label>
+          {t("emailTemplates.topic")}{" "}
+          <input dir="ltr" required maxLength={64} disabled={!canEdit} value={topic} onInput={(event) => setTopic(event.currentTarget.value)} />
+        </label>
+      </p>
+      {Object.entries(variants).map(([language, variant]) => (
+        <fieldset key={language} data-language={language}>
+          <legend>{t("emailTemplates.variant", { language })}</legend>
+          <p>
+            <label>
+              {t("emailTemplates.subject")}{" "}
+              <input
+                class="variant-subject"
+                dir="auto"
+                required
+                size={60}
+                disabled={!canEdit}
+                value={variant.subject}
+                onInput={(event) => change(language, { subject: event.currentTarget.value })}
+              />
+            </label>
+          </p>
+          <p>
+            <label>
+              {t("emailTemplates.text")}
+              <br />
+              <textarea
+                class="variant-text"
+                dir="auto"
+                required
+                rows={8}
+                cols={70}
+                disabled={!canEdit}
+                value={variant.text}
+                onInput={(event) => change(language, { text: event.currentTarget.value })}
+              />
+            </label>
+          </p>
+          {variant.html !== undefined && variant.html !== null && (
+            <p>
+              <label>
+                {t("emailTemplates.html")}
+                <br />
+                <textarea
+                  dir="ltr"
+                  rows={8}
+                  cols={70}
+                  disabled={!canEdit}
+                  value={variant.html}
+                  onInput={(event) => change(language, { html: event.currentTarget.value })}
+                />
+              </label>
+            </p>
+          )}
+        </fieldset>
+      ))}
+      {canEdit && <button type="submit">{t("emailTemplates.save", { name: template.name })}</button>}
+    </form>
+  );
+}
+
+function PreviewForm({ templateId }: { templateId: string }) {
+  const t = useT();
+  const [contact, setContact] = useState("");
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [problem, setProblem] = useState<Error | null>(null);
+
+  async function show(event: Event) {
+    event.preventDefault();
+    try {
+      const answer = data(
+        await api.POST("/v1/email-templates/{template_id}/preview", {
+          params: { path: { template_id: templateId } },
+          body: { contact_id: contact.trim(), variables: {} },
+        }),
+      );
+      setPreview(answer);
+      setProblem(null);
+    } catch (failure) {
+      setPreview(null);
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  return (
+    <div class="template-preview">
+      <h3>{t("emailTemplates.preview")}</h3>
+      <form onSubmit={(event) => void show(event)}>
+        <label>
+          {t("emailTemplates.previewContact")}{" "}
+          <input id="preview-contact" dir="ltr" required value={contact} onInput={(event) => setContact(event.currentTarget.value)} />
+        </label>{" "}
+        <button type="submit">{t("emailTemplates.showPreview")}</button>
+      </form>
+      {problem && <Problem error={problem} />}
+      {preview && (
+        <div class="preview-result" role="status">
+          <p>
+            {preview.would_send
+              ? t("emailTemplates.wouldSend")
+              : t("emailTemplates.wouldSkip", { reason: preview.skip_reason ?? "" })}
+          </p>
+          <dl>
+            <dt>{t("emailTemplates.to")}</dt>
+            <dd>
+              <bdi dir="ltr">{preview.to ?? ""}</bdi>
+            </dd>
+            <dt>{t("emailTemplates.language")}</dt>
+            <dd>{preview.language ?? ""}</dd>
+            <dt>{t("emailTemplates.subject")}</dt>
+            <dd class="preview-subject">
+              <bdi>{preview.subject ?? ""}</bdi>
+            </dd>
+          </dl>
+          <pre class="preview-text" dir="auto">
+            {preview.text ?? ""}
+          </pre>
+        </div>
+      )}
+    </div>
+  );
+}
