@@ -8,6 +8,7 @@ import { direction, isLanguage, type Locale, LocaleContext, translate } from "./
 import { ContactPage } from "./pages/ContactPage";
 import { ContactsPage } from "./pages/ContactsPage";
 import { AuditLog } from "./pages/AuditLog";
+import { CasePage, CasesInbox } from "./pages/CasesPage";
 import { CompaniesPage, CompanyPage } from "./pages/CompaniesPage";
 import { Dashboards } from "./pages/Dashboards";
 import { FormsPage } from "./pages/FormsPage";
@@ -58,6 +59,9 @@ function Page({ route }: { route: string }) {
   if (contact?.[1]) return <ContactPage id={decodeURIComponent(contact[1])} />;
   const company = /^#\/companies\/([^/]+)$/.exec(route);
   if (company?.[1]) return <CompanyPage id={decodeURIComponent(company[1])} />;
+  const supportCase = /^#\/cases\/([^/]+)$/.exec(route);
+  if (supportCase?.[1]) return <CasePage id={decodeURIComponent(supportCase[1])} />;
+  if (route === "#/cases") return <CasesInbox />;
   if (route === "#/companies") return <CompaniesPage />;
   if (route === "#/audit") return <AuditLog />;
   if (route === "#/imports") return <ImportsPage />;

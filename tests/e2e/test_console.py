@@ -181,6 +181,16 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.click("nav a[href='#/audit']")
         page.locator(".audit-table tbody tr").first.wait_for(timeout=15_000)
         assert serious_violations(page) == []
+        contact_of(stack, mail_support(stack, "Eleni", "Η παραγγελία μου", "Πού είναι η παραγγελία μου;",
+                                       attachment=b"%PDF-1.4"))
+        page.click("nav a[href='#/cases']")
+        page.locator("a.case-row").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == []
+        page.locator("a.case-row").first.click()
+        page.wait_for_selector("#case-subject", timeout=15_000)
+        page.locator(".thread li button[aria-expanded]").first.click()
+        page.wait_for_selector(".email-body", timeout=15_000)
+        assert serious_violations(page) == []
     finally:
         context.close()
 
@@ -595,33 +605,98 @@ def test_a_user_sets_their_time_zone_and_an_admin_sees_every_user_with_their_rol
         admin.close()
 
 
-@needs_chromium
-def test_an_email_is_answered_from_the_contacts_timeline_threaded_with_it(stack: RunningStack, browser: Any) -> None:
-    import json
+def mail_support(stack: RunningStack, name: str, subject: str, text: str, attachment: bytes | None = None) -> Any:
+    """An email to the support address over SMTP, as a customer sends one; it opens a case."""
     import smtplib
-    import subprocess
-    import sys
-    import time
     from email.message import EmailMessage
     from email.utils import make_msgid
 
-    # Given a customer's email to the support address, which made them a contact
-    sender = f"leila.{uuid.uuid4().hex[:8]}@example.com"
+    sender = f"{name.lower()}.{uuid.uuid4().hex[:8]}@example.com"
     mail = EmailMessage()
-    mail["From"], mail["To"] = f"Leila <{sender}>", f"support@{stack.state['smtp']['recipients'][0]}"
-    mail["Subject"], mail["Message-ID"] = "Where is my invoice?", make_msgid(domain="example.com")
-    mail.set_content("Hello, I have not received the invoice for November.")
+    mail["From"], mail["To"] = f"{name} <{sender}>", f"support@{stack.state['smtp']['recipients'][0]}"
+    mail["Subject"], mail["Message-ID"] = subject, make_msgid(domain="example.com")
+    mail.set_content(text)
+    if attachment is not None:
+        mail.add_attachment(attachment, maintype="application", subtype="pdf", filename="invoice.pdf")
     with smtplib.SMTP(stack.state["smtp"]["host"], stack.state["smtp"]["port"], timeout=10) as smtp:
         smtp.send_message(mail)
-    contact = None
+    return mail
+
+
+def sender_of(mail: Any) -> str:
+    return str(mail["From"]).rpartition("<")[2].rstrip(">")
+
+
+def contact_of(stack: RunningStack, mail: Any) -> dict[str, Any]:
+    """The contact the email made, once ingestion has stored it."""
+    import time
+
     for _ in range(60):
-        found = requests.get(f"{stack.http_url}/v1/search", params={"q": sender}, headers=stack.auth("admin"),
-                             timeout=10).json()["items"]
+        found = requests.get(f"{stack.http_url}/v1/search", params={"q": sender_of(mail)},
+                             headers=stack.auth("admin"), timeout=10).json()["items"]
         if found:
-            contact = found[0]
-            break
+            return dict(found[0])
         time.sleep(0.5)
-    assert contact is not None
+    raise AssertionError(f"no contact for {sender_of(mail)}")
+
+
+def replies_sent_to(stack: RunningStack, mail: Any) -> list[dict[str, Any]]:
+    """What the stack sent the email's sender through SES, but the support desk's auto-reply."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "crm_local.cli", "local", "outbox", "--json"],
+                            env=stack.environment, capture_output=True, text=True, timeout=30, check=True)
+    return [m for m in json.loads(result.stdout) if sender_of(mail) in (m["destinations"] or [])
+            and "Auto-Submitted" not in m["headers"]]
+
+
+@needs_chromium
+def test_a_case_is_answered_from_the_inbox_and_waits_for_the_customer(stack: RunningStack, browser: Any) -> None:
+    # Given a customer's email with an invoice to the support address, which opened a case
+    mail = mail_support(stack, "Dmitri", "Счёт не пришёл", "Здравствуйте, счёт за ноябрь не пришёл.",
+                        attachment=b"%PDF-1.4 invoice")
+    contact_of(stack, mail)
+    page = browser.new_page()
+    try:
+        # When support opens the inbox
+        sign_in(page, stack, "support")
+        page.click("nav a[href='#/cases']")
+        # Then the case is among the open ones
+        row = page.locator("a.case-row", has_text="Счёт не пришёл")
+        row.wait_for(timeout=15_000)
+        row.click()
+        page.wait_for_selector("#case-subject", timeout=15_000)
+        # And its email opens with its text and its file, which downloads through a signed link
+        page.locator(".thread li").first.get_by_role("button", name="Show the email").click()
+        page.locator(".email-body", has_text="счёт за ноябрь").wait_for(timeout=15_000)
+        with page.expect_download(timeout=15_000) as download:
+            page.get_by_role("button", name="Download invoice.pdf (1 KB)").click()
+        assert download.value.suggested_filename == "invoice.pdf"
+        # When support answers and waits for the customer
+        page.get_by_label("Your answer").fill("Отправили счёт ещё раз, проверьте почту.")
+        page.get_by_role("button", name="Send the reply").click()
+        page.locator("[role=status]", has_text="Your reply was sent").wait_for(timeout=15_000)
+        page.get_by_role("button", name="Wait for the customer").click()
+        page.wait_for_selector(".case[data-status=pending]", timeout=15_000)
+        # Then the answer joined the case's thread and went out threaded with the customer's email
+        page.locator(".thread li").nth(1).wait_for(timeout=15_000)
+        [reply] = replies_sent_to(stack, mail)
+        assert reply["headers"]["In-Reply-To"] == mail["Message-ID"]
+        # And the case waits in the pending tab, no longer among the open ones
+        page.click("text=Back to the inbox")
+        page.click("button[data-status=pending]")
+        page.locator("a.case-row", has_text="Счёт не пришёл").wait_for(timeout=15_000)
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_an_email_is_answered_from_the_contacts_timeline_threaded_with_it(stack: RunningStack, browser: Any) -> None:
+    # Given a customer's email to the support address, which made them a contact
+    mail = mail_support(stack, "Leila", "Where is my invoice?", "Hello, I have not received the invoice for November.")
+    contact = contact_of(stack, mail)
     page = browser.new_page()
     try:
         # When an admin opens the card and answers the email from its timeline
@@ -634,11 +709,7 @@ def test_an_email_is_answered_from_the_contacts_timeline_threaded_with_it(stack:
         entry.get_by_role("button", name="Send the reply").click()
         page.locator(".timeline [role=status]", has_text="Your reply was sent").wait_for(timeout=15_000)
         # Then the reply went out to the customer, threaded with their email
-        result = subprocess.run([sys.executable, "-m", "crm_local.cli", "local", "outbox", "--json"],
-                                env=stack.environment, capture_output=True, text=True, timeout=30, check=True)
-        # (the support mailbox's auto-reply went to them too, marked Auto-Submitted)
-        replies = [m for m in json.loads(result.stdout) if sender in (m["destinations"] or [])
-                   and "Auto-Submitted" not in m["headers"]]
+        replies = replies_sent_to(stack, mail)
         assert len(replies) == 1 and replies[0]["subject"] == "Re: Where is my invoice?"
         assert replies[0]["headers"]["In-Reply-To"] == mail["Message-ID"]
     finally:

@@ -396,6 +396,49 @@ def test_support_sets_a_case_pending_and_the_customers_reply_opens_it_again(mail
     assert api("api_get_case.json", case_id, groups="[support]")[1]["status"] == "open"
 
 
+def test_the_inbox_lists_each_status_most_recently_active_first_and_follows_every_change(mail):
+    from tests.support.api_client import ApiClient
+
+    support = ApiClient(role="support")
+    # Given two cases opened by mail, the refund's after the login's
+    login, refund = message(subject="Login", sender="Sara <sara@example.ir>"), message(subject="Refund")
+    receive(login)
+    receive(refund)
+    inbox = support.get("/v1/cases")
+    assert inbox.status == 200 and inbox.body["next_cursor"] is None
+    assert [c["subject"] for c in inbox.body["items"]] == ["Refund", "Login"]
+    assert set(inbox.body["items"][0]) >= {"id", "status", "contact_id", "mailbox", "email_count", "updated_at"}
+    refund_id = inbox.body["items"][0]["id"]
+    # When support answers the refund and waits for the customer
+    assert support.patch(f"/v1/cases/{refund_id}", {"status": "pending"}).status == 200
+    # Then it leaves the open tab for the pending one
+    assert [c["subject"] for c in support.get("/v1/cases").body["items"]] == ["Login"]
+    assert [c["id"] for c in support.get("/v1/cases", status="pending").body["items"]] == [refund_id]
+    # When the customer replies on its thread
+    receive(reply_to(refund))
+    # Then it is open again, at the top, with both emails
+    opened = support.get("/v1/cases").body["items"]
+    assert [(c["subject"], c["email_count"]) for c in opened] == [("Refund", 2), ("Login", 1)]
+    assert support.get("/v1/cases", status="pending").body["items"] == []
+    # And a page of one carries a cursor to the next, bound to its tab
+    first = support.get("/v1/cases", limit="1").body
+    assert [c["subject"] for c in first["items"]] == ["Refund"] and first["next_cursor"]
+    assert [c["subject"] for c in support.get("/v1/cases", limit="1", cursor=first["next_cursor"]).body["items"]] == [
+        "Login"]
+    assert support.get("/v1/cases", status="closed", cursor=first["next_cursor"]).status == 400
+
+
+@pytest.mark.parametrize("query", [{"status": "solved"}, {"status": ""}, {"limit": "0"}, {"limit": "abc"},
+                                   {"cursor": "not-a-cursor"}, {"status": "open\x00"}])
+def test_a_hostile_inbox_query_is_a_4xx_json_error(mail, query):
+    from tests.support.api_client import ApiClient
+
+    receive(message())
+    response = ApiClient(role="support").get("/v1/cases", **query)
+    assert 400 <= response.status < 500 and response.body["error"]["code"]
+    assert ApiClient(role="marketing").get("/v1/cases").status == 403
+
+
 def test_only_admin_and_support_change_cases_and_only_to_known_statuses(mail):
     receive(message())
     [case] = items(mail, "CASE#")

@@ -204,7 +204,7 @@ def test_other_methods_are_405(outbound: Any) -> None:
 
 # Staff sending and replying
 
-def inbound_email(contact_id: str, address: str) -> str:
+def inbound_email(contact_id: str, address: str, case_id: str | None = None) -> str:
     """An email the CRM received from the contact, stored as ingestion stores one."""
     from crm.mail.ingest import email_id_for
     from crm.mail.spec import EmailItem
@@ -214,7 +214,7 @@ def inbound_email(contact_id: str, address: str) -> str:
     EmailItem(*EmailItem.key(email_id), email_id=email_id, status="received", message_id=message_id,
               thread_id=email_id, references=["root@mail.example.com"], subject="Question about pricing",
               from_address=address, to=["sales@crm.example.com"], received_at="2026-12-04T09:00:00Z",
-              contact_ids=[contact_id], size=100, raw_bucket="b", raw_key="k",
+              contact_ids=[contact_id], case_id=case_id, size=100, raw_bucket="b", raw_key="k",
               GSI1PK=EmailItem.thread_key(email_id), GSI1SK=f"2026-12-04T09:00:00Z#{email_id}").save()
     return email_id
 
@@ -240,6 +240,23 @@ def test_a_reply_is_threaded_with_the_email_it_answers_and_on_the_timeline(outbo
     lead = new_contact()
     hidden = inbound_email(lead["id"], lead["email"])
     assert support.post("/v1/emails", {"reply_to_email_id": hidden, "text": "x"}).status == 422
+
+
+def test_a_reply_from_a_case_joins_the_case_so_support_sees_it_there(outbound: Any) -> None:
+    from crm.mail.spec import CaseItem
+
+    # Given a lead's email to the support desk, which opened a case
+    lead = new_contact()
+    received = inbound_email(lead["id"], lead["email"], case_id="case-7")
+    thread_id = admin.get(f"/v1/emails/{received}").body["thread_id"]
+    CaseItem(*CaseItem.key("case-7"), case_id="case-7", status="open", thread_id=thread_id, mailbox="support",
+             contact_id=lead["id"], created_at="2026-12-04T09:00:00Z", updated_at="2026-12-04T09:00:00Z").save()
+    # When support answers it
+    reply = support.post("/v1/emails", {"reply_to_email_id": received, "text": "We are on it."})
+    assert reply.status == 201 and reply.body["status"] == "sent"
+    # Then support sees the answer in the case beside the lead's email, though the lead is no customer
+    case = support.get("/v1/cases/case-7").body
+    assert {e["id"] for e in case["emails"]} == {received, reply.body["email_id"]}
 
 
 def test_a_retried_request_sends_once(outbound: Any) -> None:

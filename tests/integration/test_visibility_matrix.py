@@ -690,6 +690,11 @@ WALK: dict[str, Route] = {
         Read("the stranger's to the support desk", lambda w: f"/v1/emails/{w.stranger_mail}", email_and_thread,
              all_alike(lambda w: {w.stranger_mail, w.stranger_reply})),
     )),
+    "GET /v1/cases": Route(("cases",), (
+        Read("the open ones", lambda w: "/v1/cases", page, all_alike(lambda w: {w.stranger_case, w.lead_case}),
+             paged()),
+        Read("the closed ones", lambda w: "/v1/cases", page, all_alike(lambda w: set()), paged(status="closed")),
+    )),
     "GET /v1/cases/{case_id}": Route(("cases",), (
         Read("the stranger's", lambda w: f"/v1/cases/{w.stranger_case}", case_and_emails,
              all_alike(lambda w: {w.stranger_case, w.stranger_mail, w.stranger_reply})),

@@ -21,6 +21,7 @@ export type Notification = components["schemas"]["Notification"];
 export type TeamMember = components["schemas"]["TeamMember"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
+export type CaseInInbox = components["schemas"]["CaseInInbox"];
 
 export class ApiError extends Error {
   constructor(

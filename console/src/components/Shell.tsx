@@ -24,6 +24,7 @@ export function Shell(props: {
           <a href="#/contacts">{t("nav.contacts")}</a>
           <a href="#/companies">{t("nav.companies")}</a>
           {hasRole(props.session, "admin", "sales") && <a href="#/deals">{t("nav.deals")}</a>}
+          {hasRole(props.session, "admin", "sales", "support") && <a href="#/cases">{t("nav.cases")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/forms">{t("nav.forms")}</a>}
           {hasRole(props.session, "admin", "marketing") && <a href="#/spam">{t("nav.spam")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/scoring">{t("nav.scoring")}</a>}

@@ -3,7 +3,10 @@ import { useState } from "preact/hooks";
 import type { TimelineEntry } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { formatDateTime, useLocale, useT } from "../i18n";
+import { EmailView } from "./EmailView";
 import { ReplyForm } from "./ReplyForm";
+
+const EMAIL_ENTRIES: ReadonlySet<string> = new Set(["email_received", "email_sent"]);
 
 export function Timeline({ entries, onChanged }: { entries: readonly TimelineEntry[]; onChanged: () => void }) {
   const t = useT();
@@ -11,6 +14,7 @@ export function Timeline({ entries, onChanged }: { entries: readonly TimelineEnt
   // Answering mail is support's (and admins'), as the API's "emails" write permission says.
   const answers = hasRole(useSession(), "admin", "support");
   const [replying, setReplying] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
   return (
     <section aria-labelledby="timeline-title" class="timeline">
       <h2 id="timeline-title">{t("contact.timeline")}</h2>
@@ -22,6 +26,16 @@ export function Timeline({ entries, onChanged }: { entries: readonly TimelineEnt
             <li key={`${entry.at}-${entry.type}-${String(entry.data["email_id"] ?? index)}`} data-entry-type={entry.type}>
               <time dateTime={entry.at}>{formatDateTime(locale, entry.at)}</time>{" "}
               <span class="entry-type">{entry.type}</span> <bdi>{entry.summary}</bdi>
+              {EMAIL_ENTRIES.has(entry.type) && typeof entry.data["email_id"] === "string" && (
+                <>
+                  {" "}
+                  <button type="button" aria-expanded={open === entry.data["email_id"]}
+                    onClick={() => setOpen(open === entry.data["email_id"] ? null : String(entry.data["email_id"]))}>
+                    {t("email.show")}
+                  </button>
+                  {open === entry.data["email_id"] && <EmailView emailId={open} />}
+                </>
+              )}
               {answers && entry.type === "email_received" && typeof entry.data["email_id"] === "string" && (
                 <>
                   {" "}

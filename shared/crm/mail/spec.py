@@ -7,6 +7,8 @@ them. Who may see which mail is crm.mail.visibility.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -16,7 +18,7 @@ from pynamodb.attributes import (
 )
 
 from crm.records.fields import Document, Integer, Listing, Text
-from crm.records.table import ByCreatedIndex, CrmItem
+from crm.records.table import ByCreatedIndex, CrmItem, GroupOrderIndex
 from crm.records.views import Many, RecordView, shown_as
 
 
@@ -118,10 +120,23 @@ class CaseItem(CrmItem):
     email_count = Integer(writable=False, required=True, null=False, default=1)
     created_at = Text(writable=False, required=True, null=False)
     updated_at = Text(writable=False, required=True, null=False)
+    # The inbox: one status's cases, the most recently active first (GSI3, queried backwards).
+    GSI3PK = UnicodeAttribute(null=True)
+    order_key = UnicodeAttribute(null=True, attr_name="score_key")
+    by_status = GroupOrderIndex()
 
     @staticmethod
     def key(case_id: str) -> tuple[str, str]:
         return f"CASE#{case_id}", "CASE"
+
+    @staticmethod
+    def inbox(status: str) -> str:
+        return f"CASES#{status}"
+
+    @staticmethod
+    def inbox_keys(status: str, updated_at: str, case_id: str) -> dict[str, str]:
+        """Where a case sorts in the inbox; every write of its status or activity sets them."""
+        return {"GSI3PK": CaseItem.inbox(status), "order_key": f"{updated_at}#{case_id}"}
 
 
 class AutoReplyItem(CrmItem):
@@ -135,9 +150,21 @@ class AutoReplyItem(CrmItem):
         return f"AUTOREPLY#{mailbox}#{sender_key}", "WINDOW"
 
 
-EMAIL = RecordView("Email", EmailItem, "email_id")
 # An email in the list of its thread or its case: its sender's address is its `from`.
-EMAIL_IN_THREAD = EMAIL.part("EmailInThread", "subject", "from_address", "received_at", "preview")
+EMAIL_IN_THREAD = RecordView("Email", EmailItem, "email_id").part("EmailInThread", "subject", "from_address",
+                                                                  "received_at", "preview")
+# An email with the emails of its thread the caller may see.
+EMAIL = RecordView("Email", EmailItem, "email_id", computed={"thread": Many(EMAIL_IN_THREAD)})
 CASE = RecordView("Case", CaseItem, "case_id", computed={"emails": Many(EMAIL_IN_THREAD)})
+# A case in the inbox's list: what it is about and where it stands, without its emails.
+CASE_IN_INBOX = CASE.part("CaseInInbox", "status", "subject", "contact_id", "mailbox", "queue", "owner",
+                          "email_count", "created_at", "updated_at")
+
+
+def case_status(case_id: str, status: str, at: str) -> list[Any]:
+    """The update actions that set a case's status at `at` and move it to that status's inbox."""
+    keys = CaseItem.inbox_keys(status, at, case_id)
+    return [CaseItem.status.set(status), CaseItem.updated_at.set(at), CaseItem.GSI3PK.set(keys["GSI3PK"]),
+            CaseItem.order_key.set(keys["order_key"])]
 # A file with a link that downloads it for a few minutes.
 ATTACHMENT = RecordView("Attachment", AttachmentItem, "attachment_id", computed={"url": str, "expires_in": int})

@@ -14,7 +14,7 @@ from crm.contacts.spec import ContactItem, UniqueItem, created_detail
 from crm.contacts.store import new_contact_item
 from crm.mail.ingest import AUTO_REPLY_WINDOW_SECONDS, EmailRecord, RawMessage, ThreadRef
 from crm.mail.parse import Attachment
-from crm.mail.spec import AttachmentItem, AutoReplyItem, CaseItem, EmailItem, MailboxesItem
+from crm.mail.spec import AttachmentItem, AutoReplyItem, CaseItem, EmailItem, MailboxesItem, case_status
 from crm.platform import aws
 from crm.platform.clock import epoch_seconds, iso_now
 from crm.platform.config import Settings
@@ -191,16 +191,18 @@ def _write_case(transaction: LabelledTransaction, record: EmailRecord) -> None:
     assert case is not None  # noqa: S101 - narrows the Optional for the type checker; the caller guarantees it
     pk, sk = CaseItem.key(case.case_id)
     if case.opened:
-        transaction.put("case", CaseItem(
+        opened = CaseItem(
             pk, sk, case_id=case.case_id, status="open", subject=record.parsed.subject[:500] or None,
             contact_id=record.sender_contact_id, thread_id=record.thread_id, mailbox=case.mailbox, queue=case.queue,
-            owner=case.owner, email_count=1, created_at=record.received_at, updated_at=record.received_at,
-        ), CaseItem.PK.does_not_exist())
+            owner=case.owner, email_count=1, created_at=record.received_at, updated_at=record.received_at)
+        inbox = CaseItem.inbox_keys("open", record.received_at, case.case_id)
+        opened.GSI3PK, opened.order_key = inbox["GSI3PK"], inbox["order_key"]
+        transaction.put("case", opened, CaseItem.PK.does_not_exist())
         return
     # A reply on the case's thread: attached, and the case is open again for whoever handles it.
     transaction.update("case", CaseItem(pk, sk), [CaseItem.email_count.add(1),
-                                                  CaseItem.updated_at.set(record.received_at),
-                                                  CaseItem.status.set("open")], CaseItem.PK.exists())
+                                                  *case_status(case.case_id, "open", record.received_at)],
+                       CaseItem.PK.exists())
 
 
 def _email_item(record: EmailRecord) -> EmailItem:

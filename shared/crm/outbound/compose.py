@@ -72,6 +72,8 @@ class Outgoing:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     thread_id: str | None = None
+    # The support case a reply answers: the reply joins it, so whoever may see the case sees the answer.
+    case_id: str | None = None
     files: tuple[FileToSend, ...] = ()
     automatic: bool = True
     template_id: str | None = None
@@ -211,7 +213,7 @@ def _record(mail: EmailMessage, outgoing: Outgoing, attachments: Sequence[Mappin
         to=[outgoing.to], sent_at=now, received_at=now, preview=summary or None,
         text_body=_cut(rendered.text, MAX_TEXT_BYTES), html_body=_cut(rendered.html, MAX_HTML_BYTES),
         attachments=[dict(a) for a in attachments] or None,
-        contact_ids=[outgoing.contact_id] if outgoing.contact_id else None,
+        contact_ids=[outgoing.contact_id] if outgoing.contact_id else None, case_id=outgoing.case_id,
         size=len(mail.as_bytes()), raw_bucket="", raw_key="",
         GSI1PK=EmailItem.thread_key(thread_id), GSI1SK=f"{now}#{email_id}"), EmailItem.PK.does_not_exist())
     if outgoing.contact_id:

@@ -74,8 +74,10 @@ def _replied(caller: Caller, email_id: str | None) -> EmailItem | None:
     return email
 
 
-def _contact(caller: Caller, contact_id: str | None, address: str | None) -> ContactItem | None:
-    """The contact named, or the one whose address it is; a contact the caller may not see is not there."""
+def _contact(caller: Caller, contact_id: str | None, address: str | None,
+             replied: EmailItem | None = None) -> ContactItem | None:
+    """The contact named, or the one whose address it is; a contact the caller may not see is not there,
+    unless it wrote the support case email being answered (support answers leads' cases too)."""
     if contact_id is None and address is not None:
         key = address_key(address)
         sentinel = get_item(UniqueItem, UniqueItem.key("email", key)) if key else None
@@ -85,7 +87,9 @@ def _contact(caller: Caller, contact_id: str | None, address: str | None) -> Con
     if contact_id is None:
         return None
     contact = get_item(ContactItem, ContactItem.key(contact_id), consistent=True)
-    if contact is None or contact.merged_into or contact.erased_at or not CONTACT.viewer(caller)(contact):
+    answered_case = replied is not None and replied.case_id is not None and contact_id in (replied.contact_ids or [])
+    if contact is None or contact.merged_into or contact.erased_at or not (
+            answered_case or CONTACT.viewer(caller)(contact)):
         raise _refused("contact_id", "There is no contact with this id.")
     return contact
 
@@ -165,7 +169,7 @@ def send_key(caller: Caller, request: Request, idempotency_key: str | None) -> s
 
 def send_from_staff(caller: Caller, request: Request, idempotency_key: str | None) -> dict[str, Any]:
     replied = _replied(caller, request.reply_to_email_id)
-    contact = _contact(caller, request.contact_id or _first(replied), request.to)
+    contact = _contact(caller, request.contact_id or _first(replied), request.to, replied)
     to = _recipient(request, contact, replied)
     profile = member(caller.user_id)
     sender = sender_address(caller.user_id, profile)
@@ -200,12 +204,13 @@ def _check_sendable(contact: ContactItem | None, topic: str, to: str) -> None:
 
 
 def _threading(replied: EmailItem | None) -> dict[str, Any]:
-    """In-Reply-To, References (the replied email's and its own id, the last MAX_REFERENCES) and its thread."""
+    """In-Reply-To, References (the replied email's and its own id, the last MAX_REFERENCES), its thread and
+    its case."""
     if replied is None:
         return {}
     references = [*(replied.references or []), replied.message_id] if replied.message_id else []
     return {"in_reply_to": replied.message_id, "references": tuple(references[-MAX_REFERENCES:]),
-            "thread_id": replied.thread_id}
+            "thread_id": replied.thread_id, "case_id": replied.case_id}
 
 
 def _first(replied: EmailItem | None) -> str | None:

@@ -5,36 +5,54 @@ which mail (support: a support case's or a customer's) is crm.mail.visibility.""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from functools import partial
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.contacts.spec import CUSTOMER_STAGE, ContactItem
 from crm.contacts.timeline import shows_timeline_entry
-from crm.mail.spec import ATTACHMENT, CASE, EMAIL, EMAIL_IN_THREAD, AttachmentItem, CaseItem, EmailItem
+from crm.mail.spec import (
+    ATTACHMENT,
+    CASE,
+    CASE_IN_INBOX,
+    EMAIL,
+    EMAIL_IN_THREAD,
+    AttachmentItem,
+    CaseItem,
+    EmailItem,
+    case_status,
+)
 from crm.mail.visibility import WHOSE, attachment_visible, visible_emails
 from crm.platform import aws
 from crm.platform.access import Caller
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
-from crm.records.reads import history_page, history_view
+from crm.records.reads import history_page, history_view, list_page
 from crm.records.table import CrmItem, get_item
 from crm.records.writes import RECORD, Change
 from pydantic import BaseModel, ConfigDict
 
 from api.auth import current_caller, requires
+from api.params import Cursor, Limit
 
 router = APIGatewayHttpRouter()
 DOWNLOAD_SECONDS = 300
 THREAD_LIMIT = 100
+CaseStatus = Literal["open", "pending", "closed"]
+Case = CASE.output_model
+Email = EMAIL.output_model
+Attachment = ATTACHMENT.output_model
+CaseInboxPage = CASE_IN_INBOX.page_model
 
 
 class CaseChange(BaseModel):
     """pending waits for the customer; closed is done until the customer writes again."""
 
     model_config = ConfigDict(extra="forbid")
-    status: Literal["open", "pending", "closed"]
+    status: CaseStatus
 
 
 def _not_found(what: str) -> HttpError:
@@ -59,7 +77,7 @@ def contact_timeline(contact_id: str) -> dict[str, Any]:
 
 
 @router.get("/emails/<email_id>", middlewares=[requires("emails", "read")])
-def get_email(email_id: str) -> dict[str, Any]:
+def get_email(email_id: str) -> Email:
     caller = current_caller()
     email = _get(EmailItem, EmailItem.key(email_id), "email")
     thread = list(EmailItem.by_thread.query(EmailItem.thread_key(email.thread_id), limit=THREAD_LIMIT,
@@ -67,24 +85,34 @@ def get_email(email_id: str) -> dict[str, Any]:
     visible = {e.email_id for e in visible_emails(caller, [email, *thread])}
     if email.email_id not in visible:
         raise _not_found("email")
-    return {**EMAIL.view(email), "thread": [EMAIL_IN_THREAD.view(e) for e in thread if e.email_id in visible]}
+    return EMAIL.view(email, thread=[EMAIL_IN_THREAD.view(e) for e in thread if e.email_id in visible])
+
+
+@router.get("/cases", middlewares=[requires("cases", "read")])
+def list_cases(status: Annotated[CaseStatus, Query(description="The inbox's tab.")] = "open",
+               limit: Limit = None, cursor: Cursor = None) -> CaseInboxPage:
+    """One status's cases, the most recently active first: every case is a support case, which every role
+    that reads cases may see (crm.mail.visibility), so a page is one Query with no filter."""
+    return list_page(partial(CaseItem.by_status.query, CaseItem.inbox(status)),
+                     CASE_IN_INBOX.view, scope=f"cases:{status}", secret=cursor_secret(get_settings()),
+                     limit=limit, cursor=cursor).as_dict()
 
 
 @router.get("/cases/<case_id>", middlewares=[requires("cases", "read")])
-def get_case(case_id: str) -> dict[str, Any]:
+def get_case(case_id: str) -> Case:
     return case_view(current_caller(), _get(CaseItem, CaseItem.key(case_id), "case"))
 
 
 @router.patch("/cases/<case_id>", middlewares=[requires("cases", "write")])
-def update_case(case_id: str, body: CaseChange) -> dict[str, Any]:
+def update_case(case_id: str, body: CaseChange) -> Case:
     """Moves a case between open, pending (waiting for the customer) and closed; a customer's reply on
     its thread opens it again. The change and its `Case Updated` event are one transaction."""
     caller = current_caller()
     status = body.status
     before = _get(CaseItem, CaseItem.key(case_id), "case").status
     change = Change("case", case_id, "update", caller.user_id)
-    change.transaction.update(RECORD, CaseItem(*CaseItem.key(case_id)),
-                              [CaseItem.status.set(status), CaseItem.updated_at.set(change.at)], CaseItem.PK.exists())
+    change.transaction.update(RECORD, CaseItem(*CaseItem.key(case_id)), case_status(case_id, status, change.at),
+                              CaseItem.PK.exists())
     change.conflicts[RECORD] = _not_found("case")
     change.audit({"status": before}, {"status": status})
     change.transaction.event("Case Updated", {"case_id": case_id, "status": status, "by": caller.user_id})
@@ -98,7 +126,7 @@ def case_view(caller: Caller, case: CaseItem) -> dict[str, Any]:
 
 
 @router.get("/attachments/<attachment_id>", middlewares=[requires("emails", "read")])
-def get_attachment(attachment_id: str) -> dict[str, Any]:
+def get_attachment(attachment_id: str) -> Attachment:
     """A presigned GET that downloads the file (Content-Disposition: attachment) for five minutes."""
     caller = current_caller()
     attachment = _get(AttachmentItem, AttachmentItem.key(attachment_id), "attachment")
