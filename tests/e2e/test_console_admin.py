@@ -1,0 +1,297 @@
+"""The console's settings pages in a real headless Chromium against the started local stack: admins and marketing
+open them from Settings and set the CRM up (workflows, assignment rules, reports, custom fields, pipelines, email
+templates), and axe-core checks every one of them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import requests
+
+from tests.e2e.conftest import RunningStack
+from tests.e2e.test_console import CHROMIUM, CHROMIUM_ARGS, CONSOLE, needs_chromium, serious_violations, sign_in
+
+pytestmark = pytest.mark.e2e
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert (CONSOLE / "dist" / "index.html").is_file(), "the console is not built: run `make console`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def open_setting(page: Any, href: str, title: str) -> None:
+    """From the one Settings link in the navigation to one of its pages."""
+    page.click("nav a[href='#/settings']")
+    page.wait_for_selector("#settings-title", timeout=15_000)
+    page.click(f".settings-links a[href='{href}']")
+    page.wait_for_selector(title, timeout=15_000)
+
+
+def new_template(stack: RunningStack, tag: str) -> dict[str, Any]:
+    template = requests.post(f"{stack.http_url}/v1/email-templates", headers=stack.auth("marketing"), timeout=10,
+                             json={"name": f"Welcome {tag}", "topic": "transactional", "variants": {
+                                 "en": {"subject": f"Welcome {tag}, {{{{ contact.first_name }}}}",
+                                        "text": "Hello {{ contact.first_name }}, thank you for writing."}}})
+    assert template.status_code == 201, template.text
+    return dict(template.json())
+
+
+def new_contact(stack: RunningStack, first_name: str, tag: str) -> dict[str, Any]:
+    contact = requests.post(f"{stack.http_url}/v1/contacts", headers=stack.auth("admin"), timeout=10,
+                            json={"first_name": first_name, "email": f"{first_name.lower()}.{tag}@example.com"})
+    assert contact.status_code == 201, contact.text
+    return dict(contact.json())
+
+
+def eventually(read: Callable[[], T], done: Callable[[T], bool], seconds: float = 15) -> T:
+    """What `read` gives once `done` holds for it, or when the time is up."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = read()
+    return value
+
+
+def workflow_ids(stack: RunningStack) -> set[str]:
+    answer = requests.get(f"{stack.http_url}/v1/workflows", headers=stack.auth("admin"), timeout=10)
+    assert answer.status_code == 200, answer.text
+    return {item["id"] for item in answer.json()["items"]}
+
+
+@needs_chromium
+def test_an_admin_creates_a_workflow_from_a_template_switches_it_on_and_off_and_dry_runs_it(
+        stack: RunningStack, browser: Any) -> None:
+    # Given an email template to send and a contact to try the workflow on
+    tag = uuid.uuid4().hex[:6]
+    template = new_template(stack, tag)
+    contact = new_contact(stack, "Dariush", tag)
+    before = workflow_ids(stack)
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/workflows", "#workflows-title")
+        # When the admin makes the welcome workflow from its template, sending that email
+        page.select_option("#workflow-template", "welcome-after-form")
+        page.select_option("#workflow-email-template", template["id"])
+        page.click(".workflow-new button[type=submit]")
+        page.wait_for_selector(".workflow-new [role=status]:has-text('was created')", timeout=15_000)
+        # Then it is listed, paused, and its webhook secret was shown this once
+        [made] = workflow_ids(stack) - before
+        row = page.locator(f"tr[data-workflow-id='{made}']")
+        row.wait_for(timeout=15_000)
+        assert row.get_attribute("data-status") == "paused"
+        # When the admin switches it on, then off again
+        row.locator("button.toggle").click()
+        page.wait_for_selector(f"tr[data-workflow-id='{made}'][data-status=active]", timeout=15_000)
+        page.locator(f"tr[data-workflow-id='{made}'] button.toggle").click()
+        page.wait_for_selector(f"tr[data-workflow-id='{made}'][data-status=paused]", timeout=15_000)
+        stored = requests.get(f"{stack.http_url}/v1/workflows/{made}", headers=stack.auth("admin"), timeout=10)
+        assert stored.json()["status"] == "paused"
+        # And dry-runs it against the contact
+        page.locator(f"tr[data-workflow-id='{made}'] button.open").click()
+        page.fill("#dry-run-contact", contact["id"])
+        page.click(".dry-run button[type=submit]")
+        # Then it shows the steps the workflow would take, the email among them, and that it wrote nothing
+        page.locator(".dry-run-steps li[data-step-type=send_email]").wait_for(timeout=15_000)
+        assert f"Welcome {tag}, Dariush" in page.inner_text(".dry-run-steps")
+        # And its runs, of which there are none yet
+        page.wait_for_selector(".runs-none, table.runs", timeout=15_000)
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_an_admin_adds_a_custom_field_and_it_is_listed(stack: RunningStack, browser: Any) -> None:
+    key = f"tier_{uuid.uuid4().hex[:6]}"
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/custom-fields", "#custom-fields-title")
+        page.locator(".custom-fields-table tbody tr").first.wait_for(timeout=15_000)
+        # When the admin adds a picklist field to contacts
+        page.select_option("#custom-fields-entity", "contact")
+        page.fill("#field-key", key)
+        page.fill("#field-label", "Loyalty tier")
+        page.select_option("#field-type", "picklist")
+        page.fill("#field-options", "Gold, Silver")
+        page.click(".field-new button[type=submit]")
+        # Then it is listed with its options
+        row = page.locator(f"tr[data-field-key='{key}']")
+        row.wait_for(timeout=15_000)
+        assert row.locator("input").first.input_value() == "Loyalty tier"
+        # When its label is changed and saved
+        row.locator("input").first.fill("Customer tier")
+        row.locator("button.save").click()
+        # Then the API has the new label and both options
+        page.wait_for_selector(".custom-fields-table [role=alert]", state="detached", timeout=5_000)
+        def stored() -> dict[str, Any]:
+            fields = requests.get(f"{stack.http_url}/v1/custom-fields", params={"entity": "contact"},
+                                  headers=stack.auth("admin"), timeout=10).json()["items"]
+            return dict(next(f for f in fields if f["key"] == key))
+
+        field = eventually(stored, lambda f: f["label"] == "Customer tier")
+        assert field["label"] == "Customer tier" and sorted(field["options"]) == ["Gold", "Silver"]
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_an_admin_creates_a_pipeline_and_adds_a_stage_to_it(stack: RunningStack, browser: Any) -> None:
+    name = f"Renewals {uuid.uuid4().hex[:6]}"
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/pipelines", "#pipelines-title")
+        # Given a new pipeline with one stage
+        page.fill("#pipeline-name", name)
+        page.fill("#pipeline-first-stage", "Offer made")
+        page.click(".pipeline-new button[type=submit]")
+        card = page.locator("article.pipeline-card", has_text=name)
+        card.wait_for(timeout=15_000)
+        # When the admin adds a stage and saves the pipeline
+        card.locator(".stage-new input").first.fill("Signed")
+        card.locator(".stage-new button[type=submit]").click()
+        card.locator("tr[data-stage-id=signed]").wait_for(timeout=5_000)
+        card.locator("form:not(.stage-new) button[type=submit]").click()
+        page.wait_for_selector(f"article.pipeline-card [role=status]:has-text('{name} was saved')", timeout=15_000)
+        # Then the pipeline has both stages, in order, and still ends in won and lost
+        pipeline_id = card.get_attribute("data-pipeline-id")
+        stored = requests.get(f"{stack.http_url}/v1/pipelines/{pipeline_id}", headers=stack.auth("sales"),
+                              timeout=10).json()
+        assert [stage["name"] for stage in stored["stages"]] == ["Offer made", "Signed"]
+        assert [stage["id"] for stage in stored["closed_stages"]] == ["won", "lost"]
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_an_admin_moves_an_assignment_rule_below_the_next(stack: RunningStack, browser: Any) -> None:
+    # Given two rules, tried one after the other, for a source no lead comes from
+    admin, tag = stack.auth("admin"), uuid.uuid4().hex[:6]
+    users = requests.get(f"{stack.http_url}/v1/users", headers=admin, timeout=10).json()["users"]
+    rules = []
+    for name in (f"First {tag}", f"Second {tag}"):
+        made = requests.post(f"{stack.http_url}/v1/assignment-rules", headers=admin, timeout=10, json={
+            "name": name, "strategy": "round_robin", "conditions": {"sources": [f"nowhere-{tag}"]},
+            "members": [{"user_id": users[0]["id"]}]})
+        assert made.status_code == 201, made.text
+        rules.append(made.json())
+    first, second = rules
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        page.click("nav a[href='#/settings']")
+        page.click(".settings-links a[href='#/assignment']")
+        row = page.locator(f"tr[data-rule-id='{first['id']}']")
+        row.wait_for(timeout=15_000)
+        # When the admin moves the first one down
+        row.locator("button.down").click()
+        page.wait_for_selector(".assignment [role=status]:has-text('new order')", timeout=15_000)
+        # Then the second is tried before the first, on the page and in the API
+        page.locator("tr[data-rule-id]").last.wait_for(timeout=15_000)
+        shown = eventually(lambda: [r.get_attribute("data-rule-id") for r in page.locator("tr[data-rule-id]").all()],
+                           lambda ids: ids.index(second["id"]) < ids.index(first["id"]))
+        assert shown.index(second["id"]) < shown.index(first["id"])
+        order = [r["id"] for r in requests.get(f"{stack.http_url}/v1/assignment-rules", headers=admin,
+                                                timeout=10).json()["items"]]
+        assert order.index(second["id"]) < order.index(first["id"])
+    finally:
+        page.close()
+        for rule in rules:
+            requests.delete(f"{stack.http_url}/v1/assignment-rules/{rule['id']}", headers=admin, timeout=10)
+
+
+@needs_chromium
+def test_a_saved_report_is_run_and_its_table_shown(stack: RunningStack, browser: Any) -> None:
+    # Given a saved report of contacts by lifecycle stage
+    tag = uuid.uuid4().hex[:6]
+    new_contact(stack, "Mina", tag)
+    report = requests.post(f"{stack.http_url}/v1/reports", headers=stack.auth("admin"), timeout=10, json={
+        "name": f"By stage {tag}", "entity": "contacts", "group_by": [{"field": "lifecycle_stage"}]})
+    assert report.status_code == 201, report.text
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/reports", "#reports-title")
+        # When the admin runs it
+        page.locator(f"tr[data-report-id='{report.json()['id']}'] button.run").click()
+        # Then its table shows a row per stage, with the count, and the totals
+        page.locator(".report-table tbody tr").first.wait_for(timeout=15_000)
+        headers = page.locator(".report-table thead th").all_inner_texts()
+        assert headers == ["lifecycle_stage", "count"]
+        assert page.locator(".report-table tfoot tr.totals").count() == 1
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_marketing_previews_an_email_template_as_a_contact_would_get_it(stack: RunningStack, browser: Any) -> None:
+    # Given a template and a contact
+    tag = uuid.uuid4().hex[:6]
+    template = new_template(stack, tag)
+    contact = new_contact(stack, "Shirin", tag)
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "marketing")
+        open_setting(page, "#/email-templates", "#email-templates-title")
+        # When marketing opens it and previews it for the contact
+        page.locator(f"tr[data-template-id='{template['id']}'] button.open").click()
+        page.fill("#preview-contact", contact["id"])
+        page.click(".template-preview button[type=submit]")
+        # Then the subject and body are filled in with the contact's fields
+        page.wait_for_selector(".preview-subject", timeout=15_000)
+        assert page.inner_text(".preview-subject") == f"Welcome {tag}, Shirin"
+        assert "Hello Shirin" in page.inner_text(".preview-text")
+    finally:
+        page.close()
+
+
+@needs_chromium
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_no_settings_page_has_a_serious_accessibility_violation(stack: RunningStack, browser: Any,
+                                                                 language: str) -> None:
+    tag = uuid.uuid4().hex[:6]
+    new_template(stack, tag)
+    requests.post(f"{stack.http_url}/v1/reports", headers=stack.auth("admin"), timeout=10,
+                  json={"name": f"All contacts {tag}", "entity": "contacts"})
+    # axe-core is added to the page as a script, which the console's Content-Security-Policy would refuse.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        page.select_option(".preferences select", language)
+        page.click("nav a[href='#/settings']")
+        page.wait_for_selector("#settings-title", timeout=15_000)
+        assert serious_violations(page) == []
+        for href, ready in (("#/workflows", ".workflow-new"), ("#/assignment", "#rule-new"),
+                            ("#/reports", ".report-list"), ("#/custom-fields", ".custom-fields-table tbody tr"),
+                            ("#/pipelines", "article.pipeline-card"), ("#/email-templates", ".template-list")):
+            page.click("nav a[href='#/settings']")
+            page.click(f".settings-links a[href='{href}']")
+            page.locator(ready).first.wait_for(timeout=15_000)
+            assert serious_violations(page) == [], href
+        # And the forms that open from a page
+        page.click("nav a[href='#/settings']")
+        page.click(".settings-links a[href='#/assignment']")
+        page.click("#rule-new")
+        page.wait_for_selector(".rule-form", timeout=15_000)
+        assert serious_violations(page) == []
+        page.click("nav a[href='#/settings']")
+        page.click(".settings-links a[href='#/email-templates']")
+        page.locator(".template-list button.open").first.click()
+        page.wait_for_selector(".template-editor", timeout=15_000)
+        assert serious_violations(page) == []
+    finally:
+        context.close()
