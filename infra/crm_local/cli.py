@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from crm_local import console, importer, log, recount, sql
+from crm_local import console, importer, log, recount, reindex, sql
 from crm_local.clients import local_client
 from crm_local.stack import LocalStack, StackError, StackSettings, is_healthy, read_state
 
@@ -243,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_parser(groups)
     console.add_parser(groups)
     recount.add_parser(groups)
+    reindex.add_parser(groups)
     sql.add_parser(groups)
     return parser
 

@@ -24,7 +24,8 @@ def add_parser(groups: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def target_settings(args: argparse.Namespace) -> Any:
+    """The settings of the table a maintenance command works on: a deployed stack's, or the running local one's."""
     from crm.platform.config import Settings  # noqa: PLC0415 - product code, only for this command
 
     if args.stack:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from crm.dashboards.recount import recount  # noqa: PLC0415 - product code, only for this command
     from crm.records.table import bind_table  # noqa: PLC0415 - product code, only for this command
 
-    settings = _settings(args)
+    settings = target_settings(args)
     if settings is None:
         print("no local stack is running (start it with `make run`), and no --stack was named", file=sys.stderr)
         return 1

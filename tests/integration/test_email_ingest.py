@@ -428,6 +428,28 @@ def test_the_inbox_lists_each_status_most_recently_active_first_and_follows_ever
     assert support.get("/v1/cases", status="closed", cursor=first["next_cursor"]).status == 400
 
 
+def test_cases_from_before_the_inbox_are_put_into_it_once_by_a_reindex(mail):
+    from crm.mail.reindex import reindex_cases
+    from crm.mail.spec import CaseItem
+
+    from tests.support.api_client import ApiClient
+
+    # Given two cases stored as the stack stored them before the inbox existed, one of them closed
+    receive(message(subject="Old one"))
+    receive(message(subject="Old two", sender="Sara <sara@example.ir>"))
+    cases = sorted(CaseItem.scan(CaseItem.PK.startswith("CASE#")), key=lambda c: c.subject)
+    for case in cases:
+        case.update([CaseItem.GSI3PK.remove(), CaseItem.order_key.remove()])
+    cases[1].update([CaseItem.status.set("closed")])
+    support = ApiClient(role="support")
+    assert support.get("/v1/cases").body["items"] == []
+    # When the reindex runs, twice
+    assert reindex_cases() == (2, 2) and reindex_cases() == (0, 0)
+    # Then each case is in its status's tab
+    assert [c["subject"] for c in support.get("/v1/cases").body["items"]] == ["Old one"]
+    assert [c["subject"] for c in support.get("/v1/cases", status="closed").body["items"]] == ["Old two"]
+
+
 @pytest.mark.parametrize("query", [{"status": "solved"}, {"status": ""}, {"limit": "0"}, {"limit": "abc"},
                                    {"cursor": "not-a-cursor"}, {"status": "open\x00"}])
 def test_a_hostile_inbox_query_is_a_4xx_json_error(mail, query):
