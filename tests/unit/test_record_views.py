@@ -53,7 +53,7 @@ def shown_records() -> list[tuple[RecordView[Any], dict[str, Any]]]:
                       entity_id="newsletter", action="update", actor="u", at=AT,
                       changes={"name": {"before": "A", "after": "B"}}, GSI1PK="AUDIT", GSI1SK=AT)
     return [
-        (EMAIL, EMAIL.view(email())),
+        (EMAIL, EMAIL.view(email(), thread=[EMAIL_IN_THREAD.view(email())])),
         (EMAIL_IN_THREAD, EMAIL_IN_THREAD.view(email())),
         (CASE, CASE.view(case, emails=[EMAIL_IN_THREAD.view(email())])),
         (ATTACHMENT, ATTACHMENT.view(attachment, url="https://s3/x", expires_in=300)),
@@ -75,7 +75,7 @@ def test_each_view_is_what_its_model_says_in_the_models_order(shown, view):
 
 
 def test_an_email_shows_its_fields_under_their_api_names_and_keeps_the_rest_internal():
-    view = EMAIL.view(email(contact_ids=["k1"]))
+    view = EMAIL.view(email(contact_ids=["k1"]), thread=[])
     # The sender's two attributes are one object; the list attributes absent from the item are []
     assert view["from"] == {"address": "ali@example.ir", "name": "Ali"}
     assert (view["id"], view["cc"], view["flags"], view["size"]) == ("e1", [], [], 683)

@@ -30,6 +30,7 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "email-templates": ("email_templates",),
     "email-templates/preview": ("email_templates",),
     "search": ("search",),
+    "saved-views": ("saved_views",),
     "pipelines": ("pipelines",),
     "deals": ("deals",),
     "deals/timeline": ("deals",),

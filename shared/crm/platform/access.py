@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "profile": {"read": _ALL, "write": _ALL},
     # Everyone's own notifications (a reminder due, a lead assigned): nobody reads another's.
     "notifications": {"read": _ALL, "write": _ALL},
+    # Everyone keeps views of their own; sharing one with the team is an admin's (crm.saved_views).
+    "saved_views": {"read": _ALL, "write": _ALL},
     # Workflows and sequences: marketing and admins make and read them (decision 0051); a workflow may email,
     # set fields and assign any contact, so no role that sees only part of the data writes one.
     "workflows": {"read": frozenset({"admin", "marketing"}), "write": frozenset({"admin", "marketing"})},
