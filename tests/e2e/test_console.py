@@ -561,9 +561,17 @@ def test_a_fired_reminder_is_in_the_sellers_notifications_and_is_marked_read(sta
         item = page.locator(".notification-list li", has_text=subject)
         item.wait_for(timeout=15_000)
         assert "unread" in (item.get_attribute("class") or "")
-        # And marks it read, then it is read in the API too
+        # Then the badge beside the link counts it among the unread
+        unread_before = len(requests.get(f"{stack.http_url}/v1/notifications", params={"unread": "true"},
+                                         headers=sales, timeout=10).json()["items"])
+        page.locator(f"nav .badge[data-unread='{unread_before}']").wait_for(timeout=15_000)
+        # And marks it read, then it is read in the API too, and the badge counts one fewer
         item.get_by_role("button", name="Mark read").click()
         page.locator(".notification-list li.read", has_text=subject).wait_for(timeout=15_000)
+        if unread_before > 1:
+            page.locator(f"nav .badge[data-unread='{unread_before - 1}']").wait_for(timeout=15_000)
+        else:
+            page.locator("nav .badge").wait_for(state="detached", timeout=15_000)
         unread = requests.get(f"{stack.http_url}/v1/notifications", params={"unread": "true"}, headers=sales,
                               timeout=10).json()["items"]
         assert not [n for n in unread if subject in n["title"]]
@@ -650,6 +658,40 @@ def replies_sent_to(stack: RunningStack, mail: Any) -> list[dict[str, Any]]:
                             env=stack.environment, capture_output=True, text=True, timeout=30, check=True)
     return [m for m in json.loads(result.stdout) if sender_of(mail) in (m["destinations"] or [])
             and "Auto-Submitted" not in m["headers"]]
+
+
+@needs_chromium
+def test_a_seller_saves_a_filtered_list_as_a_view_and_opens_it_again(stack: RunningStack, browser: Any) -> None:
+    # Given a view an admin shared with the team
+    shared = requests.post(f"{stack.http_url}/v1/saved-views", headers=stack.auth("admin"), timeout=10,
+                           json={"name": "All customers", "list": "/v1/contacts?lifecycle_stage=customer",
+                                 "shared": True})
+    assert shared.status_code == 201, shared.text
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "sales")
+        # When the seller shows the leads by score and saves that as a view of their own
+        page.get_by_label("Sort by").select_option("score")
+        page.get_by_label("Lifecycle stage").select_option("lead")
+        page.get_by_label("Save this list as").fill("Hot leads")
+        page.get_by_role("button", name="Save the view").click()
+        views = page.get_by_label("Saved view")
+        page.locator(".saved-views option:checked", has_text="Hot leads").wait_for(state="attached", timeout=15_000)
+        # And goes back to the whole list through the team's view and then none
+        views.select_option(label="All customers (team)")
+        assert page.get_by_label("Lifecycle stage").input_value() == "customer"
+        views.select_option(label="(none: the list as set here)")
+        page.get_by_label("Lifecycle stage").select_option("")
+        page.get_by_label("Sort by").select_option("created")
+        # Then opening the saved view brings its filters and sort back
+        views.select_option(label="Hot leads")
+        assert page.get_by_label("Lifecycle stage").input_value() == "lead"
+        assert page.get_by_label("Sort by").input_value() == "score"
+        # And another role sees the team's view but not the seller's own
+        mine = requests.get(f"{stack.http_url}/v1/saved-views", headers=stack.auth("marketing"), timeout=10).json()
+        assert [v["name"] for v in mine["items"]] == ["All customers"]
+    finally:
+        page.close()
 
 
 @needs_chromium

@@ -22,6 +22,7 @@ export type TeamMember = components["schemas"]["TeamMember"];
 export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 export type CaseInInbox = components["schemas"]["CaseInInbox"];
+export type SavedView = components["schemas"]["SavedView"];
 
 export class ApiError extends Error {
   constructor(

@@ -4,6 +4,7 @@ import { hasRole } from "../auth/context";
 import type { Session } from "../auth/session";
 import { type Locale, useT } from "../i18n";
 import { Preferences } from "./Preferences";
+import { UnreadBadge } from "./UnreadBadge";
 
 export function Shell(props: {
   session: Session;
@@ -30,7 +31,9 @@ export function Shell(props: {
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/scoring">{t("nav.scoring")}</a>}
           {hasRole(props.session, "admin", "sales", "marketing") && <a href="#/dashboards">{t("nav.dashboards")}</a>}
           <a href="#/imports">{t("nav.imports")}</a>
-          <a href="#/notifications">{t("nav.notifications")}</a>
+          <a href="#/notifications">
+            {t("nav.notifications")} <UnreadBadge />
+          </a>
           <a href="#/team">{t("nav.team")}</a>
           {hasRole(props.session, "admin") && <a href="#/audit">{t("nav.audit")}</a>}
           {hasRole(props.session, "admin", "marketing") && <a href="#/settings">{t("nav.settings")}</a>}

@@ -1,8 +1,10 @@
 // The contacts list: filters and sort the API offers, pages fetched as the list scrolls, a row per contact.
 import { useEffect, useState } from "preact/hooks";
 import { api, data, type Contact } from "../api/client";
+import { useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
 import { ExportButton } from "../components/ExportButton";
+import { SavedViews } from "../components/SavedViews";
 import { SearchBox } from "../components/SearchBox";
 import { VirtualList } from "../components/VirtualList";
 import { formatDateTime, formatNumber, useLocale, useT } from "../i18n";
@@ -16,20 +18,40 @@ export function displayName(contact: Pick<Contact, "first_name" | "last_name" | 
   return [contact.first_name, contact.last_name].filter(Boolean).join(" ") || contact.email || contact.phone || "";
 }
 
-/** The list on screen as the API's own GET path, which an export pages through. */
-function listPath(sort: Sort, stage: string): string {
+interface Filters {
+  sort: Sort;
+  stage: string;
+  mine: boolean;
+}
+const EVERYONE: Filters = { sort: "created", stage: "", mine: false };
+
+/** The list on screen as the API's own GET path, which an export pages through and a saved view keeps. */
+function listPath(filters: Filters, userId: string): string {
   const query = new URLSearchParams();
-  if (sort === "score") query.set("sort", "-score");
-  if (stage) query.set("lifecycle_stage", stage);
+  if (filters.sort === "score") query.set("sort", "-score");
+  if (filters.stage) query.set("lifecycle_stage", filters.stage);
+  if (filters.mine) query.set("owner", userId);
   const text = query.toString();
   return `/v1/contacts${text ? `?${text}` : ""}`;
+}
+
+/** A saved list's filters, read back from its path: what this page does not offer is left out. */
+function filtersOf(list: string, userId: string): Filters {
+  const query = new URLSearchParams(list.split("?")[1] ?? "");
+  const stage = query.get("lifecycle_stage") ?? "";
+  return {
+    sort: query.get("sort") === "-score" ? "score" : "created",
+    stage: STAGES.some((known) => known === stage) ? stage : "",
+    mine: query.get("owner") === userId,
+  };
 }
 
 export function ContactsPage() {
   const t = useT();
   const locale = useLocale();
-  const [sort, setSort] = useState<Sort>("created");
-  const [stage, setStage] = useState<string>("");
+  const session = useSession();
+  const [filters, setFilters] = useState<Filters>(EVERYONE);
+  const { sort, stage, mine } = filters;
   const [items, setItems] = useState<readonly Contact[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [loading, setLoading] = useState(false);
@@ -46,6 +68,7 @@ export function ContactsPage() {
               limit: String(PAGE),
               sort: sort === "score" ? "-score" : null,
               lifecycle_stage: STAGES.find((known) => known === stage) ?? null,
+              owner: mine ? session.userId : null,
               cursor: from ?? null,
             },
           },
@@ -64,23 +87,24 @@ export function ContactsPage() {
   useEffect(() => {
     setItems([]);
     void loadMore(undefined, true);
-  }, [sort, stage]);
+  }, [sort, stage, mine]);
 
   return (
     <section class="page contacts" aria-labelledby="contacts-title">
       <h1 id="contacts-title">{t("contacts.title")}</h1>
       <SearchBox />
+      <SavedViews resource="contacts" list={listPath(filters, session.userId)} onPick={(list) => setFilters(filtersOf(list, session.userId))} />
       <div class="toolbar">
         <label>
           {t("contacts.sort")}{" "}
-          <select value={sort} onChange={(event) => setSort(event.currentTarget.value as Sort)}>
+          <select value={sort} onChange={(event) => setFilters({ ...filters, sort: event.currentTarget.value as Sort })}>
             <option value="created">{t("contacts.sort.newest")}</option>
             <option value="score">{t("contacts.sort.score")}</option>
           </select>
         </label>
         <label>
           {t("contacts.stage")}{" "}
-          <select value={stage} onChange={(event) => setStage(event.currentTarget.value)}>
+          <select value={stage} onChange={(event) => setFilters({ ...filters, stage: event.currentTarget.value })}>
             <option value="">{t("contacts.stage.any")}</option>
             {STAGES.map((value) => (
               <option key={value} value={value}>
@@ -89,7 +113,11 @@ export function ContactsPage() {
             ))}
           </select>
         </label>
-        <ExportButton list={listPath(sort, stage)} />
+        <label>
+          <input type="checkbox" checked={mine} onChange={(event) => setFilters({ ...filters, mine: event.currentTarget.checked })} />{" "}
+          {t("contacts.mine")}
+        </label>
+        <ExportButton list={listPath(filters, session.userId)} />
         <span class="muted" aria-live="polite">
           {t("contacts.count", { count: items.length })}
           {loading && ` · ${t("contacts.loadingMore")}`}

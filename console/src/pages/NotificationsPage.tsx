@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { api, data, type Notification } from "../api/client";
 import { Problem } from "../components/Problem";
+import { NOTIFICATIONS_CHANGED } from "../components/UnreadBadge";
 import { useRemote } from "../components/useRemote";
 import { formatDateTime, useLocale, useT } from "../i18n";
 
@@ -20,6 +21,7 @@ export function NotificationsPage() {
       await work();
       setProblem(null);
       setChanges((n) => n + 1);
+      dispatchEvent(new Event(NOTIFICATIONS_CHANGED));
     } catch (failure) {
       setProblem(failure instanceof Error ? failure : new Error(String(failure)));
     }
