@@ -93,6 +93,29 @@ def test_a_form_lead_appears_in_the_list_and_its_card(stack: RunningStack, brows
 
 
 @needs_chromium
+def test_marketing_sees_a_forms_submissions_and_opens_the_contact_one_made(stack: RunningStack, browser: Any) -> None:
+    # Given a lead a web form just sent
+    email = post_lead(stack, "Siti", "Nurhaliza", f"+60 12 {uuid.uuid4().int % 10_000_000:07d}")
+    page = browser.new_page()
+    try:
+        # When marketing opens the form's submissions
+        sign_in(page, stack, "marketing")
+        page.click("nav a[href='#/forms']")
+        card = page.locator(".form-card[data-form-id=contact-us]")
+        card.get_by_role("button", name="Submissions").click()
+        # Then the submission is listed with what was sent, as a new contact
+        row = card.locator(".submission-table tbody tr", has_text=email)
+        row.wait_for(timeout=15_000)
+        assert "Siti" in row.inner_text()
+        # And it opens the card of the contact it made
+        row.get_by_role("link", name="New contact").click()
+        page.wait_for_selector("#contact-name", timeout=15_000)
+        assert page.inner_text("#contact-name") == "Siti Nurhaliza"
+    finally:
+        page.close()
+
+
+@needs_chromium
 def test_persian_reads_right_to_left_and_stays_chosen_after_a_reload(stack: RunningStack, browser: Any) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
@@ -174,6 +197,8 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         assert serious_violations(page) == []
         page.click("nav a[href='#/forms']")
         page.locator(".form-card").first.wait_for(timeout=15_000)
+        page.locator(".form-card[data-form-id=contact-us] button[aria-expanded]").click()
+        page.locator(".submission-table").wait_for(timeout=15_000)
         assert serious_violations(page) == []
         page.click("nav a[href='#/imports']")
         page.wait_for_selector("#imports-title", timeout=15_000)

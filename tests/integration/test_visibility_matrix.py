@@ -368,6 +368,13 @@ def saved_views() -> tuple[str, str]:
     return own["id"], team["id"]
 
 
+def accepted_submissions(form_id: str) -> set[str]:
+    """The submissions the form accepted, as the index lists them (the walk read them in build_world)."""
+    from crm.records.history import HistoryItem
+
+    return {str(entry.data["submission_id"]) for entry in HistoryItem.by_form.query(HistoryItem.form_list_key(form_id))}
+
+
 def seller_notification() -> str:
     """A reminder told to the seller the walk calls as (sales-1), by email too: nobody else may see it."""
     from crm.notifications.store import notify
@@ -750,6 +757,10 @@ WALK: dict[str, Route] = {
     "GET /v1/saved-views": Route(("saved_views",), (
         Read("one's own and the team's", lambda w: "/v1/saved-views", lambda w, body: {v["id"] for v in body["items"]},
              lambda w, role: {w.sellers_view, w.team_view} if role == "sales" else {w.team_view}),
+    )),
+    "GET /v1/forms/{form_id}/submissions": Route(("forms",), (
+        Read("the demo form's", lambda w: "/v1/forms/contact-us/submissions", page,
+             all_alike(lambda w: accepted_submissions("contact-us")), paged()),
     )),
     "GET /v1/forms/{form_id}/spam": Route(("forms",), (
         Read("the demo form's spam", lambda w: "/v1/forms/contact-us/spam", page, all_alike(lambda w: {w.spam}),

@@ -23,6 +23,7 @@ export type KeptSubmission = components["schemas"]["KeptSubmission"];
 export type Pipeline = components["schemas"]["PipelinePage"]["items"][number];
 export type CaseInInbox = components["schemas"]["CaseInInbox"];
 export type SavedView = components["schemas"]["SavedView"];
+export type AcceptedSubmission = components["schemas"]["AcceptedSubmission"];
 
 export class ApiError extends Error {
   constructor(

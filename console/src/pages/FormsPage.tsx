@@ -1,9 +1,10 @@
 // Web forms (marketing, admins): each form's fields edited in place (label, type, required, the contact field
 // it fills), saved with If-Match on the version read; the snippet that embeds it on a site, to copy; and a link
-// to its spam review.
+// to its spam review; and its accepted submissions.
 import { useState } from "preact/hooks";
 import { ApiError, api, data, type Form } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
+import { FormSubmissions } from "../components/FormSubmissions";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
 import { useT } from "../i18n";
@@ -43,6 +44,7 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved: () => void }) {
   const [fields, setFields] = useState<FormField[]>(config.fields ?? []);
   const [problem, setProblem] = useState<Error | null>(null);
   const [copied, setCopied] = useState(false);
+  const [showing, setShowing] = useState(false);
   const snippet = `<script src="${location.origin}/forms/${form.id}/embed.js"></script>`;
 
   function change(index: number, patch: Partial<FormField>) {
@@ -86,8 +88,12 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved: () => void }) {
         <span role="status">{copied ? t("forms.copied") : ""}</span>
       </p>
       <p>
-        <a href="#/spam">{t("forms.spam")}</a>
+        <a href="#/spam">{t("forms.spam")}</a>{" "}
+        <button type="button" aria-expanded={showing} onClick={() => setShowing(!showing)}>
+          {t("forms.showSubmissions")}
+        </button>
       </p>
+      {showing && <FormSubmissions formId={form.id} />}
       {problem && <Problem error={problem} />}
       <form onSubmit={(event) => void save(event)}>
         <table class="fields-table">

@@ -37,6 +37,7 @@ ROUTERS: dict[str, tuple[str, ...]] = {
     "activities": ("activities",),
     "forms": ("forms",),
     "forms/spam": ("forms",),
+    "forms/submissions": ("forms",),
     "imports": ("imports",),
     "imports/check": ("imports",),
     "imports/run": ("imports",),

@@ -260,10 +260,12 @@ def _move_timeline(loser_id: str, winner_id: str) -> int:
         tx = LabelledTransaction()
         for entry in entries:
             values = entry_data(entry)
-            # The same sort key in the winner's partition: a repeated copy overwrites itself.
-            tx.put(f"copy:{entry.SK}", HistoryItem(winner_pk, entry.SK, entry_type=entry.entry_type,
-                                                   summary=entry.summary, data=values or None,
-                                                   created_at=entry.created_at))
+            # The same sort key in the winner's partition: a repeated copy overwrites itself; a form's list
+            # keeps a submission at its place, now the winner's.
+            copy = HistoryItem(winner_pk, entry.SK, entry_type=entry.entry_type, summary=entry.summary,
+                               data=values or None, created_at=entry.created_at)
+            copy.GSI1PK, copy.GSI1SK = entry.GSI1PK, entry.GSI1SK
+            tx.put(f"copy:{entry.SK}", copy)
             tx.delete(f"entry:{entry.SK}", entry)
         links = timeline_links(entries)
         for email in links.emails:

@@ -196,14 +196,18 @@ def _submission_item(submission: Submission, status: str, contact_id: str | None
 def _submission_entry(contact_id: str, submission: Submission, entry_type: str, summary: str) -> HistoryItem:
     """An accepted submission, kept as the contact's timeline entry: the raw body as received (JSON and
     urlencoded; multipart is kept parsed, its files in the attachments bucket), every value sent, the files
-    and the visit. A merge moves it with the timeline, an erase deletes it (and the files it names)."""
+    and the visit, listed under its form too. A merge moves it with the timeline, an erase deletes it (and the
+    files it names)."""
     pk, sk = HistoryItem.key(contact_id, submission.received_at, submission.submission_id)
     data: dict[str, Any] = {"form_id": submission.form_id, "submission_id": submission.submission_id,
                             "submitted": submission.fields, "files": [vars(f) for f in submission.files],
                             "touch": submission.touch, "content_type": submission.content_type}
     if submission.raw_body is not None:
         data["raw_body"] = submission.raw_body
-    return HistoryItem(pk, sk, entry_type=entry_type, summary=summary, created_at=submission.received_at, data=data)
+    entry = HistoryItem(pk, sk, entry_type=entry_type, summary=summary, created_at=submission.received_at, data=data)
+    listed = HistoryItem.form_keys(submission.form_id, submission.received_at, submission.submission_id)
+    entry.GSI1PK, entry.GSI1SK = listed["GSI1PK"], listed["GSI1SK"]
+    return entry
 
 
 def _score_at_capture(contact: ContactItem, submitted: Event, received_at: str) -> ScoreChange | None:

@@ -4,8 +4,6 @@ update is conditioned on that, so running it twice, or beside live mail, changes
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.exceptions import UpdateError
 
 from crm.mail.spec import CaseItem
@@ -13,23 +11,15 @@ from crm.mail.spec import CaseItem
 
 def reindex_cases() -> tuple[int, int]:
     """(cases read without inbox keys, cases put into the inbox)."""
-    connection = CaseItem._get_connection()
     read = changed = 0
-    start: dict[str, Any] | None = None
     outside = CaseItem.PK.startswith("CASE#") & (CaseItem.SK == "CASE") & CaseItem.GSI3PK.does_not_exist()
-    while True:
-        # PynamoDB annotates the start key as a string; it passes the LastEvaluatedKey map through as is.
-        page = connection.scan(filter_condition=outside, exclusive_start_key=start)  # type: ignore[arg-type]
-        for raw in page.get("Items", []):
-            case = CaseItem.from_raw_data(raw)
-            read += 1
-            keys = CaseItem.inbox_keys(case.status, case.updated_at, case.case_id)
-            try:
-                case.update([CaseItem.GSI3PK.set(keys["GSI3PK"]), CaseItem.order_key.set(keys["order_key"])],
-                            condition=CaseItem.GSI3PK.does_not_exist() & (CaseItem.status == case.status))
-                changed += 1
-            except UpdateError:
-                continue  # changed meanwhile: its change set the keys
-        start = page.get("LastEvaluatedKey")
-        if start is None:
-            return read, changed
+    for case in CaseItem.scan(outside):
+        read += 1
+        keys = CaseItem.inbox_keys(case.status, case.updated_at, case.case_id)
+        try:
+            case.update([CaseItem.GSI3PK.set(keys["GSI3PK"]), CaseItem.order_key.set(keys["order_key"])],
+                        condition=CaseItem.GSI3PK.does_not_exist() & (CaseItem.status == case.status))
+            changed += 1
+        except UpdateError:
+            continue  # changed meanwhile: its change set the keys
+    return read, changed

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from crm.forms.config import FormConfig, InvalidFormConfig
 from crm.forms.review import release, spam_page
 from crm.forms.spec import FORM, FormItem
+from crm.forms.submissions import submissions_page
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
@@ -90,6 +91,28 @@ def delete_form(form_id: str, if_match: IfMatch = None) -> Response[None]:
     delete(change, item, version, FORM.view(item))
     change.commit()
     return Response(204)
+
+
+class AcceptedSubmission(BaseModel):
+    """A submission the form accepted: the contact it made (`created`) or added to (`updated`), what was sent."""
+
+    id: str
+    form_id: str
+    received_at: str
+    contact_id: str
+    outcome: Literal["created", "updated"]
+    fields: dict[str, Any]
+    source: dict[str, Any]
+
+
+AcceptedSubmissionPage = page_model("AcceptedSubmissionPage", AcceptedSubmission)
+
+
+@router.get("/forms/<form_id>/submissions", middlewares=[requires("forms", "read")])
+def list_submissions(form_id: str, limit: Limit = None, cursor: Cursor = None) -> AcceptedSubmissionPage:
+    """The form's accepted submissions, newest first; those judged spam are its spam review's."""
+    load(FormItem, FormItem.key(form_id), "form")
+    return submissions_page(form_id, limit, cursor).as_dict()
 
 
 class KeptSubmission(BaseModel):
