@@ -368,3 +368,98 @@ def test_an_admin_writes_an_assignment_rule_on_the_page_and_deletes_it(stack: Ru
         for rule in requests.get(f"{stack.http_url}/v1/assignment-rules", headers=admin, timeout=10).json()["items"]:
             if rule["name"] == name:
                 requests.delete(f"{stack.http_url}/v1/assignment-rules/{rule['id']}", headers=admin, timeout=10)
+
+
+@needs_chromium
+def test_a_workflow_written_from_scratch_shows_the_apis_refusal_by_its_field_then_is_saved_and_deleted(
+        stack: RunningStack, browser: Any) -> None:
+    # Given an email template to send
+    tag = uuid.uuid4().hex[:6]
+    template = new_template(stack, tag)
+    name = f"Nurture {tag}"
+    admin = stack.auth("admin")
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/workflows", "#workflows-title")
+        # When the admin writes a workflow started by a new contact: send the email, wait, set a field
+        page.click("#workflow-write")
+        page.fill("#workflow-name", name)
+        page.check(".workflow-trigger input[value='Contact Created']")
+        for kind in ("send_email", "wait", "set_field"):
+            page.select_option("#workflow-step-type", kind)
+            page.click("#workflow-add-step")
+        page.select_option("#step-0-template", template["id"])
+        page.fill("#step-1-duration-days", "0")
+        page.fill("#step-2-value", "mql")
+        page.click(".workflow-editor button[type=submit]")
+        # Then the API's refusal of a wait of no time is shown beside that step, and nothing is saved
+        page.wait_for_selector(".workflow-step[data-step-type=wait] .field-errors", timeout=15_000)
+        assert "366 days" in page.inner_text(".workflow-step[data-step-type=wait] .field-errors")
+        assert page.locator(".workflow-step[data-step-type=send_email] .field-errors").count() == 0
+        listed = requests.get(f"{stack.http_url}/v1/workflows", headers=admin, timeout=10).json()["items"]
+        assert name not in [workflow["name"] for workflow in listed]
+        # When the wait is made two days and the workflow saved again
+        page.fill("#step-1-duration-days", "2")
+        page.click(".workflow-editor button[type=submit]")
+        row = page.locator("tr[data-workflow-id]", has_text=name)
+        row.wait_for(timeout=15_000)
+        # Then the API keeps it as written, a draft
+        workflow_id = row.get_attribute("data-workflow-id")
+        stored = requests.get(f"{stack.http_url}/v1/workflows/{workflow_id}", headers=admin, timeout=10).json()
+        assert stored["status"] == "draft" and stored["trigger"]["events"] == ["Contact Created"]
+        assert [(step["type"], step["id"]) for step in stored["steps"]] == [
+            ("send_email", "send-email-1"), ("wait", "wait-1"), ("set_field", "set-field-1")]
+        assert stored["steps"][0]["template_id"] == template["id"]
+        assert stored["steps"][1]["duration"]["days"] == 2
+        assert stored["steps"][2] == {"id": "set-field-1", "type": "set_field", "field": "lifecycle_stage",
+                                      "value": "mql"}
+        # When it is deleted
+        row.locator("button.delete").click()
+        # Then it is gone from the page and the API
+        page.locator(f"tr[data-workflow-id='{workflow_id}']").wait_for(state="detached", timeout=15_000)
+        gone = requests.get(f"{stack.http_url}/v1/workflows/{workflow_id}", headers=admin, timeout=10)
+        assert gone.status_code == 404
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_a_workflow_made_from_a_template_has_its_days_set_then_edited(stack: RunningStack, browser: Any) -> None:
+    # Given an email template for the win-back workflow
+    tag = uuid.uuid4().hex[:6]
+    template = new_template(stack, tag)
+    admin = stack.auth("admin")
+    before = workflow_ids(stack)
+    made = None
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/workflows", "#workflows-title")
+        # When the admin makes it from its template after 30 quiet days instead of 60
+        page.select_option("#workflow-template", "win-back")
+        page.select_option("#workflow-email-template", template["id"])
+        page.fill("#workflow-param-days", "30")
+        page.click(".workflow-new button[type=submit]")
+        page.wait_for_selector(".workflow-new [role=status]:has-text('was created')", timeout=15_000)
+        [made] = workflow_ids(stack) - before
+        stored = requests.get(f"{stack.http_url}/v1/workflows/{made}", headers=admin, timeout=10).json()
+        assert stored["steps"][0]["duration"]["days"] == 30
+        # When the admin edits it: 45 days of waiting, and the branch's test of quiet days the same
+        row = page.locator(f"tr[data-workflow-id='{made}']")
+        row.wait_for(timeout=15_000)
+        row.locator("button.edit").click()
+        page.fill("#step-0-duration-days", "45")
+        page.locator(".workflow-step[data-step-type=branch] input.condition-value").fill("45")
+        page.click(".workflow-editor button[type=submit]")
+        page.wait_for_selector(".workflows-status:has-text('was saved')", timeout=15_000)
+        # Then the API has both, and the rest of the template's workflow as it was
+        stored = requests.get(f"{stack.http_url}/v1/workflows/{made}", headers=admin, timeout=10).json()
+        assert stored["steps"][0]["duration"]["days"] == 45
+        assert stored["steps"][1]["conditions"][0]["value"] == 45 and stored["steps"][1]["else"] == "end"
+        assert stored["steps"][2]["template_id"] == template["id"] and stored["status"] == "paused"
+    finally:
+        page.close()
+        if made:
+            requests.delete(f"{stack.http_url}/v1/workflows/{made}", headers=admin, timeout=10)
