@@ -463,3 +463,62 @@ def test_a_workflow_made_from_a_template_has_its_days_set_then_edited(stack: Run
         page.close()
         if made:
             requests.delete(f"{stack.http_url}/v1/workflows/{made}", headers=admin, timeout=10)
+
+
+@needs_chromium
+def test_a_report_shared_with_a_role_is_seen_by_that_role_edited_and_downloaded(stack: RunningStack,
+                                                                                browser: Any) -> None:
+    tag = uuid.uuid4().hex[:6]
+    name = f"Leads by stage {tag}"
+    new_contact(stack, "Parisa", tag)
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/reports", "#reports-title")
+        # When the admin saves a report of contacts by stage, shared with sales
+        page.fill("#report-name", name)
+        page.fill("#report-group-by", "lifecycle_stage")
+        page.check(".report-new .report-shared input[value=sales]")
+        page.click(".report-new button[type=submit]")
+        row = page.locator("tr[data-report-id]", has_text=name)
+        row.wait_for(timeout=15_000)
+        report_id = row.get_attribute("data-report-id")
+        assert row.locator(".shared-with").inner_text() == "Sales"
+
+        # Then sales sees it and may run it, and support, with whom it is not shared, does not see it
+        def listed(role: str) -> list[str]:
+            answer = requests.get(f"{stack.http_url}/v1/reports", headers=stack.auth(role), timeout=10)
+            assert answer.status_code == 200, answer.text
+            return [report["id"] for report in answer.json()["items"]]
+
+        assert report_id in listed("sales") and report_id not in listed("support")
+        ran = requests.post(f"{stack.http_url}/v1/reports/{report_id}/run", headers=stack.auth("sales"), timeout=20)
+        assert ran.status_code == 200 and ran.json()["columns"] == ["lifecycle_stage", "count"]
+        # When the admin edits it: a new name, and shared with support as well
+        row.locator("button.edit").click()
+        page.fill("#report-edit-name", f"{name} (all)")
+        page.check(".report-edit .report-shared input[value=support]")
+        page.click(".report-edit button[type=submit]")
+        page.locator(f"tr[data-report-id='{report_id}']", has_text=f"{name} (all)").wait_for(timeout=15_000)
+        # Then the API keeps both, and support sees it now
+        stored = requests.get(f"{stack.http_url}/v1/reports/{report_id}", headers=stack.auth("admin"),
+                              timeout=10).json()
+        assert stored["name"] == f"{name} (all)" and stored["shared_with"] == ["sales", "support"]
+        assert report_id in listed("support")
+        # When the admin runs it and downloads it as CSV
+        page.locator(f"tr[data-report-id='{report_id}'] button.run").click()
+        page.locator(".report-table tbody tr").first.wait_for(timeout=15_000)
+        with page.expect_download(timeout=15_000) as downloading:
+            page.click(".report-downloads button.download-csv")
+        download = downloading.value
+        # Then the file is the report's table, under the API's name for it
+        assert download.suggested_filename.endswith(".csv")
+        text = open(download.path(), encoding="utf-8-sig").read()
+        assert text.splitlines()[0].split(",")[:2] == ["lifecycle_stage", "count"]
+        # And as XLSX, a spreadsheet
+        with page.expect_download(timeout=15_000) as downloading:
+            page.click(".report-downloads button.download-xlsx")
+        assert downloading.value.suggested_filename.endswith(".xlsx")
+        assert open(downloading.value.path(), "rb").read(2) == b"PK"
+    finally:
+        page.close()

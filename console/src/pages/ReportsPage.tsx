@@ -1,6 +1,7 @@
 // Saved reports (every role: one's own, those shared with one's roles, every report to an admin): each run now
-// and shown as a table read as the person running it; a new one made from an entity's list, a group-by and a
-// measure; its owner or an admin deletes it, or sets or clears the schedule that emails it.
+// and shown as a table read as the person running it, or downloaded as CSV or XLSX; a new one made from an
+// entity's list, a group-by and a measure, and shared with roles; its owner or an admin edits it (PATCH, If-Match)
+// or deletes it, or sets or clears the schedule that emails it.
 import { useState } from "preact/hooks";
 import { ApiError, api, data } from "../api/client";
 import type { components } from "../api/schema";
@@ -17,9 +18,14 @@ const ENTITIES = ["contacts", "companies", "deals", "activities"] as const;
 const FUNCTIONS = ["count", "sum", "avg", "min", "max"] as const;
 const GRAINS = ["", "day", "week", "month", "quarter", "year"] as const;
 const FORMATS = ["csv", "xlsx"] as const;
+const ROLES = ["admin", "sales", "marketing", "support"] as const;
 
 function failed(failure: unknown, stale: string): Error {
   if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
+  if (failure instanceof ApiError && failure.body?.error.fields) {
+    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
+    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
+  }
   return failure instanceof Error ? failure : new Error(String(failure));
 }
 
@@ -28,6 +34,7 @@ export function ReportsPage() {
   const [reloads, setReloads] = useState(0);
   const [running, setRunning] = useState<string | null>(null);
   const [scheduling, setScheduling] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const [reports, retry] = useRemote(async () => data(await api.GET("/v1/reports", {})).items, "reports", reloads);
   const reload = () => setReloads((n) => n + 1);
   return (
@@ -37,7 +44,25 @@ export function ReportsPage() {
       {reports.state === "failed" && <Problem error={reports.error} retry={retry} />}
       {reports.state === "ready" && (
         <>
-          <ReportTable reports={reports.value} onRun={setRunning} onSchedule={setScheduling} onChanged={reload} />
+          <ReportTable
+            reports={reports.value}
+            onRun={setRunning}
+            onSchedule={setScheduling}
+            onEdit={setEditing}
+            onChanged={reload}
+          />
+          {reports.value
+            .filter((report) => report.id === editing)
+            .map((report) => (
+              <ReportForm
+                key={`${report.id}:${report.version}`}
+                report={report}
+                onDone={(changed) => {
+                  setEditing(null);
+                  if (changed) reload();
+                }}
+              />
+            ))}
           {reports.value
             .filter((report) => report.id === scheduling)
             .map((report) => (
@@ -57,7 +82,7 @@ export function ReportsPage() {
             ))}
         </>
       )}
-      <NewReport onCreated={reload} />
+      <ReportForm report={null} onDone={(changed) => changed && reload()} />
     </section>
   );
 }
@@ -66,6 +91,7 @@ function ReportTable(props: {
   reports: Report[];
   onRun: (id: string) => void;
   onSchedule: (id: string) => void;
+  onEdit: (id: string) => void;
   onChanged: () => void;
 }) {
   const t = useT();
@@ -102,6 +128,7 @@ function ReportTable(props: {
             <tr>
               <th scope="col">{t("reports.name")}</th>
               <th scope="col">{t("reports.entity")}</th>
+              <th scope="col">{t("reports.sharedWith")}</th>
               <th scope="col">{t("reports.schedule")}</th>
               <th scope="col">{t("workflows.actions")}</th>
             </tr>
@@ -113,6 +140,13 @@ function ReportTable(props: {
                   <bdi>{report.name}</bdi>
                 </th>
                 <td>{t(`reports.entity.${report.entity}` as MessageKey)}</td>
+                <td class="shared-with">
+                  {report.shared_with.length > 0 ? (
+                    report.shared_with.map((role) => t(`reports.role.${role}` as MessageKey)).join(", ")
+                  ) : (
+                    <span class="muted">{t("reports.private")}</span>
+                  )}
+                </td>
                 <td>
                   {report.schedule ? (
                     <bdi dir="ltr">{report.schedule.expression}</bdi>
@@ -127,6 +161,9 @@ function ReportTable(props: {
                   {mayEdit(report) && (
                     <>
                       {" "}
+                      <button type="button" class="edit" onClick={() => props.onEdit(report.id)}>
+                        {t("reports.edit", { name: report.name })}
+                      </button>{" "}
                       <button type="button" class="schedule" onClick={() => props.onSchedule(report.id)}>
                         {t("reports.scheduleOf", { name: report.name })}
                       </button>{" "}
@@ -166,6 +203,7 @@ function RunResult({ report }: { report: Report }) {
       <p class="muted">
         {t("reports.ranAt", { when: formatDateTime(locale, table.generated_at), records: table.records })}
       </p>
+      <Downloads report={report} />
       <table class="audit-table report-table">
         <caption>{t("reports.result", { name: table.name })}</caption>
         <thead>
@@ -204,56 +242,134 @@ function RunResult({ report }: { report: Report }) {
   );
 }
 
-function NewReport({ onCreated }: { onCreated: () => void }) {
+/** The report run again as a file (CSV or XLSX, formula-safe) the browser saves under the API's name for it. */
+function Downloads({ report }: { report: Report }) {
   const t = useT();
-  const [name, setName] = useState("");
-  const [entity, setEntity] = useState<(typeof ENTITIES)[number]>("contacts");
-  const [filters, setFilters] = useState("");
-  const [groupBy, setGroupBy] = useState("");
-  const [grain, setGrain] = useState("");
-  const [fn, setFn] = useState<(typeof FUNCTIONS)[number]>("count");
-  const [field, setField] = useState("");
   const [problem, setProblem] = useState<Error | null>(null);
   const [status, setStatus] = useState("");
 
-  async function create(event: Event) {
-    event.preventDefault();
+  async function download(format: (typeof FORMATS)[number]) {
     try {
-      const made = data(
-        await api.POST("/v1/reports", {
-          body: {
-            name,
-            entity,
-            filters: filters.replace(/^\?/, ""),
-            group_by: groupBy.trim() ? [{ field: groupBy.trim(), grain: grain ? (grain as "day") : null }] : [],
-            measures: [{ fn, field: fn === "count" ? null : field.trim() || null }],
-          } as never,
-        }),
-      );
+      setStatus(t("reports.downloading"));
+      const result = await api.POST("/v1/reports/{report_id}/run", {
+        params: { path: { report_id: report.id }, query: { format } },
+        parseAs: "blob",
+      });
+      if (!result.response.ok || !(result.data instanceof Blob)) {
+        throw new ApiError(result.response.status, result.error as never);
+      }
+      const disposition = result.response.headers.get("content-disposition") ?? "";
+      const file = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `report.${format}`;
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(result.data);
+      link.download = file;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
       setProblem(null);
-      setStatus(t("reports.created", { name: made.name }));
-      setName("");
-      onCreated();
+      setStatus(t("reports.downloaded", { file }));
     } catch (failure) {
+      setStatus("");
       setProblem(failed(failure, t("common.stale")));
     }
   }
 
   return (
-    <form class="report-new" aria-labelledby="report-new-title" onSubmit={(event) => void create(event)}>
-      <h2 id="report-new-title">{t("reports.new")}</h2>
+    <div class="report-downloads">
+      {FORMATS.map((format) => (
+        <span key={format}>
+          <button type="button" class={`download-${format}`} onClick={() => void download(format)}>
+            {t("reports.download", { format: format.toUpperCase() })}
+          </button>{" "}
+        </span>
+      ))}
+      <span role="status">{status}</span>
+      {problem && <Problem error={problem} />}
+    </div>
+  );
+}
+
+function ReportForm({ report, onDone }: { report: Report | null; onDone: (changed: boolean) => void }) {
+  const t = useT();
+  const first = report?.group_by[0];
+  const measure = report?.measures[0];
+  const [name, setName] = useState(report?.name ?? "");
+  const [description, setDescription] = useState(report?.description ?? "");
+  const [entity, setEntity] = useState<(typeof ENTITIES)[number]>((report?.entity as (typeof ENTITIES)[number]) ?? "contacts");
+  const [filters, setFilters] = useState(report?.filters ?? "");
+  const [groupBy, setGroupBy] = useState(first?.field ?? "");
+  const [grain, setGrain] = useState(first?.grain ?? "");
+  const [fn, setFn] = useState<(typeof FUNCTIONS)[number]>((measure?.fn as (typeof FUNCTIONS)[number]) ?? "count");
+  const [field, setField] = useState(measure?.field ?? "");
+  const [shared, setShared] = useState<string[]>(report?.shared_with ?? []);
+  const [problem, setProblem] = useState<Error | null>(null);
+  const [status, setStatus] = useState("");
+  // The new form keeps the ids the page has always had; the edit form's are its own.
+  const id = (part: string) => (report ? `report-edit-${part}` : `report-${part}`);
+
+  async function save(event: Event) {
+    event.preventDefault();
+    // A second group-by and further measures, which this form does not show, are kept as they are.
+    const body = {
+      name,
+      description: description.trim() ? description : null,
+      entity,
+      filters: filters.replace(/^\?/, ""),
+      group_by: [
+        ...(groupBy.trim() ? [{ field: groupBy.trim(), grain: grain ? (grain as "day") : null }] : []),
+        ...(report?.group_by.slice(1) ?? []),
+      ],
+      measures: [{ fn, field: fn === "count" ? null : field.trim() || null }, ...(report?.measures.slice(1) ?? [])],
+      shared_with: shared,
+    };
+    try {
+      if (report) {
+        data(
+          await api.PATCH("/v1/reports/{report_id}", {
+            params: { path: { report_id: report.id }, header: { "if-match": String(report.version) } },
+            body: body as never,
+          }),
+        );
+        onDone(true);
+        return;
+      }
+      const made = data(await api.POST("/v1/reports", { body: body as never }));
+      setProblem(null);
+      setStatus(t("reports.created", { name: made.name }));
+      setName("");
+      setDescription("");
+      setShared([]);
+      onDone(true);
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  const titleId = id("form-title");
+  return (
+    <form class={report ? "report-edit" : "report-new"} aria-labelledby={titleId} onSubmit={(event) => void save(event)}>
+      <h2 id={titleId}>
+        <bdi>{report ? t("reports.editing", { name: report.name }) : t("reports.new")}</bdi>
+      </h2>
       <p role="status">{status}</p>
       {problem && <Problem error={problem} />}
       <p>
         <label>
           {t("reports.name")}{" "}
-          <input id="report-name" dir="auto" required maxLength={200} value={name} onInput={(event) => setName(event.currentTarget.value)} />
+          <input id={id("name")} dir="auto" required maxLength={200} value={name} onInput={(event) => setName(event.currentTarget.value)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          {t("reports.description")}{" "}
+          <input id={id("description")} dir="auto" size={50} value={description} onInput={(event) => setDescription(event.currentTarget.value)} />
         </label>
       </p>
       <p>
         <label>
           {t("reports.entity")}{" "}
-          <select id="report-entity" value={entity} onChange={(event) => setEntity(event.currentTarget.value as typeof entity)}>
+          <select id={id("entity")} value={entity} onChange={(event) => setEntity(event.currentTarget.value as typeof entity)}>
             {ENTITIES.map((value) => (
               <option key={value} value={value}>
                 {t(`reports.entity.${value}`)}
@@ -265,13 +381,13 @@ function NewReport({ onCreated }: { onCreated: () => void }) {
       <p>
         <label>
           {t("reports.filters")}{" "}
-          <input id="report-filters" dir="ltr" placeholder="lifecycle_stage=lead" value={filters} onInput={(event) => setFilters(event.currentTarget.value)} />
+          <input id={id("filters")} dir="ltr" placeholder="lifecycle_stage=lead" value={filters} onInput={(event) => setFilters(event.currentTarget.value)} />
         </label>
       </p>
       <p>
         <label>
           {t("reports.groupBy")}{" "}
-          <input id="report-group-by" dir="ltr" placeholder="lifecycle_stage" value={groupBy} onInput={(event) => setGroupBy(event.currentTarget.value)} />
+          <input id={id("group-by")} dir="ltr" placeholder="lifecycle_stage" value={groupBy} onInput={(event) => setGroupBy(event.currentTarget.value)} />
         </label>{" "}
         <label>
           {t("reports.grain")}{" "}
@@ -287,7 +403,7 @@ function NewReport({ onCreated }: { onCreated: () => void }) {
       <p>
         <label>
           {t("reports.measure")}{" "}
-          <select id="report-fn" value={fn} onChange={(event) => setFn(event.currentTarget.value as typeof fn)}>
+          <select id={id("fn")} value={fn} onChange={(event) => setFn(event.currentTarget.value as typeof fn)}>
             {FUNCTIONS.map((value) => (
               <option key={value} value={value}>
                 {t(`reports.fn.${value}`)}
@@ -302,7 +418,30 @@ function NewReport({ onCreated }: { onCreated: () => void }) {
           </label>
         )}
       </p>
-      <button type="submit">{t("reports.create")}</button>
+      <fieldset class="report-shared">
+        <legend>{t("reports.shareWith")}</legend>
+        {ROLES.map((role) => (
+          <label key={role}>
+            <input
+              type="checkbox"
+              name="shared_with"
+              value={role}
+              checked={shared.includes(role)}
+              onChange={(event) => setShared(event.currentTarget.checked ? [...shared, role] : shared.filter((r) => r !== role))}
+            />{" "}
+            {t(`reports.role.${role}`)}{" "}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit">{report ? t("reports.save", { name: report.name }) : t("reports.create")}</button>
+      {report && (
+        <>
+          {" "}
+          <button type="button" onClick={() => onDone(false)}>
+            {t("assignment.cancel")}
+          </button>
+        </>
+      )}
     </form>
   );
 }
