@@ -522,3 +522,59 @@ def test_a_report_shared_with_a_role_is_seen_by_that_role_edited_and_downloaded(
         assert open(downloading.value.path(), "rb").read(2) == b"PK"
     finally:
         page.close()
+
+
+@needs_chromium
+def test_an_admin_reorders_and_removes_stages_and_a_pipeline_with_deals_is_refused_until_it_has_none(
+        stack: RunningStack, browser: Any) -> None:
+    # Given a pipeline of three stages with a deal in the second
+    admin, tag = stack.auth("admin"), uuid.uuid4().hex[:6]
+    name = f"Partners {tag}"
+    made = requests.post(f"{stack.http_url}/v1/pipelines", headers=admin, timeout=10, json={"name": name, "stages": [
+        {"id": "intro", "name": "Intro", "probability": 10},
+        {"id": "pilot", "name": "Pilot", "probability": 40},
+        {"id": "contract", "name": "Contract", "probability": 80}]})
+    assert made.status_code == 201, made.text
+    pipeline_id = made.json()["id"]
+    deal = requests.post(f"{stack.http_url}/v1/deals", headers=admin, timeout=10, json={
+        "name": f"Pilot deal {tag}", "pipeline_id": pipeline_id, "stage": "pilot"})
+    assert deal.status_code == 201, deal.text
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/pipelines", "#pipelines-title")
+        card = page.locator(f"article.pipeline-card[data-pipeline-id='{pipeline_id}']")
+        card.wait_for(timeout=15_000)
+        # When the admin tries to remove the stage the deal is in
+        card.locator("tr[data-stage-id=pilot] button.remove").click()
+        # Then the page says why not, and the stage stays
+        card.locator("[role=alert]", has_text="still has deals").wait_for(timeout=15_000)
+        assert card.locator("tr[data-stage-id=pilot]").count() == 1
+        # When the admin moves Contract above Pilot, removes Intro, and saves
+        card.locator("tr[data-stage-id=contract] button.up").click()
+        card.locator("tr[data-stage-id=intro] button.remove").click()
+        card.locator("tr[data-stage-id=intro]").wait_for(state="detached", timeout=15_000)
+        card.locator("form:not(.stage-new) button[type=submit]").click()
+        page.wait_for_selector(f"article.pipeline-card [role=status]:has-text('{name} was saved')", timeout=15_000)
+        # Then the API has the two stages left, in their new order
+        stored = requests.get(f"{stack.http_url}/v1/pipelines/{pipeline_id}", headers=admin, timeout=10).json()
+        assert [stage["id"] for stage in stored["stages"]] == ["contract", "pilot"]
+        # When the admin deletes the pipeline while the deal is in it
+        card = page.locator(f"article.pipeline-card[data-pipeline-id='{pipeline_id}']")
+        card.locator("button.delete-pipeline").click()
+        # Then the API's refusal is shown, and the pipeline stays
+        card.locator("[role=alert]", has_text="still has deals").wait_for(timeout=15_000)
+        assert requests.get(f"{stack.http_url}/v1/pipelines/{pipeline_id}", headers=admin,
+                            timeout=10).status_code == 200
+        # When the deal is gone and the admin deletes it again, then the pipeline is gone
+        gone = requests.delete(f"{stack.http_url}/v1/deals/{deal.json()['id']}", headers=admin, timeout=10)
+        assert gone.status_code == 204, gone.text
+        card.locator("button.delete-pipeline").click()
+        page.wait_for_selector(f".pipelines-status:has-text('{name} was deleted')", timeout=15_000)
+        page.locator(f"article.pipeline-card[data-pipeline-id='{pipeline_id}']").wait_for(state="detached",
+                                                                                        timeout=15_000)
+        assert requests.get(f"{stack.http_url}/v1/pipelines/{pipeline_id}", headers=admin,
+                            timeout=10).status_code == 404
+    finally:
+        page.close()

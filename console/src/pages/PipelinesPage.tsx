@@ -1,6 +1,8 @@
 // Pipelines (admins edit; every role reads): each pipeline with its open stages in order and the closed stages
-// every pipeline ends in; an admin renames it and its stages, adds or reorders stages and saves the pipeline whole
-// (If-Match on the version read), or creates a new pipeline.
+// every pipeline ends in; an admin renames it and its stages, adds, reorders or removes stages and saves the
+// pipeline whole (If-Match on the version read), creates a new pipeline, or deletes one. The API refuses to delete
+// a pipeline that still has deals (409), and says so here; it lets a stage go while deals are in it (they keep it
+// until moved), so the console looks first and refuses to remove a stage that still has deals.
 import { useState } from "preact/hooks";
 import { ApiError, api, data, type Pipeline } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
@@ -35,23 +37,37 @@ export function PipelinesPage() {
   const session = useSession();
   const canEdit = hasRole(session, "admin");
   const [reloads, setReloads] = useState(0);
+  const [status, setStatus] = useState("");
   const [pipelines, retry] = useRemote(async () => data(await api.GET("/v1/pipelines", {})).items, "pipelines", reloads);
   const reload = () => setReloads((n) => n + 1);
   return (
     <section class="page pipelines" aria-labelledby="pipelines-title">
       <h1 id="pipelines-title">{t("pipelines.title")}</h1>
+      <p role="status" class="pipelines-status">
+        {status}
+      </p>
       {pipelines.state === "loading" && <p aria-busy="true">{t("common.loading")}</p>}
       {pipelines.state === "failed" && <Problem error={pipelines.error} retry={retry} />}
       {pipelines.state === "ready" &&
         pipelines.value.map((pipeline) => (
-          <PipelineEditor key={`${pipeline.id}:${pipeline.version}`} pipeline={pipeline} canEdit={canEdit} onSaved={reload} />
+          <PipelineEditor
+            key={`${pipeline.id}:${pipeline.version}`}
+            pipeline={pipeline}
+            canEdit={canEdit}
+            onSaved={reload}
+            onDeleted={(name) => {
+              setStatus(t("pipelines.deleted", { name }));
+              reload();
+            }}
+          />
         ))}
       {canEdit && <NewPipeline onCreated={reload} />}
     </section>
   );
 }
 
-function PipelineEditor({ pipeline, canEdit, onSaved }: { pipeline: Pipeline; canEdit: boolean; onSaved: () => void }) {
+function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: () => void; onDeleted: (name: string) => void }) {
+  const { pipeline, canEdit, onSaved } = props;
   const t = useT();
   const [name, setName] = useState(pipeline.name);
   const [stages, setStages] = useState<Stage[]>(pipeline.stages);
@@ -59,7 +75,52 @@ function PipelineEditor({ pipeline, canEdit, onSaved }: { pipeline: Pipeline; ca
   const [newProbability, setNewProbability] = useState("50");
   const [problem, setProblem] = useState<Error | null>(null);
   const [status, setStatus] = useState("");
+  // Why the API or the console would not do what was asked: a pipeline with deals, a stage with deals.
+  const [refusal, setRefusal] = useState("");
   const titleId = `pipeline-${pipeline.id}`;
+
+  async function removeStage(index: number) {
+    const stage = stages[index];
+    if (!stage) return;
+    try {
+      const held = pipeline.stages.some((saved) => saved.id === stage.id)
+        ? data(
+            await api.GET("/v1/deals", {
+              params: { query: { pipeline_id: pipeline.id, stage: stage.id, limit: "1" } },
+            }),
+          ).items.length > 0
+        : false;
+      if (held) {
+        setRefusal(t("pipelines.stageHasDeals", { stage: stage.name }));
+        return;
+      }
+      setRefusal("");
+      setProblem(null);
+      setStages(stages.filter((_, at) => at !== index));
+      setStatus(t("pipelines.stageRemoved", { stage: stage.name }));
+    } catch (failure) {
+      setProblem(failed(failure, t("common.stale")));
+    }
+  }
+
+  async function removePipeline() {
+    if (!confirm(t("pipelines.confirmDelete", { name: pipeline.name }))) return;
+    try {
+      const result = await api.DELETE("/v1/pipelines/{pipeline_id}", {
+        params: { path: { pipeline_id: pipeline.id }, header: { "if-match": String(pipeline.version) } },
+      });
+      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      props.onDeleted(pipeline.name);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.body?.error.code === "pipeline_has_deals") {
+        setRefusal(t("pipelines.hasDeals", { name: pipeline.name }));
+      } else if (failure instanceof ApiError && failure.status === 409) {
+        setRefusal(failure.message);
+      } else {
+        setProblem(failed(failure, t("common.stale")));
+      }
+    }
+  }
 
   function change(index: number, patch: Partial<Stage>) {
     setStages(stages.map((stage, at) => (at === index ? { ...stage, ...patch } : stage)));
@@ -107,6 +168,11 @@ function PipelineEditor({ pipeline, canEdit, onSaved }: { pipeline: Pipeline; ca
       </h2>
       <p role="status">{status}</p>
       {problem && <Problem error={problem} />}
+      {refusal && (
+        <div role="alert" class="problem refusal">
+          <p>{refusal}</p>
+        </div>
+      )}
       <form onSubmit={(event) => void save(event)}>
         {canEdit && (
           <p>
@@ -166,6 +232,9 @@ function PipelineEditor({ pipeline, canEdit, onSaved }: { pipeline: Pipeline; ca
                     </button>{" "}
                     <button type="button" class="down" disabled={index === stages.length - 1} onClick={() => move(index, 1)}>
                       {t("pipelines.down", { stage: stage.name })}
+                    </button>{" "}
+                    <button type="button" class="remove" disabled={stages.length === 1} onClick={() => void removeStage(index)}>
+                      {t("pipelines.remove", { stage: stage.name })}
                     </button>
                   </td>
                 )}
@@ -199,6 +268,13 @@ function PipelineEditor({ pipeline, canEdit, onSaved }: { pipeline: Pipeline; ca
           </label>{" "}
           <button type="submit">{t("pipelines.addStage")}</button>
         </form>
+      )}
+      {canEdit && !pipeline.is_default && (
+        <p>
+          <button type="button" class="delete-pipeline" onClick={() => void removePipeline()}>
+            {t("pipelines.delete", { name: pipeline.name })}
+          </button>
+        </p>
       )}
     </article>
   );
