@@ -578,3 +578,60 @@ def test_an_admin_reorders_and_removes_stages_and_a_pipeline_with_deals_is_refus
                             timeout=10).status_code == 404
     finally:
         page.close()
+
+
+@needs_chromium
+def test_marketing_writes_an_email_template_edits_it_previews_its_html_and_deletes_it(stack: RunningStack,
+                                                                                       browser: Any) -> None:
+    tag = uuid.uuid4().hex[:6]
+    name = f"Renewal {tag}"
+    contact = new_contact(stack, "Kaveh", tag)
+    marketing = stack.auth("marketing")
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        sign_in(page, stack, "marketing")
+        open_setting(page, "#/email-templates", "#email-templates-title")
+        # When marketing writes a template with a text and an HTML body
+        page.fill("#template-name", name)
+        page.fill("#template-subject", "Time to renew, {{ contact.first_name }}")
+        page.fill("#template-text", "Hello {{ contact.first_name }}, your plan ends soon.")
+        page.fill("#template-html", "<p>Hello <b>{{ contact.first_name }}</b>, your plan ends soon.</p>"
+                                    "<script>document.title='ran'</script>")
+        page.click(".template-new button[type=submit]")
+        page.wait_for_selector(f".templates-status:has-text('{name} was created')", timeout=15_000)
+        # Then it is listed, and the API keeps both bodies
+        row = page.locator("tr[data-template-id]", has_text=name)
+        row.wait_for(timeout=15_000)
+        template_id = row.get_attribute("data-template-id")
+        stored = requests.get(f"{stack.http_url}/v1/email-templates/{template_id}", headers=marketing,
+                              timeout=10).json()
+        assert stored["topic"] == "transactional" and "<b>" in stored["variants"]["en"]["html"]
+        # When its subject is edited and saved
+        editor = page.locator(".template-editor")
+        editor.wait_for(timeout=15_000)
+        editor.locator(".variant-subject").fill("Your plan ends soon, {{ contact.first_name }}")
+        editor.locator("button[type=submit]").click()
+        page.wait_for_selector(f".template-editor [role=status]:has-text('{name} was saved')", timeout=15_000)
+        stored = requests.get(f"{stack.http_url}/v1/email-templates/{template_id}", headers=marketing,
+                              timeout=10).json()
+        assert stored["variants"]["en"]["subject"] == "Your plan ends soon, {{ contact.first_name }}"
+        assert stored["version"] == 2
+        # And it is previewed for a contact
+        page.fill("#preview-contact", contact["id"])
+        page.click(".template-preview button[type=submit]")
+        page.wait_for_selector(".preview-subject", timeout=15_000)
+        assert page.inner_text(".preview-subject") == "Your plan ends soon, Kaveh"
+        # Then its HTML is shown in a sandboxed frame, filled in, and the script in it does not run
+        frame = page.locator("iframe.preview-html")
+        assert frame.get_attribute("sandbox") == ""
+        assert "Hello Kaveh" in page.frame_locator("iframe.preview-html").locator("body").inner_text(timeout=15_000)
+        assert page.frame_locator("iframe.preview-html").locator("b").inner_text() == "Kaveh"
+        assert page.title() != "ran"
+        # When it is deleted, then it is gone from the page and the API
+        page.locator(f"tr[data-template-id='{template_id}'] button.delete").click()
+        page.locator(f"tr[data-template-id='{template_id}']").wait_for(state="detached", timeout=15_000)
+        assert requests.get(f"{stack.http_url}/v1/email-templates/{template_id}", headers=marketing,
+                            timeout=10).status_code == 404
+    finally:
+        page.close()
