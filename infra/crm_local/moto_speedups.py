@@ -13,7 +13,9 @@ once per process, by the embedded AWS.
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import types
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,7 @@ from typing import Any
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoResult
 
 
 def _deepcopy_keeping_tables(value: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -98,6 +101,8 @@ def install() -> None:
         return self.value if self.type in _AS_IS else moto_cast_value(self)
 
     DynamoType.cast_value = property(cast_value)  # type: ignore[method-assign,assignment]
+    _sort_by_plain_values()
+    _answer_reads_as_plain_json()
     moto_transact_write_items = backend_class.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -112,3 +117,60 @@ def install() -> None:
     backend_class.transact_write_items = transact_write_items
     # Only the transaction code of this module backs tables up; every other deepcopy stays a deepcopy.
     dynamodb_models.copy = types.SimpleNamespace(deepcopy=_deepcopy_keeping_tables)  # type: ignore[attr-defined]
+
+
+def _plain(value: DynamoType | None) -> Any:
+    """A key attribute's Python value, which orders as DynamoDB orders it: a key attribute has one type (S, N
+    or B) in every item, so comparing the values is comparing the DynamoTypes, without their Python methods."""
+    return None if value is None else value.cast_value
+
+
+def _sort_by_plain_values() -> None:
+    """A Query sorts the whole table by its keys, and an index's matches by the index's keys, comparing
+    DynamoTypes pair by pair in Python (two thirds of a 10,000-contact page's 290 ms); the same order by the
+    attributes' plain values is C's string and number comparison."""
+
+    def all_items(self: Table) -> list[Item]:
+        items: list[Item] = []
+        for hash_set in self.items.values():
+            if self.range_key_attr:
+                items.extend(hash_set.values())
+            else:
+                items.append(hash_set)  # type: ignore[arg-type]
+        if self.range_key_attr:
+            return sorted(items, key=lambda x: (_plain(x.hash_key), _plain(x.range_key) if x.range_key else ""))
+        return sorted(items, key=lambda x: _plain(x.hash_key))
+
+    def sorted_items(self: Table, hash_key_attrs: list[str], range_key_attrs: list[str | None],
+                     items: list[Item]) -> list[Item]:
+        attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        items.sort(key=lambda x: tuple(_plain(x.attrs[key]) for key in attrs))
+        return items
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.sorted_items = sorted_items  # type: ignore[method-assign]
+
+
+# Reads whose answers are items: their JSON is the items' own DynamoDB JSON, with nothing for the model to shape.
+_PLAIN_READS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
+_JSON_1_0 = {"Content-Type": "application/x-amz-json-1.0"}
+
+
+def _bytes_as_base64(value: Any) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _answer_reads_as_plain_json() -> None:
+    """moto writes every answer by walking botocore's model of its shape, value by value: a page of 100
+    contacts took 100 ms of a Query's time to write. A read's answer is already DynamoDB JSON (binaries as
+    bytes, which the wire carries in base64), so it is written as it is, with the header moto sends."""
+    moto_execute_result = DynamoResult.execute_result
+
+    def execute_result(self: DynamoResult, context: Any) -> Any:
+        if context.operation_model.name in _PLAIN_READS and isinstance(self.result, dict):
+            return 200, dict(_JSON_1_0), json.dumps(self.result, default=_bytes_as_base64)
+        return moto_execute_result(self, context)
+
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
