@@ -635,3 +635,46 @@ def test_marketing_writes_an_email_template_edits_it_previews_its_html_and_delet
                             timeout=10).status_code == 404
     finally:
         page.close()
+
+
+@needs_chromium
+def test_an_admin_sets_a_rules_sla_and_clears_it(stack: RunningStack, browser: Any) -> None:
+    # Given a rule for a source no lead comes from, without an SLA
+    admin, tag = stack.auth("admin"), uuid.uuid4().hex[:6]
+    users = requests.get(f"{stack.http_url}/v1/users", headers=admin, timeout=10).json()["users"]
+    made = requests.post(f"{stack.http_url}/v1/assignment-rules", headers=admin, timeout=10, json={
+        "name": f"Slow leads {tag}", "strategy": "round_robin", "conditions": {"sources": [f"nowhere-{tag}"]},
+        "members": [{"user_id": users[0]["id"]}]})
+    assert made.status_code == 201, made.text
+    rule = made.json()
+
+    def stored() -> dict[str, Any]:
+        answer = requests.get(f"{stack.http_url}/v1/assignment-rules", headers=admin, timeout=10)
+        return dict(next(item for item in answer.json()["items"] if item["id"] == rule["id"]))
+
+    page = browser.new_page()
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/assignment", "#assignment-title")
+        row = page.locator(f"tr[data-rule-id='{rule['id']}']")
+        row.wait_for(timeout=15_000)
+        # When the admin gives it an SLA: 30 minutes, then the lead goes to another member
+        row.locator("button.edit").click()
+        page.fill("#rule-sla-minutes", "30")
+        page.select_option("#rule-sla-action", "reassign")
+        page.click(".rule-form button[type=submit]")
+        # Then the list shows it and the API keeps it, the rest of the rule as it was
+        page.locator(f"tr[data-rule-id='{rule['id']}'] .sla", has_text="30").wait_for(timeout=15_000)
+        kept = stored()
+        assert (kept["sla_minutes"], kept["sla_action"]) == (30, "reassign")
+        assert kept["conditions"]["sources"] == [f"nowhere-{tag}"] and kept["strategy"] == "round_robin"
+        # When the admin clears the minutes, then the rule has no SLA
+        page.locator(f"tr[data-rule-id='{rule['id']}'] button.edit").click()
+        page.fill("#rule-sla-minutes", "")
+        page.click(".rule-form button[type=submit]")
+        page.locator(f"tr[data-rule-id='{rule['id']}'] .sla", has_text="None").wait_for(timeout=15_000)
+        kept = stored()
+        assert (kept["sla_minutes"], kept["sla_action"]) == (None, None)
+    finally:
+        page.close()
+        requests.delete(f"{stack.http_url}/v1/assignment-rules/{rule['id']}", headers=admin, timeout=10)

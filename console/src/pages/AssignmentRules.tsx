@@ -1,6 +1,6 @@
 // Assignment rules (admins): the ordered rules that give a new lead its owner, tried first to last; each moved
-// up or down (the whole order is sent back), written whole (conditions, strategy, members and their weights) or
-// deleted, with If-Match on the version read.
+// up or down (the whole order is sent back), written whole (conditions, strategy, members and their weights, the
+// SLA: minutes until a lead nobody contacted is escalated, and how) or deleted, with If-Match on the version read.
 import { useState } from "preact/hooks";
 import { ApiError, api, data } from "../api/client";
 import type { components } from "../api/schema";
@@ -12,6 +12,7 @@ type Rule = components["schemas"]["Rule"];
 type RuleFields = components["schemas"]["RuleFields"];
 
 const STRATEGIES = ["round_robin", "weighted", "least_loaded"] as const;
+const SLA_ACTIONS = ["alert_manager", "reassign"] as const;
 const LISTS = ["sources", "countries", "languages", "form_ids"] as const;
 type ListCondition = (typeof LISTS)[number];
 
@@ -33,6 +34,10 @@ interface Conditions {
 
 function failed(failure: unknown, stale: string): Error {
   if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
+  if (failure instanceof ApiError && failure.body?.error.fields) {
+    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
+    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
+  }
   return failure instanceof Error ? failure : new Error(String(failure));
 }
 
@@ -117,6 +122,7 @@ function RuleTable(props: { rules: Rule[]; onChanged: () => void; onEdit: (rule:
               <th scope="col">{t("assignment.name")}</th>
               <th scope="col">{t("assignment.strategy")}</th>
               <th scope="col">{t("assignment.members")}</th>
+              <th scope="col">{t("assignment.sla")}</th>
               <th scope="col">{t("assignment.enabled")}</th>
               <th scope="col">{t("workflows.actions")}</th>
             </tr>
@@ -130,6 +136,14 @@ function RuleTable(props: { rules: Rule[]; onChanged: () => void; onEdit: (rule:
                 </th>
                 <td>{t(`assignment.strategy.${rule.strategy}` as MessageKey)}</td>
                 <td>{(rule.members as unknown as Member[]).map((member) => member.user_id).join(", ")}</td>
+                <td class="sla">
+                  {rule.sla_minutes
+                    ? t("assignment.slaShown", {
+                        minutes: rule.sla_minutes,
+                        action: t(`assignment.slaAction.${rule.sla_action ?? "alert_manager"}` as MessageKey),
+                      })
+                    : t("assignment.noSla")}
+                </td>
                 <td>{rule.enabled ? t("assignment.yes") : t("assignment.no")}</td>
                 <td>
                   <button type="button" class="up" disabled={index === 0} onClick={() => void move(index, -1)}>
@@ -176,6 +190,8 @@ function RuleForm({ rule, onDone }: { rule: Rule | null; onDone: (changed: boole
   const [maxScore, setMaxScore] = useState(conditions.max_score?.toString() ?? "");
   const [members, setMembers] = useState<Member[]>((rule?.members ?? []) as unknown as Member[]);
   const [extra, setExtra] = useState("");
+  const [slaMinutes, setSlaMinutes] = useState(rule?.sla_minutes?.toString() ?? "");
+  const [slaAction, setSlaAction] = useState<string>(rule?.sla_action ?? "alert_manager");
   const [problem, setProblem] = useState<Error | null>(null);
 
   function toggleMember(userId: string, on: boolean) {
@@ -204,8 +220,8 @@ function RuleForm({ rule, onDone }: { rule: Rule | null; onDone: (changed: boole
         max_score: maxScore === "" ? null : Number(maxScore),
       },
       members: chosen.map((member) => Object.fromEntries(Object.entries(member).filter(([, v]) => v !== null && v !== undefined))),
-      sla_minutes: rule?.sla_minutes ?? null,
-      sla_action: rule?.sla_action ?? null,
+      sla_minutes: slaMinutes.trim() === "" ? null : Number(slaMinutes),
+      sla_action: slaMinutes.trim() === "" ? null : slaAction,
     } as unknown as RuleFields;
     try {
       if (rule) {
@@ -320,6 +336,32 @@ function RuleForm({ rule, onDone }: { rule: Rule | null; onDone: (changed: boole
           <label>
             {t("assignment.memberIds")}{" "}
             <input id="rule-member-ids" dir="ltr" value={extra} onInput={(event) => setExtra(event.currentTarget.value)} />
+          </label>
+        </p>
+      </fieldset>
+      <fieldset class="rule-sla">
+        <legend>{t("assignment.sla")}</legend>
+        <p>
+          <label>
+            {t("assignment.slaMinutes")}{" "}
+            <input
+              id="rule-sla-minutes"
+              type="number"
+              min={1}
+              max={525600}
+              value={slaMinutes}
+              onInput={(event) => setSlaMinutes(event.currentTarget.value)}
+            />
+          </label>{" "}
+          <label>
+            {t("assignment.slaAction")}{" "}
+            <select id="rule-sla-action" value={slaAction} disabled={slaMinutes.trim() === ""} onChange={(event) => setSlaAction(event.currentTarget.value)}>
+              {SLA_ACTIONS.map((value) => (
+                <option key={value} value={value}>
+                  {t(`assignment.slaAction.${value}`)}
+                </option>
+              ))}
+            </select>
           </label>
         </p>
       </fieldset>
