@@ -259,13 +259,18 @@ def test_marketing_previews_an_email_template_as_a_contact_would_get_it(stack: R
 
 
 @needs_chromium
-@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("language", ["en", "fa", "ar", "ru"])
 def test_no_settings_page_has_a_serious_accessibility_violation(stack: RunningStack, browser: Any,
                                                                  language: str) -> None:
+    # Given a template with an HTML body, a contact to preview it for, and a report
     tag = uuid.uuid4().hex[:6]
-    new_template(stack, tag)
-    requests.post(f"{stack.http_url}/v1/reports", headers=stack.auth("admin"), timeout=10,
-                  json={"name": f"All contacts {tag}", "entity": "contacts"})
+    template = new_template(stack, tag)
+    requests.put(f"{stack.http_url}/v1/email-templates/{template['id']}", headers=stack.auth("marketing"),
+                 timeout=10, json={"name": template["name"], "topic": "transactional", "variants": {
+                     "en": {**template["variants"]["en"], "html": "<p>Hello {{ contact.first_name }}</p>"}}})
+    contact = new_contact(stack, "Leila", tag)
+    report = requests.post(f"{stack.http_url}/v1/reports", headers=stack.auth("admin"), timeout=10,
+                           json={"name": f"All contacts {tag}", "entity": "contacts"}).json()
     # axe-core is added to the page as a script, which the console's Content-Security-Policy would refuse.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
@@ -290,8 +295,28 @@ def test_no_settings_page_has_a_serious_accessibility_violation(stack: RunningSt
         assert serious_violations(page) == []
         page.click("nav a[href='#/settings']")
         page.click(".settings-links a[href='#/email-templates']")
-        page.locator(".template-list button.open").first.click()
+        page.locator(f"tr[data-template-id='{template['id']}'] button.open").click()
         page.wait_for_selector(".template-editor", timeout=15_000)
+        page.fill("#preview-contact", contact["id"])
+        page.click(".template-preview button[type=submit]")
+        page.wait_for_selector("iframe.preview-html", timeout=15_000)
+        assert serious_violations(page) == []
+        # The workflow written from scratch, with a step of every kind
+        page.click("nav a[href='#/settings']")
+        page.click(".settings-links a[href='#/workflows']")
+        page.click("#workflow-write")
+        for index in range(page.locator("#workflow-step-type option").count()):
+            page.select_option("#workflow-step-type", index=index)
+            page.click("#workflow-add-step")
+        assert page.locator(".workflow-step").count() == 6
+        assert serious_violations(page) == []
+        # A report's edit form and its run with the downloads
+        page.click("nav a[href='#/settings']")
+        page.click(".settings-links a[href='#/reports']")
+        page.locator(f"tr[data-report-id='{report['id']}'] button.edit").click()
+        page.wait_for_selector(".report-edit", timeout=15_000)
+        page.locator(f"tr[data-report-id='{report['id']}'] button.run").click()
+        page.wait_for_selector(".report-downloads", timeout=15_000)
         assert serious_violations(page) == []
     finally:
         context.close()
@@ -678,3 +703,29 @@ def test_an_admin_sets_a_rules_sla_and_clears_it(stack: RunningStack, browser: A
     finally:
         page.close()
         requests.delete(f"{stack.http_url}/v1/assignment-rules/{rule['id']}", headers=admin, timeout=10)
+
+
+@needs_chromium
+def test_an_admin_deletes_a_custom_field_and_it_is_gone(stack: RunningStack, browser: Any) -> None:
+    # Given a custom field of deals
+    admin, key = stack.auth("admin"), f"region_{uuid.uuid4().hex[:6]}"
+    made = requests.post(f"{stack.http_url}/v1/custom-fields", headers=admin, timeout=10, json={
+        "entity": "deal", "key": key, "label": "Sales region", "type": "text"})
+    assert made.status_code == 201, made.text
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        sign_in(page, stack, "admin")
+        open_setting(page, "#/custom-fields", "#custom-fields-title")
+        page.select_option("#custom-fields-entity", "deal")
+        row = page.locator(f"tr[data-field-key='{key}']")
+        row.wait_for(timeout=15_000)
+        # When the admin deletes it
+        row.locator("button.delete").click()
+        # Then it is gone from the page and from the API's fields of deals
+        row.wait_for(state="detached", timeout=15_000)
+        fields = requests.get(f"{stack.http_url}/v1/custom-fields", params={"entity": "deal"}, headers=admin,
+                              timeout=10).json()["items"]
+        assert key not in [field["key"] for field in fields]
+    finally:
+        page.close()
