@@ -63,3 +63,19 @@ def test_an_index_pages_in_its_key_order_with_ties_broken_by_the_tables_keys(tab
             break
     # Then each item comes once, in the index's order
     assert seen == sorted(written, reverse=not forward)
+
+
+def test_a_query_of_the_table_reads_its_own_partition_in_sort_key_order(table: Any) -> None:
+    for pk in ("a", "b", "c"):
+        for sk in ("3", "1", "2"):
+            table.put_item(TableName="t", Item={"PK": {"S": pk}, "SK": {"S": sk}, "G": {"S": "one"},
+                                                "O": {"S": pk + sk}})
+    page = table.query(TableName="t", KeyConditionExpression="PK = :p AND SK > :s", ScanIndexForward=False,
+                       ExpressionAttributeValues={":p": {"S": "b"}, ":s": {"S": "1"}})
+    assert [(i["PK"]["S"], i["SK"]["S"]) for i in page["Items"]] == [("b", "3"), ("b", "2")]
+    # And the index still reads across every partition
+    across = table.query(TableName="t", IndexName="GSI", KeyConditionExpression="G = :g",
+                         ExpressionAttributeValues={":g": {"S": "one"}})
+    assert len(across["Items"]) == 9
+    assert table.query(TableName="t", KeyConditionExpression="PK = :p",
+                       ExpressionAttributeValues={":p": {"S": "none"}})["Items"] == []

@@ -1,9 +1,11 @@
-// How many of the user's notifications are unread, beside the Notifications link: read when the console opens,
-// every minute after, and whenever the notifications page marks one read or snoozes one.
+// How many of the user's notifications are unread, beside the Notifications link: read shortly after the console
+// opens (after the page's own requests, which are what the user came for), every minute after, and whenever the
+// notifications page marks one read or snoozes one.
 import { useEffect, useState } from "preact/hooks";
 import { api, data } from "../api/client";
 import { formatNumber, useLocale, useT } from "../i18n";
 
+const FIRST_MS = 1_500;
 const EVERY_MS = 60_000;
 const COUNTED = 100;
 /** Dispatched on window by whatever changes which notifications are unread. */
@@ -24,11 +26,12 @@ export function UnreadBadge() {
         })
         // A badge that cannot be read stays as it was; the notifications page shows the error.
         .catch(() => undefined);
-    void count();
+    const first = setTimeout(() => void count(), FIRST_MS);
     const timer = setInterval(() => void count(), EVERY_MS);
     addEventListener(NOTIFICATIONS_CHANGED, count);
     return () => {
       live = false;
+      clearTimeout(first);
       clearInterval(timer);
       removeEventListener(NOTIFICATIONS_CHANGED, count);
     };
