@@ -6,6 +6,8 @@
   user pool (its hosted-UI session cookie, as after a first sign-in), so each load goes through the whole
   authorization-code-with-PKCE round and then the first page of contacts; from navigation to the first row
   shown. Median of LOADS loads, over CONTACTS contacts written into the table beforehand. Target: 1 s.
+  The same list opened by a signed-in user from another page's link is measured too (the day's common case:
+  no sign-in round).
 - Requests per page view: everything the browser asked the stack for during one such load.
 - Long lists: every contact loaded into the list by scrolling to its end, then the rows in the page (the list
   draws only those in view, whatever its length) and the 95th percentile of frame times while it scrolls
@@ -95,13 +97,29 @@ def measure_browser(stack: RunningStack, count: int) -> dict[str, Any]:
         page = context.new_page()
         page.goto(f"{base}/#/contacts")
         page.wait_for_selector("a.row", timeout=30_000)
+        opened = _opened_from_another_page(page)
         rows, frames = _scroll_through(page, count)
         browser.close()
     by_request = {what: round(statistics.median(ms)) for what, ms in slowest.items()}
     return {"usable_median_s": round(statistics.median(loads), 3), "usable_loads_s": [round(s, 3) for s in loads],
+            "opened_median_s": round(statistics.median(opened), 3),
             "request_median_ms": dict(sorted(by_request.items(), key=lambda kv: -kv[1])),
             "requests_per_view": int(statistics.median(requests)), "rows_in_page": rows,
             "scroll_frame_p95_ms": frames}
+
+
+def _opened_from_another_page(page: Any) -> list[float]:
+    """A signed-in user going to the contacts list from another page of the console (its link in the
+    navigation), LOADS times: from the click to the first row shown."""
+    times = []
+    for _ in range(LOADS):
+        page.click("nav a[href='#/companies']")
+        page.wait_for_selector("#companies-title", timeout=30_000)
+        started = time.perf_counter()
+        page.click("nav a[href='#/contacts']")
+        page.wait_for_selector("a.row", timeout=30_000)
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def _what(url: str) -> str:
@@ -158,6 +176,9 @@ def print_figures(figures: dict[str, Any]) -> None:
           f" CSS {figures['css_gzip_kb']} KB")
     print(f"  contact list usable     {figures['usable_median_s']:>8.3f} s median of {LOADS} loads, sign-in round "
           f"included (target <= {USABLE_TARGET_S} s: {usable_met})")
+    opened_met = "met" if figures["opened_median_s"] <= USABLE_TARGET_S else "MISSED"
+    print(f"  ... opened signed in    {figures['opened_median_s']:>8.3f} s median of {LOADS}, from another page's "
+          f"link (target <= {USABLE_TARGET_S} s: {opened_met})")
     own = figures["usable_median_s"] - figures["request_median_ms"].get("/v1/contacts", 0) / 1000
     print(f"  of which the console's   {own:>8.3f} s: all but the list's own API request (moto's index Query)")
     print(f"  requests per page view  {figures['requests_per_view']:>8}; median ms each: " + ", ".join(
