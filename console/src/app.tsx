@@ -19,7 +19,7 @@ import { ScoringModel } from "./pages/ScoringModel";
 import { SpamReview } from "./pages/SpamReview";
 import { TeamPage } from "./pages/TeamPage";
 import { SettingsPage } from "./pages/SettingsPage";
-import { WorkflowsPage } from "./pages/WorkflowsPage";
+import { WorkflowsPage } from "./pages/workflows/WorkflowsPage";
 import { AssignmentRules } from "./pages/AssignmentRules";
 import { ReportsPage } from "./pages/ReportsPage";
 import { CustomFields } from "./pages/CustomFields";
