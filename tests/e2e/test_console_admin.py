@@ -165,7 +165,7 @@ def test_an_admin_creates_a_pipeline_and_adds_a_stage_to_it(stack: RunningStack,
         card.locator(".stage-new button[type=submit]").click()
         card.locator("tr[data-stage-id=signed]").wait_for(timeout=5_000)
         card.locator("form:not(.stage-new) button[type=submit]").click()
-        page.wait_for_selector(f"article.pipeline-card [role=status]:has-text('{name} was saved')", timeout=15_000)
+        page.wait_for_selector(f".pipelines-status:has-text('{name} was saved')", timeout=15_000)
         # Then the pipeline has both stages, in order, and still ends in won and lost
         pipeline_id = card.get_attribute("data-pipeline-id")
         stored = requests.get(f"{stack.http_url}/v1/pipelines/{pipeline_id}", headers=stack.auth("sales"),
@@ -571,9 +571,10 @@ def test_an_admin_reorders_and_removes_stages_and_a_pipeline_with_deals_is_refus
         open_setting(page, "#/pipelines", "#pipelines-title")
         card = page.locator(f"article.pipeline-card[data-pipeline-id='{pipeline_id}']")
         card.wait_for(timeout=15_000)
-        # When the admin tries to remove the stage the deal is in
+        # When the admin removes the stage the deal is in and saves
         card.locator("tr[data-stage-id=pilot] button.remove").click()
-        # Then the page says why not, and the stage stays
+        card.locator("form:not(.stage-new) button[type=submit]").click()
+        # Then the API refuses, the page says why, and the stage is back
         card.locator("[role=alert]", has_text="still has deals").wait_for(timeout=15_000)
         assert card.locator("tr[data-stage-id=pilot]").count() == 1
         # When the admin moves Contract above Pilot, removes Intro, and saves
@@ -581,12 +582,13 @@ def test_an_admin_reorders_and_removes_stages_and_a_pipeline_with_deals_is_refus
         card.locator("tr[data-stage-id=intro] button.remove").click()
         card.locator("tr[data-stage-id=intro]").wait_for(state="detached", timeout=15_000)
         card.locator("form:not(.stage-new) button[type=submit]").click()
-        page.wait_for_selector(f"article.pipeline-card [role=status]:has-text('{name} was saved')", timeout=15_000)
+        page.wait_for_selector(f".pipelines-status:has-text('{name} was saved')", timeout=15_000)
         # Then the API has the two stages left, in their new order
         stored = requests.get(f"{stack.http_url}/v1/pipelines/{pipeline_id}", headers=admin, timeout=10).json()
         assert [stage["id"] for stage in stored["stages"]] == ["contract", "pilot"]
-        # When the admin deletes the pipeline while the deal is in it
-        card = page.locator(f"article.pipeline-card[data-pipeline-id='{pipeline_id}']")
+        # When the admin deletes the pipeline while the deal is in it (its card as saved, at version 2)
+        card = page.locator(f"article.pipeline-card[data-pipeline-id='{pipeline_id}'][data-version='2']")
+        card.wait_for(timeout=15_000)
         card.locator("button.delete-pipeline").click()
         # Then the API's refusal is shown, and the pipeline stays
         card.locator("[role=alert]", has_text="still has deals").wait_for(timeout=15_000)
@@ -637,7 +639,7 @@ def test_marketing_writes_an_email_template_edits_it_previews_its_html_and_delet
         editor.wait_for(timeout=15_000)
         editor.locator(".variant-subject").fill("Your plan ends soon, {{ contact.first_name }}")
         editor.locator("button[type=submit]").click()
-        page.wait_for_selector(f".template-editor [role=status]:has-text('{name} was saved')", timeout=15_000)
+        page.wait_for_selector(f".templates-status:has-text('{name} was saved')", timeout=15_000)
         stored = requests.get(f"{stack.http_url}/v1/email-templates/{template_id}", headers=marketing,
                               timeout=10).json()
         assert stored["variants"]["en"]["subject"] == "Your plan ends soon, {{ contact.first_name }}"

@@ -157,6 +157,61 @@ def test_a_refused_pipeline_delete_leaves_it_as_it_was(aws):
     assert new_deal(pipeline_id=pipeline["id"])["pipeline_id"] == pipeline["id"]
 
 
+def test_a_stage_that_holds_deals_is_not_removed_and_an_empty_one_is(aws):
+    # Given a pipeline of three stages with a deal in the second, and many deals elsewhere
+    stages = [{"id": "intro", "name": "Intro", "probability": 10}, *STAGES]
+    pipeline = admin.post("/v1/pipelines", {"name": "Partners", "stages": stages}).body
+    path = f"/v1/pipelines/{pipeline['id']}"
+    for n in range(3):
+        new_deal(name=f"Other {n}")
+    deal = new_deal(pipeline_id=pipeline["id"], stage="demo")
+    # When an admin leaves the deal's stage out
+    refused = admin.patch(path, {"stages": [stages[0], stages[2]]}, version=1)
+    # Then 409 names it, and the pipeline is as it was, open to deals as before
+    assert (refused.status, refused.body["error"]["code"]) == (409, "stage_has_deals")
+    assert "demo" in refused.body["error"]["fields"]["stages"]
+    assert admin.get(path).body["version"] == 1 and len(admin.get(path).body["stages"]) == 3
+    assert sales.patch(f"/v1/deals/{deal['id']}", {"stage": "contract"}, version=1).status == 200
+    # When the stage left out holds no deal any more
+    changed = admin.patch(path, {"stages": [stages[2], stages[0]]}, version=1)
+    # Then it goes, and deals are written in the pipeline at once (no fence left up)
+    assert changed.status == 200 and [s["id"] for s in changed.body["stages"]] == ["contract", "intro"]
+    assert new_deal(pipeline_id=pipeline["id"], stage="intro")["stage"] == "intro"
+    assert admin.patch(path, {"stages": [stages[0]]}, version=2).body["error"]["code"] == "stage_has_deals"
+
+
+def test_a_deal_moved_into_a_stage_while_its_removal_looks_for_deals_is_refused(aws, monkeypatch):
+    from crm.deals import pipelines
+
+    # Given a deal in one stage, moved into the other just as an admin's edit removing that other stage looks
+    pipeline = admin.post("/v1/pipelines", {"name": "Renewals", "stages": STAGES}).body
+    deal = new_deal(pipeline_id=pipeline["id"], stage="contract")
+    racing: list = []
+    memberships = pipelines.PipelineDealItem
+
+    def query_after_a_move(*args, **kwargs):
+        racing.append(sales.patch(f"/v1/deals/{deal['id']}", {"stage": "demo"}, version=1))
+        return memberships.query(*args, **kwargs)
+
+    monkeypatch.setattr(pipelines, "PipelineDealItem", type("Memberships", (), {
+        "key": memberships.key, "SK": memberships.SK, "query": staticmethod(query_after_a_move)}))
+    # When the edit goes on
+    edited = admin.patch(f"/v1/pipelines/{pipeline['id']}", {"stages": [STAGES[1]]}, version=1)
+    # Then the stage is gone, and the racing move was refused rather than left in a stage that is no more
+    assert edited.status == 200
+    assert (racing[0].status, racing[0].body["error"]["code"]) == (409, "pipeline_changed")
+    assert sales.get(f"/v1/deals/{deal['id']}").body["stage"] == "contract"
+
+
+def test_the_default_pipelines_stage_with_deals_stays_too(aws):
+    default = admin.get("/v1/pipelines/default").body
+    first = default["stages"][0]["id"]
+    new_deal(stage=first)
+    refused = admin.patch("/v1/pipelines/default", {"stages": default["stages"][1:]})
+    assert (refused.status, refused.body["error"]["code"]) == (409, "stage_has_deals")
+    assert admin.patch("/v1/pipelines/default", {"name": "Sales"}).status == 200
+
+
 def test_moving_a_deal_to_another_pipeline_frees_the_old_one(aws):
     pipeline = admin.post("/v1/pipelines", {"name": "Renewals", "stages": STAGES}).body
     deal = new_deal(pipeline_id=pipeline["id"], stage="contract")

@@ -119,11 +119,19 @@ export function EmailTemplates() {
         templates.value
           .filter((template) => template.id === open)
           .map((template) => (
-            <article key={`${template.id}:${template.version}`} class="template-detail" aria-labelledby="template-title">
+            <article key={template.id} class="template-detail" aria-labelledby="template-title">
               <h2 id="template-title">
                 <bdi>{template.name}</bdi>
               </h2>
-              <TemplateEditor template={template} onSaved={reload} />
+              {/* Drawn anew at each version; the preview beside it keeps what the user typed. */}
+              <TemplateEditor
+                key={`${template.id}:${template.version}`}
+                template={template}
+                onSaved={(name) => {
+                  setStatus(t("emailTemplates.saved", { name }));
+                  reload();
+                }}
+              />
               <PreviewForm templateId={template.id} />
             </article>
           ))}
@@ -140,7 +148,7 @@ export function EmailTemplates() {
   );
 }
 
-function TemplateEditor({ template, onSaved }: { template: Template; onSaved: () => void }) {
+function TemplateEditor({ template, onSaved }: { template: Template; onSaved: (name: string) => void }) {
   const t = useT();
   const session = useSession();
   const canEdit = hasRole(session, "admin", "marketing");
@@ -148,7 +156,6 @@ function TemplateEditor({ template, onSaved }: { template: Template; onSaved: ()
   const [topic, setTopic] = useState(template.topic);
   const [variants, setVariants] = useState<Record<string, Variant>>(template.variants);
   const [problem, setProblem] = useState<Error | null>(null);
-  const [status, setStatus] = useState("");
 
   const [newLanguage, setNewLanguage] = useState("");
 
@@ -175,8 +182,7 @@ function TemplateEditor({ template, onSaved }: { template: Template; onSaved: ()
         }),
       );
       setProblem(null);
-      setStatus(t("emailTemplates.saved", { name }));
-      onSaved();
+      onSaved(name);
     } catch (failure) {
       setProblem(failed(failure, t("common.stale")));
     }
@@ -184,7 +190,6 @@ function TemplateEditor({ template, onSaved }: { template: Template; onSaved: ()
 
   return (
     <form class="template-editor" onSubmit={(event) => void save(event)}>
-      <p role="status">{status}</p>
       {problem && <Problem error={problem} />}
       <p>
         <label>

@@ -1,8 +1,8 @@
 // Pipelines (admins edit; every role reads): each pipeline with its open stages in order and the closed stages
 // every pipeline ends in; an admin renames it and its stages, adds, reorders or removes stages and saves the
 // pipeline whole (If-Match on the version read), creates a new pipeline, or deletes one. The API refuses to delete
-// a pipeline that still has deals (409), and says so here; it lets a stage go while deals are in it (they keep it
-// until moved), so the console looks first and refuses to remove a stage that still has deals.
+// a pipeline that still has deals, and a save that leaves out a stage still holding deals (409 each), and says
+// so here.
 import { useState } from "preact/hooks";
 import { ApiError, api, data, type Pipeline } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
@@ -54,7 +54,11 @@ export function PipelinesPage() {
             key={`${pipeline.id}:${pipeline.version}`}
             pipeline={pipeline}
             canEdit={canEdit}
-            onSaved={reload}
+            onSaved={(name) => {
+              // On the page, not the card: the saved pipeline's card is drawn anew at its new version.
+              setStatus(t("pipelines.saved", { name }));
+              reload();
+            }}
             onDeleted={(name) => {
               setStatus(t("pipelines.deleted", { name }));
               reload();
@@ -66,7 +70,7 @@ export function PipelinesPage() {
   );
 }
 
-function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: () => void; onDeleted: (name: string) => void }) {
+function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: (name: string) => void; onDeleted: (name: string) => void }) {
   const { pipeline, canEdit, onSaved } = props;
   const t = useT();
   const [name, setName] = useState(pipeline.name);
@@ -79,28 +83,13 @@ function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: 
   const [refusal, setRefusal] = useState("");
   const titleId = `pipeline-${pipeline.id}`;
 
-  async function removeStage(index: number) {
+  function removeStage(index: number) {
     const stage = stages[index];
     if (!stage) return;
-    try {
-      const held = pipeline.stages.some((saved) => saved.id === stage.id)
-        ? data(
-            await api.GET("/v1/deals", {
-              params: { query: { pipeline_id: pipeline.id, stage: stage.id, limit: "1" } },
-            }),
-          ).items.length > 0
-        : false;
-      if (held) {
-        setRefusal(t("pipelines.stageHasDeals", { stage: stage.name }));
-        return;
-      }
-      setRefusal("");
-      setProblem(null);
-      setStages(stages.filter((_, at) => at !== index));
-      setStatus(t("pipelines.stageRemoved", { stage: stage.name }));
-    } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
-    }
+    setRefusal("");
+    setProblem(null);
+    setStages(stages.filter((_, at) => at !== index));
+    setStatus(t("pipelines.stageRemoved", { stage: stage.name }));
   }
 
   async function removePipeline() {
@@ -153,15 +142,23 @@ function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: 
         }),
       );
       setProblem(null);
-      setStatus(t("pipelines.saved", { name }));
-      onSaved();
+      setRefusal("");
+      onSaved(name);
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      if (failure instanceof ApiError && failure.body?.error.code === "stage_has_deals") {
+        // The API kept the pipeline as it was: the stages left out come back, with the reason.
+        const kept = pipeline.stages.filter((saved) => !stages.some((stage) => stage.id === saved.id));
+        setStages(pipeline.stages);
+        setStatus("");
+        setRefusal(t("pipelines.stageHasDeals", { stage: kept.map((stage) => stage.name).join(", ") }));
+      } else {
+        setProblem(failed(failure, t("common.stale")));
+      }
     }
   }
 
   return (
-    <article class="pipeline-card" data-pipeline-id={pipeline.id} aria-labelledby={titleId}>
+    <article class="pipeline-card" data-pipeline-id={pipeline.id} data-version={pipeline.version} aria-labelledby={titleId}>
       <h2 id={titleId}>
         <bdi>{pipeline.name}</bdi>
         {pipeline.is_default && <span class="muted"> ({t("pipelines.default")})</span>}
@@ -233,7 +230,7 @@ function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: 
                     <button type="button" class="down" disabled={index === stages.length - 1} onClick={() => move(index, 1)}>
                       {t("pipelines.down", { stage: stage.name })}
                     </button>{" "}
-                    <button type="button" class="remove" disabled={stages.length === 1} onClick={() => void removeStage(index)}>
+                    <button type="button" class="remove" disabled={stages.length === 1} onClick={() => removeStage(index)}>
                       {t("pipelines.remove", { stage: stage.name })}
                     </button>
                   </td>

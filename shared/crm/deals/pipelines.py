@@ -11,8 +11,9 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from crm.contacts.history import chunks
 from crm.deals.rules import built_in_pipeline
-from crm.deals.spec import DEFAULT_PIPELINE, PipelineDealItem, PipelineItem, pipeline_view
+from crm.deals.spec import DEFAULT_PIPELINE, DealItem, PipelineDealItem, PipelineItem, pipeline_view
 from crm.platform.clock import epoch_seconds
 from crm.platform.errors import HttpError
 from crm.records.reads import load
@@ -20,6 +21,7 @@ from crm.records.table import get_item
 from crm.records.writes import Change, create, update_viewed
 
 DELETE_FENCE_SECONDS = 30
+BATCH_GET_KEYS = 100
 # The stored default sorts before every other pipeline on GSI1 (ids of others follow an ISO time).
 DEFAULT_ORDER_KEY = f"0#{DEFAULT_PIPELINE}"
 
@@ -72,9 +74,33 @@ def edit_pipeline(change: Change, item: PipelineItem, version: int, values: dict
 
 
 def make_sure_no_deal_is_left(item: PipelineItem) -> None:
-    """Fence first, then look: a deal added before the fence is seen, one added after it is refused (its
-    write is conditioned on the pipeline as it was). 412 when the pipeline changed since it was read, 409
-    (and the fence lifted) when it still has deals."""
+    """Before a delete: 412 when the pipeline changed since it was read, 409 when it still has deals. The fence
+    stays up for the delete."""
+    fence = _fence(item)
+    if _deals_in(item.pipeline_id, None):
+        _lift(item, fence)
+        raise HttpError(409, "pipeline_has_deals", "This pipeline still has deals; move or delete them first.")
+
+
+def make_sure_no_deal_is_in(item: PipelineItem, stage_ids: set[str]) -> dict[str, Any]:
+    """Before an edit that removes `stage_ids`: 412 when the pipeline changed since it was read, 409 naming the
+    stages that still have deals. Returns what the edit sets besides its own values: the fence taken down."""
+    fence = _fence(item)
+    held = _deals_in(item.pipeline_id, stage_ids)
+    if held:
+        _lift(item, fence)
+        names = ", ".join(sorted(held))
+        raise HttpError(409, "stage_has_deals", f"Stages still holding deals stay: {names}. Move those deals first.",
+                        {"stages": f"Still holding deals: {names}."})
+    return {} if fence is None else {"deleting_until": None}
+
+
+def _fence(item: PipelineItem) -> int | None:
+    """Fence first, then look: a deal written before the fence is seen, one written after it is refused (its
+    write is conditioned on the pipeline as it was). The built-in default, never stored, has nothing to fence:
+    a deal's write there is conditioned on its not being stored, which the edit's write ends."""
+    if int(item.version) == 0:
+        return None
     fence = epoch_seconds() + DELETE_FENCE_SECONDS
     try:
         item.update(actions=[PipelineItem.deleting_until.set(fence)], condition=unchanged_condition(item))
@@ -82,8 +108,24 @@ def make_sure_no_deal_is_left(item: PipelineItem) -> None:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         raise HttpError(412, "version_mismatch", "The pipeline changed meanwhile; read it again.") from error
-    pk, _ = PipelineDealItem.key(item.pipeline_id, "")
-    if next(iter(PipelineDealItem.query(pk, PipelineDealItem.SK.startswith("DEAL#"), limit=1,
-                                        consistent_read=True)), None) is not None:
+    return fence
+
+
+def _lift(item: PipelineItem, fence: int | None) -> None:
+    if fence is not None:
         item.update(actions=[PipelineItem.deleting_until.remove()], condition=PipelineItem.deleting_until == fence)
-        raise HttpError(409, "pipeline_has_deals", "This pipeline still has deals; move or delete them first.")
+
+
+def _deals_in(pipeline_id: str, stage_ids: set[str] | None) -> set[str]:
+    """Whether the pipeline has deals (a set naming the pipeline), or which of `stage_ids` hold some: its
+    memberships read consistently, and the stages of their deals a hundred at a time."""
+    pk, _ = PipelineDealItem.key(pipeline_id, "")
+    members = PipelineDealItem.query(pk, PipelineDealItem.SK.startswith("DEAL#"), consistent_read=True,
+                                     limit=1 if stage_ids is None else None)
+    if stage_ids is None:
+        return {pipeline_id} if next(iter(members), None) is not None else set()
+    held: set[str] = set()
+    for chunk in chunks((DealItem.key(m.deal_id) for m in members), BATCH_GET_KEYS):
+        held |= {deal.stage for deal in DealItem.batch_get(chunk, consistent_read=True,
+                                                            attributes_to_get=["deal_id", "stage"])} & stage_ids
+    return held

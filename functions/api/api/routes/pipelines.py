@@ -15,9 +15,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from crm.deals.pipelines import add_pipeline, edit_pipeline, make_sure_no_deal_is_left, read_pipeline
+from crm.deals.pipelines import (
+    add_pipeline,
+    edit_pipeline,
+    make_sure_no_deal_is_in,
+    make_sure_no_deal_is_left,
+    read_pipeline,
+)
 from crm.deals.rules import built_in_pipeline, checked_pipeline
-from crm.deals.spec import DEFAULT_PIPELINE, MAX_STAGES, PipelineItem, pipeline_view
+from crm.deals.spec import DEFAULT_PIPELINE, MAX_STAGES, PipelineItem, pipeline_view, stages_of
 from crm.platform.config import get_settings
 from crm.platform.errors import HttpError
 from crm.platform.secrets import cursor_secret
@@ -96,13 +102,18 @@ def create_pipeline(body: PipelineFields) -> Response[Pipeline]:
     return created(view, f"/v1/pipelines/{pipeline_id}")
 
 
-@router.patch("/pipelines/<pipeline_id>", middlewares=[requires("definitions", "write")])
+@router.patch("/pipelines/<pipeline_id>", responses=answers(200, {
+    409: "A stage the edit leaves out still holds deals."}), middlewares=[requires("definitions", "write")])
 def update_pipeline(pipeline_id: str, body: PipelineFields, if_match: IfMatch = None) -> Pipeline:
-    """Editing the built-in default (version 0) stores the edited copy as version 1."""
+    """Editing the built-in default (version 0) stores the edited copy as version 1. A stage left out must hold
+    no deal (409 names those that do): a deal is never left in a stage its pipeline no longer has."""
     caller = current_caller()
     item = read_pipeline(pipeline_id)
     version = expect_version(if_match, item, "pipeline")
     values = checked_pipeline(body.model_dump(exclude_unset=True))
+    removed = {s["id"] for s in stages_of(item)} - {s["id"] for s in values.get("stages", stages_of(item))}
+    if removed:
+        values |= make_sure_no_deal_is_in(item, removed)
     change = Change("pipeline", pipeline_id, "update", caller.user_id)
     edit_pipeline(change, item, version, values)
     change.commit()
