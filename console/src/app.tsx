@@ -25,6 +25,7 @@ import { ReportsPage } from "./pages/ReportsPage";
 import { CustomFields } from "./pages/CustomFields";
 import { PipelinesPage } from "./pages/PipelinesPage";
 import { EmailTemplates } from "./pages/EmailTemplates";
+import { asError } from "./api/client";
 
 const PREFERENCES = "crm.console.preferences";
 
@@ -109,7 +110,7 @@ export function App() {
         }
         else if (!session()) await beginSignIn(loaded);
       })
-      .catch((failure: unknown) => setError(failure instanceof Error ? failure : new Error(String(failure))));
+      .catch((failure: unknown) => setError(asError(failure)));
   }, []);
 
   return (

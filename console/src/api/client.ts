@@ -45,6 +45,22 @@ const bearer: Middleware = {
 export const api = createClient<paths>({ baseUrl: location.origin });
 api.use(bearer);
 
+/** An answer without a body (a 204): nothing, or an ApiError with the API's own message. */
+export function done(result: { error?: unknown; response: Response }): void {
+  if (!result.response.ok) throw new ApiError(result.response.status, result.error as ErrorBody | undefined);
+}
+
+/** What went wrong, to show a person: the API's message with the fields it names, and a 412 (someone changed
+ * the record since it was read) as `stale` when the page says what to do about it. */
+export function asError(failure: unknown, stale?: string): Error {
+  if (stale !== undefined && failure instanceof ApiError && failure.status === 412) return new Error(stale);
+  if (failure instanceof ApiError && failure.body?.error.fields) {
+    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
+    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
+  }
+  return failure instanceof Error ? failure : new Error(String(failure));
+}
+
 /** The data of an answer, or an ApiError with the API's own message. */
 export function data<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.data === undefined) {

@@ -1,7 +1,7 @@
 // A contact's activities: tasks, calls, meetings and notes, newest due first; log one with an optional due time
 // and reminder (typed in the user's own time, sent in UTC), and tick one done (If-Match on the version shown).
 import { useState } from "preact/hooks";
-import { type Activity, ApiError, api, data } from "../api/client";
+import { type Activity, api, ApiError, asError, data } from "../api/client";
 import { formatDateTime, useLocale, useT } from "../i18n";
 import { Problem } from "./Problem";
 import { useRemote } from "./useRemote";
@@ -43,7 +43,7 @@ export function ActivityPanel({ contactId, canWrite }: { contactId: string; canW
       setProblem(null);
       setVersion((n) => n + 1);
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 
@@ -58,7 +58,7 @@ export function ActivityPanel({ contactId, canWrite }: { contactId: string; canW
       setVersion((n) => n + 1);
     } catch (failure) {
       const stale = failure instanceof ApiError && failure.status === 412;
-      setProblem(stale ? new Error(t("activities.stale")) : failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(stale ? new Error(t("activities.stale")) : asError(failure));
       setVersion((n) => n + 1);
     }
   }

@@ -1,7 +1,7 @@
 // An email's files: each downloads through a link the API signs for a few minutes when it is asked for, so a
 // link copied from the page stops working and the API decides, at every download, who may have the file.
 import { useState } from "preact/hooks";
-import { api, data } from "../api/client";
+import { api, asError, data } from "../api/client";
 import { useT } from "../i18n";
 import { Problem } from "./Problem";
 
@@ -31,7 +31,7 @@ export function AttachmentLinks({ files }: { files: readonly AttachmentRef[] }) 
       setProblem(null);
       location.assign(signed.url);
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

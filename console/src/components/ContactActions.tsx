@@ -1,7 +1,7 @@
 // What a role may do to a contact from its card: qualify it into a deal and reassign it (sales, admins), merge
 // another record into it and erase it (admins). Each sends the version the card read; the API decides.
 import { useState } from "preact/hooks";
-import { type Contact, api, data } from "../api/client";
+import { api, asError, type Contact, data } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { useT } from "../i18n";
 import { Problem } from "./Problem";
@@ -44,7 +44,7 @@ export function ContactActions({ contact, onChanged }: { contact: Contact; onCha
       setProblem(null);
       onChanged();
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

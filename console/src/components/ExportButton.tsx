@@ -1,7 +1,7 @@
 // Exports the list on screen (its filters and sort) to CSV or XLSX: the API builds the file in the background,
 // with the caller's own visibility; this waits for it and offers the download link it gives.
 import { useState } from "preact/hooks";
-import { api, data, type Export } from "../api/client";
+import { api, asError, data, type Export } from "../api/client";
 import { useT } from "../i18n";
 import { Problem } from "./Problem";
 
@@ -24,7 +24,7 @@ export function ExportButton({ list }: { list: string }) {
         setJob(current);
       }
     } catch (failure) {
-      setError(failure instanceof Error ? failure : new Error(String(failure)));
+      setError(asError(failure));
     }
   }
 

@@ -1,7 +1,7 @@
 // Answers an email from the CRM: sent from the user's own address on the business's domain, threaded with the
 // mail it answers (the API sets In-Reply-To and References), and on the contact's timeline.
 import { useState } from "preact/hooks";
-import { api, data } from "../api/client";
+import { api, asError, data } from "../api/client";
 import { useT } from "../i18n";
 import { Problem } from "./Problem";
 
@@ -20,7 +20,7 @@ export function ReplyForm({ emailId, onSent }: { emailId: string; onSent: () => 
       setProblem(null);
       onSent();
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

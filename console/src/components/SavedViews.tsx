@@ -2,7 +2,7 @@
 // screen under a name (an admin may share it with the team), or delete a view one may delete. The API checks
 // the saved list and runs it as whoever opens it.
 import { useState } from "preact/hooks";
-import { api, data, type SavedView } from "../api/client";
+import { api, asError, data, type SavedView } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { useT } from "../i18n";
 import { Problem } from "./Problem";
@@ -30,7 +30,7 @@ export function SavedViews(props: { resource: string; list: string; onPick: (lis
       setProblem(null);
       setChanges((n) => n + 1);
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

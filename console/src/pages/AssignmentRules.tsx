@@ -2,7 +2,7 @@
 // up or down (the whole order is sent back), written whole (conditions, strategy, members and their weights, the
 // SLA: minutes until a lead nobody contacted is escalated, and how) or deleted, with If-Match on the version read.
 import { useState } from "preact/hooks";
-import { ApiError, api, data } from "../api/client";
+import { api, asError, data, done } from "../api/client";
 import type { components } from "../api/schema";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
@@ -32,14 +32,6 @@ interface Conditions {
   max_score?: number | null;
 }
 
-function failed(failure: unknown, stale: string): Error {
-  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
-  if (failure instanceof ApiError && failure.body?.error.fields) {
-    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
-    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
-  }
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
 
 export function AssignmentRules() {
   const t = useT();
@@ -88,7 +80,7 @@ function RuleTable(props: { rules: Rule[]; onChanged: () => void; onEdit: (rule:
       setStatus(t("assignment.moved"));
       props.onChanged();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -98,12 +90,12 @@ function RuleTable(props: { rules: Rule[]; onChanged: () => void; onEdit: (rule:
       const result = await api.DELETE("/v1/assignment-rules/{rule_id}", {
         params: { path: { rule_id: rule.id }, header: { "if-match": String(rule.version) } },
       });
-      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      done(result);
       setProblem(null);
       setStatus(t("assignment.deleted", { name: rule.name }));
       props.onChanged();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -236,7 +228,7 @@ function RuleForm({ rule, onDone }: { rule: Rule | null; onDone: (changed: boole
       }
       onDone(true);
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 

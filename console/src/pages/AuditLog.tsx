@@ -1,7 +1,7 @@
 // The audit log (admins): every write, newest first, who did it and what changed, field by field; narrowed to
 // one record by its entity:id.
 import { useEffect, useState } from "preact/hooks";
-import { type AuditEntry, api, data } from "../api/client";
+import { api, asError, type AuditEntry, data } from "../api/client";
 import { Problem } from "../components/Problem";
 import { formatDateTime, useLocale, useT } from "../i18n";
 
@@ -23,7 +23,7 @@ export function AuditLog() {
       setCursor(page.next_cursor ?? null);
       setError(null);
     } catch (failure) {
-      setError(failure instanceof Error ? failure : new Error(String(failure)));
+      setError(asError(failure));
     }
   }
 

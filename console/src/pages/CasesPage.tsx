@@ -2,7 +2,7 @@
 // first; a case opens on its email thread, where support reads each email and its files, answers, and moves the
 // case on. A customer's reply opens a case again by itself.
 import { useState } from "preact/hooks";
-import { api, type CaseInInbox, data } from "../api/client";
+import { api, asError, type CaseInInbox, data } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { EmailView } from "../components/EmailView";
 import { Problem } from "../components/Problem";
@@ -114,7 +114,7 @@ export function CasePage({ id }: { id: string }) {
       setProblem(null);
       setChanges((n) => n + 1);
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

@@ -1,6 +1,6 @@
 // Companies: the list (newest first, scrolling through any number) and a company's card with its people.
 import { useEffect, useState } from "preact/hooks";
-import { api, data, type Company } from "../api/client";
+import { api, asError, type Company, data } from "../api/client";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
 import { VirtualList } from "../components/VirtualList";
@@ -25,7 +25,7 @@ export function CompaniesPage() {
       setItems((before) => [...before, ...page.items]);
       setCursor(page.next_cursor ?? null);
     } catch (failure) {
-      setError(failure instanceof Error ? failure : new Error(String(failure)));
+      setError(asError(failure));
     } finally {
       setLoading(false);
     }

@@ -1,6 +1,6 @@
 // The contacts list: filters and sort the API offers, pages fetched as the list scrolls, a row per contact.
 import { useEffect, useState } from "preact/hooks";
-import { api, data, type Contact } from "../api/client";
+import { api, asError, type Contact, data } from "../api/client";
 import { useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
 import { ExportButton } from "../components/ExportButton";
@@ -79,7 +79,7 @@ export function ContactsPage() {
       setCursor(page.next_cursor ?? null);
       setError(null);
     } catch (failure) {
-      setError(failure instanceof Error ? failure : new Error(String(failure)));
+      setError(asError(failure));
     } finally {
       setLoading(false);
       setAnswered(true);

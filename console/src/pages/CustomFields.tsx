@@ -2,7 +2,7 @@
 // ones read only; a new field added; a field's label, options and whether it is required edited (If-Match on the
 // version read); a field deleted (records keep the values they have).
 import { useState } from "preact/hooks";
-import { ApiError, api, data } from "../api/client";
+import { api, asError, data, done } from "../api/client";
 import type { components } from "../api/schema";
 import { hasRole, useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
@@ -16,10 +16,6 @@ const TYPES = ["text", "number", "date", "checkbox", "email", "phone", "url", "p
 type FieldType = (typeof TYPES)[number];
 const WITH_OPTIONS: ReadonlySet<string> = new Set(["picklist", "multi_picklist"]);
 
-function failed(failure: unknown, stale: string): Error {
-  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
 
 const options = (text: string) =>
   text
@@ -98,7 +94,7 @@ function FieldRow({ field, canEdit, onChanged }: { field: Definition; canEdit: b
       setProblem(null);
       onChanged();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -106,10 +102,10 @@ function FieldRow({ field, canEdit, onChanged }: { field: Definition; canEdit: b
     if (!confirm(t("customFields.confirmDelete", { field: field.label }))) return;
     try {
       const result = await api.DELETE("/v1/custom-fields/{entity}/{key}", { params: { path, header } });
-      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      done(result);
       onChanged();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -195,7 +191,7 @@ function NewField({ entity, onCreated }: { entity: Entity; onCreated: () => void
       setChoices("");
       onCreated();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 

@@ -4,7 +4,7 @@
 // parse); one deleted; a preview of it as a contact would get it, or why it would not be sent, its HTML shown in a
 // sandboxed frame (no script, no same origin: the console's Content-Security-Policy allows no inline script).
 import { useState } from "preact/hooks";
-import { ApiError, api, data } from "../api/client";
+import { api, asError, data, done } from "../api/client";
 import type { components } from "../api/schema";
 import { hasRole, useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
@@ -15,14 +15,6 @@ type Template = components["schemas"]["EmailTemplate"];
 type Variant = Template["variants"][string];
 type Preview = components["schemas"]["EmailPreview"];
 
-function failed(failure: unknown, stale: string): Error {
-  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
-  if (failure instanceof ApiError && failure.body?.error.fields) {
-    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
-    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
-  }
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
 
 /** Variants as the API takes them: an HTML body left empty is none. */
 function withoutEmptyHtml(variants: Record<string, Variant>): Record<string, Variant> {
@@ -52,13 +44,13 @@ export function EmailTemplates() {
       const result = await api.DELETE("/v1/email-templates/{template_id}", {
         params: { path: { template_id: template.id }, header: { "if-match": String(template.version) } },
       });
-      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      done(result);
       setProblem(null);
       setStatus(t("emailTemplates.deleted", { name: template.name }));
       if (open === template.id) setOpen(null);
       reload();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -184,7 +176,7 @@ function TemplateEditor({ template, onSaved }: { template: Template; onSaved: (n
       setProblem(null);
       onSaved(name);
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -286,7 +278,7 @@ function PreviewForm({ templateId }: { templateId: string }) {
       setProblem(null);
     } catch (failure) {
       setPreview(null);
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -366,7 +358,7 @@ function NewTemplate({ onCreated }: { onCreated: (template: Template) => void })
       setHtml("");
       onCreated(made);
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 

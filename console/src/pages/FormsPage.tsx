@@ -2,7 +2,7 @@
 // it fills), saved with If-Match on the version read; the snippet that embeds it on a site, to copy; and a link
 // to its spam review; and its accepted submissions.
 import { useState } from "preact/hooks";
-import { ApiError, api, data, type Form } from "../api/client";
+import { api, ApiError, asError, data, type Form } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { FormSubmissions } from "../components/FormSubmissions";
 import { Problem } from "../components/Problem";
@@ -65,7 +65,7 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved: () => void }) {
       onSaved();
     } catch (failure) {
       const stale = failure instanceof ApiError && failure.status === 412;
-      setProblem(stale ? new Error(t("forms.stale")) : failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(stale ? new Error(t("forms.stale")) : asError(failure));
     }
   }
 

@@ -1,7 +1,7 @@
 // Imports: upload a spreadsheet, map its columns (the API suggests a mapping in six languages), check it
 // without writing (a dry run), run it with progress, download the rows that failed, and revert it.
 import { useState } from "preact/hooks";
-import { api, data, type ImportJob } from "../api/client";
+import { api, asError, data, type ImportJob } from "../api/client";
 import { Problem } from "../components/Problem";
 import { type Translate, formatNumber, isMessageKey, useLocale, useT } from "../i18n";
 
@@ -39,7 +39,7 @@ export function ImportsPage() {
       setProblem(null);
       await work();
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

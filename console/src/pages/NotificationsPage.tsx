@@ -1,7 +1,7 @@
 // The user's own notifications (a reminder due, ...): newest first, marked read, or snoozed for an hour, when
 // they come back unread.
 import { useState } from "preact/hooks";
-import { api, data, type Notification } from "../api/client";
+import { api, asError, data, type Notification } from "../api/client";
 import { Problem } from "../components/Problem";
 import { NOTIFICATIONS_CHANGED } from "../components/UnreadBadge";
 import { useRemote } from "../components/useRemote";
@@ -23,7 +23,7 @@ export function NotificationsPage() {
       setChanges((n) => n + 1);
       dispatchEvent(new Event(NOTIFICATIONS_CHANGED));
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

@@ -4,7 +4,7 @@
 // a pipeline that still has deals, and a save that leaves out a stage still holding deals (409 each), and says
 // so here.
 import { useState } from "preact/hooks";
-import { ApiError, api, data, type Pipeline } from "../api/client";
+import { api, ApiError, asError, data, done, type Pipeline } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
@@ -12,10 +12,6 @@ import { useT } from "../i18n";
 
 type Stage = Pipeline["stages"][number];
 
-function failed(failure: unknown, stale: string): Error {
-  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
 
 /** A stage id from its name (a-z, 0-9, _ and -), or stage-<n> when the name has no such letter. */
 function stageId(name: string, taken: readonly Stage[]): string {
@@ -98,7 +94,7 @@ function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: 
       const result = await api.DELETE("/v1/pipelines/{pipeline_id}", {
         params: { path: { pipeline_id: pipeline.id }, header: { "if-match": String(pipeline.version) } },
       });
-      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      done(result);
       props.onDeleted(pipeline.name);
     } catch (failure) {
       if (failure instanceof ApiError && failure.body?.error.code === "pipeline_has_deals") {
@@ -106,7 +102,7 @@ function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: 
       } else if (failure instanceof ApiError && failure.status === 409) {
         setRefusal(failure.message);
       } else {
-        setProblem(failed(failure, t("common.stale")));
+        setProblem(asError(failure, t("common.stale")));
       }
     }
   }
@@ -152,7 +148,7 @@ function PipelineEditor(props: { pipeline: Pipeline; canEdit: boolean; onSaved: 
         setStatus("");
         setRefusal(t("pipelines.stageHasDeals", { stage: kept.map((stage) => stage.name).join(", ") }));
       } else {
-        setProblem(failed(failure, t("common.stale")));
+        setProblem(asError(failure, t("common.stale")));
       }
     }
   }
@@ -299,7 +295,7 @@ function NewPipeline({ onCreated }: { onCreated: () => void }) {
       setFirstStage("");
       onCreated();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 

@@ -3,7 +3,7 @@
 // entity's list, a group-by and a measure, and shared with roles; its owner or an admin edits it (PATCH, If-Match)
 // or deletes it, or sets or clears the schedule that emails it.
 import { useState } from "preact/hooks";
-import { ApiError, api, data } from "../api/client";
+import { api, ApiError, asError, data, done } from "../api/client";
 import type { components } from "../api/schema";
 import { hasRole, useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
@@ -20,14 +20,6 @@ const GRAINS = ["", "day", "week", "month", "quarter", "year"] as const;
 const FORMATS = ["csv", "xlsx"] as const;
 const ROLES = ["admin", "sales", "marketing", "support"] as const;
 
-function failed(failure: unknown, stale: string): Error {
-  if (failure instanceof ApiError && failure.status === 412) return new Error(stale);
-  if (failure instanceof ApiError && failure.body?.error.fields) {
-    const fields = Object.entries(failure.body.error.fields as Record<string, string>);
-    return new Error(`${failure.message} ${fields.map(([field, message]) => `${field}: ${message}`).join("; ")}`);
-  }
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
 
 export function ReportsPage() {
   const t = useT();
@@ -106,12 +98,12 @@ function ReportTable(props: {
       const result = await api.DELETE("/v1/reports/{report_id}", {
         params: { path: { report_id: report.id }, header: { "if-match": String(report.version) } },
       });
-      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      done(result);
       setProblem(null);
       setStatus(t("reports.deleted", { name: report.name }));
       props.onChanged();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -271,7 +263,7 @@ function Downloads({ report }: { report: Report }) {
       setStatus(t("reports.downloaded", { file }));
     } catch (failure) {
       setStatus("");
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -342,7 +334,7 @@ function ReportForm({ report, onDone }: { report: Report | null; onDone: (change
       setShared([]);
       onDone(true);
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -474,7 +466,7 @@ function ScheduleForm({ report, onDone }: { report: Report; onDone: () => void }
       );
       onDone();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 
@@ -483,7 +475,7 @@ function ScheduleForm({ report, onDone }: { report: Report; onDone: () => void }
       data(await api.DELETE("/v1/reports/{report_id}/schedule", { params: { path: { report_id: report.id }, header } }));
       onDone();
     } catch (failure) {
-      setProblem(failed(failure, t("common.stale")));
+      setProblem(asError(failure, t("common.stale")));
     }
   }
 

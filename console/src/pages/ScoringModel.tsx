@@ -1,7 +1,7 @@
 // The scoring model (marketing, admins edit; sales reads): each rule's points and the qualification threshold,
 // edited in place and saved whole; the API names every wrong rule (fit_rules[2].points) and re-scores contacts.
 import { useState } from "preact/hooks";
-import { api, data } from "../api/client";
+import { api, asError, data } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
@@ -52,7 +52,7 @@ export function ScoringModel() {
       setStatus(t("scoring.saved"));
       setSaved((n) => n + 1);
     } catch (failure) {
-      setProblem(failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(asError(failure));
     }
   }
 

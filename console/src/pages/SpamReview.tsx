@@ -1,7 +1,7 @@
 // Spam review: what a form judged spam, with why and what was sent; a person releases a real one into a
 // contact in one click (the API makes it as the form would have, once, audited).
 import { useState } from "preact/hooks";
-import { api, data, type KeptSubmission } from "../api/client";
+import { api, asError, data, type KeptSubmission } from "../api/client";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
 import { formatDateTime, type MessageKey, type Translate, useLocale, useT } from "../i18n";
@@ -43,7 +43,7 @@ export function SpamReview() {
       setReleased((before) => ({ ...before, [submission.id]: done.contact_id ?? "" }));
       setError(null);
     } catch (failure) {
-      setError(failure instanceof Error ? failure : new Error(String(failure)));
+      setError(asError(failure));
     }
   }
 

@@ -1,7 +1,7 @@
 // The team: one's own profile for everyone (time zone, language, working hours, time away: reminders and new
 // leads follow it), and for admins every user of the pool with their roles (Cognito groups, read only).
 import { useState } from "preact/hooks";
-import { ApiError, api, data, type TeamMember } from "../api/client";
+import { api, ApiError, asError, data, type TeamMember } from "../api/client";
 import { hasRole, useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
@@ -34,7 +34,7 @@ export function TeamPage() {
       setStatus(t("team.saved"));
       setSaved((n) => n + 1);
     } catch (failure) {
-      setProblem(failure instanceof ApiError ? failure : failure instanceof Error ? failure : new Error(String(failure)));
+      setProblem(failure instanceof ApiError ? failure : asError(failure));
     }
   }
 

@@ -1,10 +1,9 @@
 // What a workflow would do to one contact (whether it starts, each step it would take), asked of the API without
 // writing anything, so a workflow can be checked before it is switched on.
 import { useState } from "preact/hooks";
-import { api, data } from "../../api/client";
+import { api, asError, data } from "../../api/client";
 import { Problem } from "../../components/Problem";
 import { useT } from "../../i18n";
-import { failed } from "./problems";
 
 interface Checked {
   condition: string;
@@ -36,7 +35,7 @@ export function DryRunForm({ workflowId }: { workflowId: string }) {
       setProblem(null);
     } catch (failure) {
       setResult(null);
-      setProblem(failed(failure));
+      setProblem(asError(failure));
     }
   }
 

@@ -1,11 +1,11 @@
 // The quick way to a working workflow: a built-in template and its few parameters, made paused so nothing is
 // sent before someone switches it on; its webhook secret is shown this once.
 import { useState } from "preact/hooks";
-import { api, data } from "../../api/client";
+import { api, asError, data } from "../../api/client";
 import { Problem } from "../../components/Problem";
 import { useRemote } from "../../components/useRemote";
 import { useT } from "../../i18n";
-import { type FieldProblems, described, failed, FieldErrors, fieldProblems } from "./problems";
+import { type FieldProblems, described, FieldErrors, fieldProblems } from "./problems";
 
 interface Builtin {
   key: string;
@@ -51,7 +51,7 @@ export function FromTemplate({ onCreated }: { onCreated: () => void }) {
       setStatus(t("workflows.created", { name: made.name, secret: made.webhook_secret }));
       onCreated();
     } catch (failure) {
-      setProblem(failed(failure));
+      setProblem(asError(failure));
       setFields(fieldProblems(failure));
     }
   }

@@ -1,7 +1,7 @@
 // A workflow written from scratch or edited, sent back whole with the version it was read at, so a change saved
 // by someone else in between is refused rather than overwritten; the API's problems shown beside their fields.
 import { useState } from "preact/hooks";
-import { ApiError, api, data } from "../../api/client";
+import { api, ApiError, asError, data } from "../../api/client";
 import { Problem } from "../../components/Problem";
 import { useT } from "../../i18n";
 import { ConditionsEditor } from "./ConditionsEditor";
@@ -15,7 +15,7 @@ import {
   STOP_REASONS,
   type Workflow,
 } from "./model";
-import { type FieldProblems, described, failed, FieldErrors, fieldProblems } from "./problems";
+import { type FieldProblems, described, FieldErrors, fieldProblems } from "./problems";
 import { StepEditor } from "./StepEditor";
 
 function newStep(type: string, steps: Draft[], emails: { id: string }[]): Draft {
@@ -110,7 +110,7 @@ export function WorkflowEditor(props: {
       }
     } catch (failure) {
       const stale = failure instanceof ApiError && failure.status === 412;
-      setProblem(stale ? new Error(t("common.stale")) : failed(failure));
+      setProblem(stale ? new Error(t("common.stale")) : asError(failure));
       setFields(fieldProblems(failure));
     }
   }

@@ -1,11 +1,10 @@
 // Every workflow at a glance and the quick changes to one (on or off, delete), each sent with the version shown
 // so a row someone else changed meanwhile is refused, not overwritten.
 import { useState } from "preact/hooks";
-import { ApiError, api, data } from "../../api/client";
+import { api, ApiError, asError, data, done } from "../../api/client";
 import { Problem } from "../../components/Problem";
 import { useT } from "../../i18n";
 import type { Workflow } from "./model";
-import { failed } from "./problems";
 
 export function WorkflowTable(props: {
   items: Workflow[];
@@ -38,7 +37,7 @@ export function WorkflowTable(props: {
       props.onChanged(null);
     } catch (failure) {
       const stale = failure instanceof ApiError && failure.status === 412;
-      setProblem(stale ? new Error(t("common.stale")) : failed(failure));
+      setProblem(stale ? new Error(t("common.stale")) : asError(failure));
     }
   }
 
@@ -48,12 +47,12 @@ export function WorkflowTable(props: {
       const result = await api.DELETE("/v1/workflows/{workflow_id}", {
         params: { path: { workflow_id: workflow.id }, header: { "if-match": String(workflow.version) } },
       });
-      if (!result.response.ok) throw new ApiError(result.response.status, result.error as never);
+      done(result);
       setProblem(null);
       props.onChanged(t("workflows.deleted", { name: workflow.name }));
     } catch (failure) {
       const stale = failure instanceof ApiError && failure.status === 412;
-      setProblem(stale ? new Error(t("common.stale")) : failed(failure));
+      setProblem(stale ? new Error(t("common.stale")) : asError(failure));
     }
   }
 

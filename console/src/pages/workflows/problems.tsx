@@ -4,9 +4,6 @@ import { ApiError } from "../../api/client";
 
 export type FieldProblems = Record<string, string>;
 
-export function failed(failure: unknown): Error {
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
 
 /** The API's 422 `fields`, by where each problem is (`steps.1.duration`). */
 export function fieldProblems(failure: unknown): FieldProblems {
