@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -106,3 +107,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             raise
     assert exit_code == 0, f"`crm local run` did not stop cleanly:\n{logs.read_text()[-4000:]}"
     assert not (state_dir / "state.json").exists(), "the state file outlived the stack"
+
+
+# The console's journeys: Debian's Chromium driven by Playwright, one browser per test module.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+CONSOLE = Path(__file__).resolve().parents[2] / "console"
+
+needs_chromium = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is missing (Debian package chromium; make test installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert (CONSOLE / "dist" / "index.html").is_file(), "the console is not built: run `make console`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()

@@ -6,28 +6,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
-from tests.e2e.test_console import CHROMIUM, CHROMIUM_ARGS, CONSOLE, needs_chromium, serious_violations, sign_in
+from tests.e2e.conftest import RunningStack, needs_chromium
+from tests.e2e.test_console import serious_violations, sign_in
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert (CONSOLE / "dist" / "index.html").is_file(), "the console is not built: run `make console`"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 def open_setting(page: Any, href: str, title: str) -> None:

@@ -1,25 +1,22 @@
 // A form's accepted submissions, newest first, opened on demand: when each came, whether it made a new contact
 // or added to one (a link to the card), and what was sent; more pages on request.
-import { useState } from "preact/hooks";
 import { type AcceptedSubmission, api, data } from "../api/client";
 import { formatDateTime, useLocale, useT } from "../i18n";
 import { Problem } from "./Problem";
-import { useRemote } from "./useRemote";
+import { usePages } from "./usePages";
 
 export function FormSubmissions({ formId }: { formId: string }) {
   const t = useT();
   const locale = useLocale();
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [shown, setShown] = useState<AcceptedSubmission[]>([]);
-  const [page, retry] = useRemote(async () => {
-    const loaded = data(
-      await api.GET("/v1/forms/{form_id}/submissions", {
-        params: { path: { form_id: formId }, query: cursor ? { cursor } : {} },
-      }),
-    );
-    setShown((before) => (cursor ? [...before, ...loaded.items] : loaded.items));
-    return loaded;
-  }, `${formId}:${cursor ?? ""}`);
+  const { shown, page, retry, more } = usePages<AcceptedSubmission>(
+    async (cursor) =>
+      data(
+        await api.GET("/v1/forms/{form_id}/submissions", {
+          params: { path: { form_id: formId }, query: cursor ? { cursor } : {} },
+        }),
+      ),
+    formId,
+  );
 
   return (
     <div class="submissions">
@@ -64,8 +61,8 @@ export function FormSubmissions({ formId }: { formId: string }) {
         </table>
       )}
       {page.state === "loading" && <p aria-busy="true">{t("common.loading")}</p>}
-      {page.state === "ready" && page.value.next_cursor && (
-        <button type="button" onClick={() => setCursor(page.value.next_cursor ?? null)}>
+      {more && (
+        <button type="button" onClick={more}>
           {t("forms.moreSubmissions")}
         </button>
       )}

@@ -7,6 +7,7 @@ import { hasRole, useSession } from "../auth/context";
 import { EmailView } from "../components/EmailView";
 import { Problem } from "../components/Problem";
 import { ReplyForm } from "../components/ReplyForm";
+import { usePages } from "../components/usePages";
 import { useRemote } from "../components/useRemote";
 import { formatDateTime, formatNumber, type MessageKey, useLocale, useT } from "../i18n";
 
@@ -22,26 +23,17 @@ export function CasesInbox() {
   const t = useT();
   const locale = useLocale();
   const [status, setStatus] = useState<CaseStatus>("open");
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [shown, setShown] = useState<CaseInInbox[]>([]);
-  const [page, retry] = useRemote(async () => {
-    const loaded = data(await api.GET("/v1/cases", { params: { query: { status, ...(cursor ? { cursor } : {}) } } }));
-    setShown((before) => (cursor ? [...before, ...loaded.items] : loaded.items));
-    return loaded;
-  }, `${status}:${cursor ?? ""}`);
-
-  function choose(next: CaseStatus) {
-    setStatus(next);
-    setCursor(null);
-    setShown([]);
-  }
+  const { shown, page, retry, more } = usePages<CaseInInbox>(
+    async (cursor) => data(await api.GET("/v1/cases", { params: { query: { status, ...(cursor ? { cursor } : {}) } } })),
+    status,
+  );
 
   return (
     <section class="page cases" aria-labelledby="cases-title">
       <h1 id="cases-title">{t("cases.title")}</h1>
       <div class="tabs" role="group" aria-label={t("cases.status")}>
         {STATUSES.map((each) => (
-          <button key={each} type="button" aria-pressed={each === status} data-status={each} onClick={() => choose(each)}>
+          <button key={each} type="button" aria-pressed={each === status} data-status={each} onClick={() => setStatus(each)}>
             {t(STATUS_LABEL[each])}
           </button>
         ))}
@@ -80,8 +72,8 @@ export function CasesInbox() {
         </table>
       )}
       {page.state === "loading" && <p aria-busy="true">{t("common.loading")}</p>}
-      {page.state === "ready" && page.value.next_cursor && (
-        <button type="button" onClick={() => setCursor(page.value.next_cursor ?? null)}>
+      {more && (
+        <button type="button" onClick={more}>
           {t("cases.more")}
         </button>
       )}

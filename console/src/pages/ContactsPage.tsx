@@ -1,5 +1,5 @@
 // The contacts list: filters and sort the API offers, pages fetched as the list scrolls, a row per contact.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, asError, type Contact, data } from "../api/client";
 import { useSession } from "../auth/context";
 import { Problem } from "../components/Problem";
@@ -58,8 +58,12 @@ export function ContactsPage() {
   const [error, setError] = useState<Error | null>(null);
   const [answered, setAnswered] = useState(false);
 
+  // Which filters' list is on screen: a page asked for under other filters is dropped when it arrives.
+  const shownFilters = useRef(filters);
+
   async function loadMore(from: string | null | undefined, replace: boolean) {
-    if (loading || from === null) return;
+    if ((loading && !replace) || from === null) return;
+    const askedFor = filters;
     setLoading(true);
     try {
       const page = data(
@@ -75,18 +79,20 @@ export function ContactsPage() {
           },
         }),
       );
+      if (shownFilters.current !== askedFor) return;
       setItems((before) => (replace ? page.items : [...before, ...page.items]));
       setCursor(page.next_cursor ?? null);
       setError(null);
     } catch (failure) {
-      setError(asError(failure));
+      if (shownFilters.current === askedFor) setError(asError(failure));
     } finally {
-      setLoading(false);
+      if (shownFilters.current === askedFor) setLoading(false);
       setAnswered(true);
     }
   }
 
   useEffect(() => {
+    shownFilters.current = filters;
     setItems([]);
     void loadMore(undefined, true);
   }, [sort, stage, mine]);
