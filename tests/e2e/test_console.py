@@ -186,6 +186,15 @@ def test_no_page_has_a_serious_accessibility_violation(stack: RunningStack, brow
         page.click("nav a[href='#/audit']")
         page.locator(".audit-table tbody tr").first.wait_for(timeout=15_000)
         assert serious_violations(page) == []
+        for href, title in (("#/scoring", "[data-rules=fit_rules]"), ("#/notifications", "#notifications-title"),
+                            ("#/team", "#team-title")):
+            page.click(f"nav a[href='{href}']")
+            page.wait_for_selector(title, timeout=15_000)
+            assert serious_violations(page) == [], href
+        page.click("nav a[href='#/contacts']")
+        page.fill("#search-people", "Nikos")
+        page.locator(".search-results a").first.wait_for(timeout=15_000)
+        assert serious_violations(page) == [], "search"
         contact_of(stack, mail_support(stack, "Eleni", "Η παραγγελία μου", "Πού είναι η παραγγελία μου;",
                                        attachment=b"%PDF-1.4"))
         page.click("nav a[href='#/cases']")
