@@ -170,6 +170,24 @@ def test_a_wait_is_a_schedule_whose_firing_continues_the_run(crm):
     assert len(sent()) == 1 and run_of(workflow["id"], contact_id)["status"] == "completed"
 
 
+def test_erasing_a_contact_deletes_its_runs_and_a_later_wake_does_nothing(crm):
+    # Given a contact waiting in a sequence, its run keeping the event that started it
+    workflow = a_workflow([{"id": "later", "type": "wait", "duration": {"days": 2}},
+                           {"id": "hello", "type": "send_email", "template_id": a_template()}])
+    contact_id = a_contact()
+    handle(event("Contact Created", contact_id, email="reza@example.com"))
+    payload = json.loads(schedule(f"wait-{run_of(workflow['id'], contact_id)['run_id']}-later")["Target"]["Input"])
+    # When the contact is erased (GDPR)
+    assert admin.post(f"/v1/contacts/{contact_id}/erase", None).status == 200
+    # Then the run is gone from the table and the workflow's runs
+    assert not [i for i in table_items() if i["PK"]["S"] == f"CONTACT#{contact_id}"
+                and i["SK"]["S"].startswith("WORKFLOW_RUN#")]
+    assert marketing.get(f"/v1/workflows/{workflow['id']}/runs").body["items"] == []
+    # And when the wait's schedule fires, nothing is sent
+    handle(payload)
+    assert sent() == []
+
+
 @pytest.mark.parametrize(("reason", "stopping"), [
     ("reply", ("Email Received", {"email_id": "e1", "thread_id": "t1"})),
     ("payment", ("Payment Succeeded", {"amount_minor": 1000})),

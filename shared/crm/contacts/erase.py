@@ -5,7 +5,8 @@ The timeline is the map of what the person left behind: its entries name the ema
 and attachments), the cases they opened and the form submissions. Those are deleted first and the entries
 last, so a crash leaves the entries that still lead to what is left, and repeating the erase finishes it.
 Provider events are kept under the contact as well (`ContactWebhookItem`, whether or not they made a
-timeline entry); they are stripped, then their references deleted. Then one transaction makes the profile a tombstone,
+timeline entry); they are stripped, then their references deleted. Workflow runs, which keep the event that
+started them, are deleted. Then one transaction makes the profile a tombstone,
 frees its emails and phones (the person may come back as a new contact), audits `erase` and announces
 `Contact Erased`; last, the contact's audit entries keep who, when and which fields, not the values.
 """
@@ -33,6 +34,7 @@ from crm.records.reads import load
 from crm.records.table import CrmItem
 from crm.records.transactions import MAX_TRANSACTION_ITEMS, LabelledTransaction
 from crm.records.writes import Change, update
+from crm.workflows.spec import RunItem
 
 REDACTED = "[erased]"
 # S3's DeleteObjects takes at most this many keys.
@@ -48,6 +50,7 @@ def erase(actor: str, contact_id: str) -> ContactItem:
     merged_away = _sweep_timeline(contact_id)
     for person in (contact_id, *merged_away):
         _strip_kept_webhooks(person)
+        _delete_items(_workflow_runs(person))
     if not item.erased_at:
         _tombstone(actor, item)
     for entity_id in (contact_id, *merged_away):
@@ -159,6 +162,13 @@ def _delete_items(items: Iterable[CrmItem]) -> None:
     with CrmItem.batch_write() as batch:
         for item in unique.values():
             batch.delete(item)
+
+
+def _workflow_runs(contact_id: str) -> Iterable[RunItem]:
+    """The contact's workflow runs, each holding the event that started it: they go. A wait's schedule that
+    fires later finds no run and does nothing (crm.workflows.engine.wake)."""
+    pk, _ = RunItem.key(contact_id, "")
+    return RunItem.query(pk, RunItem.SK.startswith("WORKFLOW_RUN#"), consistent_read=True)
 
 
 def _strip_kept_webhooks(contact_id: str) -> None:
