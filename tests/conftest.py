@@ -57,6 +57,8 @@ TEST_ENV = {
     "CRM_WORKFLOW_DLQ": "arn:aws:sqs:us-east-1:123456789012:crm-test-workflow-dlq",
     "CRM_NOTIFICATION_SENDER": "notifications@crm.example.com",
     "CRM_PUBLIC_URL": "https://crm.example.com",
+    # The workflow webhook tests' receivers listen on 127.0.0.1.
+    "CRM_WEBHOOK_PRIVATE_TARGETS": "allow",
     "CRM_CURSOR_SECRET": "test-cursor-secret",
     "CRM_CURSOR_SECRET_ARN": "",
     "CRM_AWS_ENDPOINT_URL": "",

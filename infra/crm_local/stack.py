@@ -94,8 +94,10 @@ class LocalStack:
         provisioned = provision(template, client)
 
         specs = template.functions()
-        # Links in the CRM's mail (one-click unsubscribe) lead to this gateway.
-        environment = shared_environment(specs, settings.aws_endpoint, {"CRM_PUBLIC_URL": settings.http_url})
+        # Links in the CRM's mail (one-click unsubscribe) lead to this gateway; a workflow's webhook receiver on
+        # this machine is a private address, which only the local stack lets a webhook reach.
+        environment = shared_environment(specs, settings.aws_endpoint, {"CRM_PUBLIC_URL": settings.http_url,
+                                                                       "CRM_WEBHOOK_PRIVATE_TARGETS": "allow"})
         # Functions read their configuration from the environment of this, their only, process.
         os.environ.update(environment)
         gateway_origins = (settings.http_url, f"http://localhost:{settings.http_port}")

@@ -331,6 +331,38 @@ def test_a_workflow_replayed_from_its_dlq_sends_nothing_twice(crm, receiver):
     assert any("failed: " in s for s in steps_on_timeline(contact_id))
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.8", "[::1]",
+                                  "no-such-host.invalid"])
+def test_deployed_a_webhook_to_a_non_public_address_fails_its_step_and_sends_nothing(crm, receiver, monkeypatch,
+                                                                                      host):
+    import dataclasses
+
+    from crm.platform import config
+    from crm.workflows.engine import StepFailed
+    from workflows.handler import handler
+
+    # Given a deployed stack's settings (private targets not allowed) and a webhook to an address inside it
+    deployed = dataclasses.replace(config.get_settings(), webhook_private_targets=False)
+    monkeypatch.setattr("crm.workflows.steps.get_settings", lambda: deployed)
+    url, got = receiver
+    port = url.split(":")[2].split("/")[0]
+    workflow = a_workflow([{"id": "tell", "type": "webhook", "url": f"http://{host}:{port}/hooks/crm"}])
+    contact_id = a_contact()
+    # When a run reaches the step / Then it fails, naming why, and nothing was posted
+    with pytest.raises(StepFailed):
+        handler(event("Contact Created", contact_id), None)
+    failed = run_of(workflow["id"], contact_id)
+    assert failed["status"] == "failed" and "refused" in failed["error"]
+    assert got.received == []
+
+
+def test_a_public_address_is_a_public_target():
+    from crm.workflows.webhook import public_target
+
+    assert public_target("https://93.184.215.14/hook") is None
+    assert "non-public" in (public_target("http://192.168.1.5/hook") or "")
+
+
 def test_an_email_sent_before_a_crash_is_not_sent_again_when_the_step_is_retried(crm):
     from crm.workflows.spec import RunItem
 

@@ -83,6 +83,9 @@ class Settings:
     user_pool_id: str | None = None
     # Mail staff and workflows send (decision 0052): the business's domain each user's address is on.
     mail_domain: str | None = None
+    # A workflow's webhook may POST to a private, loopback or link-local address only where this is set (the
+    # local stack and the tests, whose receivers listen on 127.0.0.1); deployed, such a URL fails its step.
+    webhook_private_targets: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +128,7 @@ class Settings:
             **_analytics(env),
             **_reports(env),
             **_automation(env),
+            webhook_private_targets=_optional(env, "CRM_WEBHOOK_PRIVATE_TARGETS") == "allow",
         )
 
 

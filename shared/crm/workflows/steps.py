@@ -9,6 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from crm.contacts.spec import CONTACT, ContactItem
 from crm.platform.access import Caller
+from crm.platform.config import get_settings
 from crm.records.table import get_item
 from crm.records.writes import Change
 from crm.workflows.definition import (
@@ -89,7 +90,8 @@ def _webhook(run: Run, step: WebhookStep) -> Move:
     status = post(step.url, str(run.workflow.secret), {
         "workflow_id": item.workflow_id, "workflow": run.workflow.name, "run_id": item.run_id, "step_id": step.id,
         "delivery": delivery, "contact": run.record,
-        "event": {"detail-type": _trigger_type(run), "detail": run.event}}, delivery)
+        "event": {"detail-type": _trigger_type(run), "detail": run.event}}, delivery,
+        private_targets=get_settings().webhook_private_targets)
     return Move(after(run.step_ids, step.id), "delivered", f"POST {step.url} answered {status}")
 
 

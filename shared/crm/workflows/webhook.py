@@ -4,17 +4,25 @@
 receiver recomputes it over the raw body and refuses an old `t` (a replayed request). `X-CRM-Delivery` is the
 same for every retry of one step of one run, so a receiver can drop a repeat: a step retried after the
 receiver answered but before the run moved on is POSTed again (delivery is at least once). Redirects are not
-followed (a signed body goes only where it was configured to); a 2xx is done, anything else fails the step."""
+followed (a signed body goes only where it was configured to); a 2xx is done, anything else fails the step.
+
+A URL whose host is, or resolves to, a private, loopback, link-local or otherwise non-public address is
+refused before anything is sent (a workflow's author must not reach the CRM's own network through it), unless
+the settings allow private targets (the local stack and the tests). The check resolves the name once before
+the request does; a name whose answer changes between the two (DNS rebinding) is not caught."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-CRM-Signature"
@@ -50,8 +58,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def post(url: str, secret: str, payload: dict[str, Any], delivery: str) -> int:
-    """POSTs the payload, signed; returns the 2xx status, raises WebhookFailed otherwise."""
+def public_target(url: str) -> str | None:
+    """Why `url` may not be posted to (its host is or resolves to a non-public address), or None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        answers = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
+                                     type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return f"{host} does not resolve"
+    for *_, address in answers:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return f"{host} is a non-public address ({ip})"
+    return None
+
+
+def post(url: str, secret: str, payload: dict[str, Any], delivery: str, *, private_targets: bool = False) -> int:
+    """POSTs the payload, signed; returns the 2xx status, raises WebhookFailed otherwise (a non-public target
+    included, unless `private_targets`)."""
+    refused = None if private_targets else public_target(url)
+    if refused is not None:
+        raise WebhookFailed(f"refused: {refused}")
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "serverless-crm-workflows/1",
                SIGNATURE_HEADER: signature(secret, int(time.time()), body), DELIVERY_HEADER: delivery}
