@@ -234,6 +234,26 @@ def test_a_branch_takes_the_path_its_conditions_say(crm):
     assert sorted(m["Subject"] for m in sent()) == ["Thanks", "Welcome"]
 
 
+def test_a_workflow_does_not_start_again_on_what_its_own_step_wrote(crm):
+    # Given a workflow that runs on every contact update, always, and sets a field
+    workflow = a_workflow([{"id": "tag", "type": "set_field", "field": "job_title", "value": "Reviewed"}],
+                          events=("Contact Updated",), re_entry="always")
+    other = a_workflow([{"id": "note", "type": "create_task", "subject": "Call them", "due_in": {"days": 1}}],
+                       events=("Contact Updated",), re_entry="always")
+    contact_id = a_contact()
+    # When a person updates the contact
+    assert handle(event("Contact Updated", contact_id, fields=["first_name"], by="rep-a"))["runs"] == {
+        workflow["id"]: "completed", other["id"]: "completed"}
+    # Then the field it set announces itself as the workflow's write
+    [written] = [json.loads(i["detail"]["S"]) for i in table_items() if i["PK"]["S"].startswith("OUTBOX#")
+                 and i["detail_type"]["S"] == "Contact Updated" and "job_title" in i["detail"]["S"]]
+    assert written["by"] == f"workflow:{workflow['id']}"
+    # And that event starts the other workflow again, but never the one that wrote it
+    again = {"version": "0", "id": uuid.uuid4().hex, "detail-type": "Contact Updated", "source": "crm",
+             "time": "2026-12-04T10:00:00Z", "detail": {**written, "event_id": uuid.uuid4().hex}}
+    assert handle(again)["runs"] == {other["id"]: "completed"}
+
+
 def test_re_entry_always_runs_again_after_a_run_ended_and_restart_starts_over(crm):
     again = a_workflow([{"id": "thanks", "type": "send_email", "template_id": a_template()}],
                        events=("Payment Succeeded",), re_entry="always")

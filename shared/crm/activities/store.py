@@ -69,7 +69,7 @@ def add_activity(change: Change, activity_id: str, values: dict[str, Any], calle
                  {"by": caller.user_id, "activity_id": activity_id, "activity_type": item.type})
     change.transaction.event("Activity Logged" if item.contact_id else "Activity Created", {
         "activity_id": activity_id, "activity_type": item.type, "contact_id": item.contact_id,
-        "company_id": item.company_id, "deal_id": item.deal_id})
+        "company_id": item.company_id, "deal_id": item.deal_id, "by": change.actor})
     return item
 
 

@@ -151,7 +151,8 @@ def edit_contact(change: Change, item: ContactItem, version: int, body: BaseMode
         change.transaction.put("history", history_entry(
             HistoryItem.key(contact_id, change.at, new_id()), "updated", "Updated " + ", ".join(changed),
             {"by": change.actor, "fields": changed}, change.at))
-        change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": changed})
+        change.transaction.event("Contact Updated", {"contact_id": contact_id, "fields": changed,
+                                                       "by": change.actor})
     return after
 
 

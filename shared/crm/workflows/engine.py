@@ -368,7 +368,8 @@ def _stop(item: RunItem, why: str, outcome: str) -> int:
 
 
 def on_event(event: dict[str, Any]) -> dict[str, Any]:
-    """An event on the bus about a contact: stops what it stops, then starts what it triggers."""
+    """An event on the bus about a contact: stops what it stops, then starts what it triggers (but not in the
+    workflow whose step caused it)."""
     detail_type = str(event.get("detail-type") or "")
     detail = detail_of(event)
     contact_id = detail.get("contact_id")
@@ -378,8 +379,11 @@ def on_event(event: dict[str, Any]) -> dict[str, Any]:
     reason = STOP_EVENTS.get(detail_type)
     if reason is not None:
         outcome["stopped"] = stop_runs(contact_id, reason)
+    # A workflow never starts on what its own steps wrote (a field it set, a task it made): with re-entry
+    # `always`, that would run it again and again.
+    caused_by = detail.get("by")
     outcome["runs"] = {workflow.workflow_id: start(workflow, contact_id, event)
-                       for workflow in triggered_by(detail_type)}
+                       for workflow in triggered_by(detail_type) if caused_by != f"{ACTOR}:{workflow.workflow_id}"}
     return outcome
 
 

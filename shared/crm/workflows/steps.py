@@ -110,7 +110,7 @@ def _create_task(run: Run, step: CreateTaskStep) -> bool:
     activity_id = derived_id("task", item.run_id, step.id)
     owner = step.owner or run.record.get("owner")
     due = stamp(shifted(run.now, step.due_in))
-    change = Change("activity", activity_id, "create", ACTOR)
+    change = Change("activity", activity_id, "create", f"{ACTOR}:{item.workflow_id}")
     values = planned_activity({"type": "task", "subject": step.subject, "body": step.body, "due_at": due,
                                "owner": owner, "contact_id": item.contact_id}, None, WORKFLOW_CALLER, change.at)
     add_activity(change, activity_id, values, WORKFLOW_CALLER)
