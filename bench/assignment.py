@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections import Counter
 from typing import Any
 
@@ -40,11 +39,12 @@ from bench.cost import (
     LAMBDA_PER_REQUEST,
     LATENCY_MS,
 )
-from bench.harness import apply_environment, embedded_aws, quiet
 from bench.operations import (
     RUNS,
+    SCHEDULE_GROUP,
     SCHEDULER_PER_INVOCATION,
     SES_PER_EMAIL,
+    automation_aws,
     figures_of,
     measured,
     print_operations,
@@ -52,25 +52,12 @@ from bench.operations import (
 )
 
 MEMORY_MB = 128
-GROUP = "crm-bench-automation"
 REPS = ("rep-1", "rep-2", "rep-3")
 # Items an assignment's transaction writes (contact, load, turn, lead, history, outbox) and the index entries
 # that change with them (the contact's owner index GSI4).
 ASSIGNMENT_TRANSACTION_WRUS = 2 * (6 + 1)
 # The escalation's transaction: the lead's mark, the timeline entry, the outbox event.
 ESCALATION_TRANSACTION_WRUS = 2 * 3
-
-
-def _environment() -> None:
-    apply_environment()
-    os.environ.update({
-        "CRM_AUTOMATION_SCHEDULE_GROUP": GROUP,
-        "CRM_ASSIGNMENT_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-assignment",
-        "CRM_ASSIGNMENT_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-assignment-scheduler",
-        "CRM_NOTIFICATION_SENDER": "notifications@crm.example.com"})
-    from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
-
-    get_settings.cache_clear()
 
 
 def _cost(requests: Counter[str], cpu_seconds: float, transaction_wrus: int, extra: float) -> float:
@@ -86,12 +73,7 @@ def _cost(requests: Counter[str], cpu_seconds: float, transaction_wrus: int, ext
 
 
 def measure() -> dict[str, Any]:
-    from crm_local import moto_speedups  # noqa: PLC0415 - the tests' and the local stack's moto fixes
-
-    # Moto's own transaction copies the whole table; the fix keeps an undo log, as the tests and local stack do.
-    moto_speedups.install()
-    _environment()
-    with quiet(), embedded_aws():
+    with automation_aws("assignment", {"CRM_NOTIFICATION_SENDER": "notifications@crm.example.com"}):
         import boto3  # noqa: PLC0415 - inside moto
         from assignment.handler import handler  # noqa: PLC0415 - once the environment is set
         from crm.assignment.spec import AssignmentRuleItem  # noqa: PLC0415 - once the environment is set
@@ -99,8 +81,6 @@ def measure() -> dict[str, Any]:
         from crm.contacts.spec import ContactItem  # noqa: PLC0415 - once the environment is set
         from crm.team.spec import MemberItem  # noqa: PLC0415 - once the environment is set
 
-        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=GROUP)
-        boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain="crm.example.com")
         stamp = "2026-12-04T00:00:00Z"
         for rep in (*REPS, "boss"):
             MemberItem(*MemberItem.key(rep), user_id=rep, email=f"{rep}@crm.example.com", manager="boss",
@@ -122,7 +102,7 @@ def measure() -> dict[str, Any]:
             if handler(event, None)["owner"] is None:
                 raise RuntimeError("nobody was assigned: the figures would not be an assignment's")
             scheduler = boto3.client("scheduler", region_name="us-east-1")
-            stored = scheduler.get_schedule(Name=f"sla-{ids[number]}", GroupName=GROUP)
+            stored = scheduler.get_schedule(Name=f"sla-{ids[number]}", GroupName=SCHEDULE_GROUP)
             checks[ids[number]] = json.loads(stored["Target"]["Input"])
 
         def escalated(number: int) -> None:

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import aws_calls
+from bench.harness import apply_environment, embedded_aws, quiet
 
 RUNS = 25
+SCHEDULE_GROUP = "crm-bench-automation"
+MAIL_DOMAIN = "crm.example.com"
 MILLION = 1_000_000
 # us-east-1 list prices: Scheduler per invocation (its API calls are free), SES per email sent.
 SCHEDULER_PER_INVOCATION = 1.00 / MILLION
@@ -29,6 +34,31 @@ class Measured:
     # Items written inside TransactWriteItems (each costs twice a plain write).
     transacted: int
     cpu_seconds: float
+
+
+@contextmanager
+def automation_aws(function: str, variables: dict[str, str] | None = None) -> Iterator[None]:
+    """moto in this process, fixed as the tests' and the local stack's is, for a function Scheduler wakes: the
+    automation settings (its schedule group, `function`'s ARN and the role Scheduler invokes it with, and
+    `variables`), the group made and the mail domain verified in SES."""
+    from crm_local import moto_speedups  # noqa: PLC0415 - the tests' and the local stack's moto fixes
+
+    moto_speedups.install()
+    apply_environment()
+    name = function.upper()
+    os.environ.update({
+        "CRM_AUTOMATION_SCHEDULE_GROUP": SCHEDULE_GROUP,
+        f"CRM_{name}_FUNCTION": f"arn:aws:lambda:us-east-1:123456789012:function:crm-{function}",
+        f"CRM_{name}_SCHEDULER_ROLE": f"arn:aws:iam::123456789012:role/crm-{function}-scheduler", **(variables or {})})
+    from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
+
+    get_settings.cache_clear()
+    with quiet(), embedded_aws():
+        import boto3  # noqa: PLC0415 - inside moto
+
+        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=SCHEDULE_GROUP)
+        boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain=MAIL_DOMAIN)
+        yield
 
 
 def measured(run: Callable[[int], Any], runs: int = RUNS) -> Measured:

@@ -18,7 +18,6 @@ file)."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from typing import Any
 
@@ -31,11 +30,11 @@ from bench.cost import (
     LAMBDA_GB_SECOND,
     LAMBDA_PER_REQUEST,
 )
-from bench.harness import apply_environment, embedded_aws, quiet
 from bench.operations import (
     RUNS,
     SCHEDULER_PER_INVOCATION,
     SES_PER_EMAIL,
+    automation_aws,
     figures_of,
     measured,
     print_operations,
@@ -43,20 +42,8 @@ from bench.operations import (
 )
 
 MEMORY_MB = 256
-GROUP = "crm-bench-automation"
 # Writes that change an index entry as well as the item (the notification's GSI1 entry).
 INDEXED_WRITES = {"dynamodb:PutItem": 1}
-
-
-def _environment() -> None:
-    apply_environment()
-    os.environ.update({"CRM_AUTOMATION_SCHEDULE_GROUP": GROUP,
-                       "CRM_NOTIFIER_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-notifier",
-                       "CRM_NOTIFIER_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-notifier-scheduler",
-                       "CRM_NOTIFICATION_SENDER": "notifications@crm.example.com"})
-    from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
-
-    get_settings.cache_clear()
 
 
 def _activity(number: int) -> str:
@@ -81,15 +68,11 @@ def _cost(requests: Counter[str], cpu_seconds: float, extra: float) -> float:
 
 
 def measure() -> dict[str, Any]:
-    _environment()
-    with quiet(), embedded_aws():
-        import boto3  # noqa: PLC0415 - inside moto
+    with automation_aws("notifier", {"CRM_NOTIFICATION_SENDER": "notifications@crm.example.com"}):
         from crm.activities.reminders import schedule_reminder  # noqa: PLC0415 - once the environment is set
         from crm.team.spec import MemberItem  # noqa: PLC0415 - once the environment is set
         from notifier.handler import remind  # noqa: PLC0415 - once the environment is set
 
-        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=GROUP)
-        boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain="crm.example.com")
         MemberItem(*MemberItem.key("rep-1"), user_id="rep-1", email="rep@crm.example.com", time_zone="Asia/Tehran",
                    created_at="2026-12-04T00:00:00Z", updated_at="2026-12-04T00:00:00Z", version=1).save()
         ids = [_activity(number) for number in range(RUNS)]

@@ -20,7 +20,6 @@ counts it (a transaction's items cost twice; an outbox event EventBridge's $1 pe
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from bench.cost import (
@@ -33,12 +32,12 @@ from bench.cost import (
     LAMBDA_PER_REQUEST,
     LATENCY_MS,
 )
-from bench.harness import apply_environment, embedded_aws, quiet
 from bench.operations import (
     RUNS,
     SCHEDULER_PER_INVOCATION,
     SES_PER_EMAIL,
     Measured,
+    automation_aws,
     figures_of,
     measured,
     print_operations,
@@ -46,21 +45,8 @@ from bench.operations import (
 )
 
 MEMORY_MB = 128
-GROUP = "crm-bench-automation"
 READS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
 WRITES = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-
-
-def _environment() -> None:
-    apply_environment()
-    os.environ.update({
-        "CRM_AUTOMATION_SCHEDULE_GROUP": GROUP,
-        "CRM_WORKFLOW_FUNCTION": "arn:aws:lambda:us-east-1:123456789012:function:crm-workflows",
-        "CRM_WORKFLOW_SCHEDULER_ROLE": "arn:aws:iam::123456789012:role/crm-workflow-scheduler",
-        "CRM_MAIL_DOMAIN": "crm.example.com"})
-    from crm.platform.config import get_settings  # noqa: PLC0415 - once the environment is set
-
-    get_settings.cache_clear()
 
 
 def _cost(found: Measured, extra: float) -> float:
@@ -82,12 +68,7 @@ STEPS: dict[str, dict[str, Any]] = {
 
 
 def measure() -> dict[str, Any]:
-    from crm_local import moto_speedups  # noqa: PLC0415 - the tests' and the local stack's moto fixes
-
-    moto_speedups.install()
-    _environment()
-    with quiet(), embedded_aws():
-        import boto3  # noqa: PLC0415 - inside moto
+    with automation_aws("workflow", {"CRM_MAIL_DOMAIN": "crm.example.com"}):
         from crm.contacts.spec import ContactItem  # noqa: PLC0415 - once the environment is set
         from crm.outbound.spec import EmailTemplateItem  # noqa: PLC0415 - once the environment is set
         from crm.workflows.definition import WorkflowFields  # noqa: PLC0415 - once the environment is set
@@ -95,8 +76,6 @@ def measure() -> dict[str, Any]:
         from crm.workflows.store import add_workflow, stored  # noqa: PLC0415 - once the environment is set
         from workflows.handler import handler  # noqa: PLC0415 - once the environment is set
 
-        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=GROUP)
-        boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain="crm.example.com")
         stamp = "2026-12-04T00:00:00Z"
         EmailTemplateItem(*EmailTemplateItem.key("t1"), template_id="t1", name="Welcome", topic="transactional",
                           default_language="en", variants_json=json.dumps({"en": {
