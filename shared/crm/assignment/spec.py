@@ -24,7 +24,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
-from crm.records.table import ByCreatedIndex, CrmItem
+from crm.records.table import CrmItem, ListedItem
 
 STRATEGIES = ("round_robin", "weighted", "least_loaded")
 SLA_ACTIONS = ("reassign", "alert_manager")
@@ -33,7 +33,7 @@ MAX_MEMBERS = 50
 MAX_VALUES = 50
 
 
-class AssignmentRuleItem(CrmItem):
+class AssignmentRuleItem(ListedItem):
     rule_id = UnicodeAttribute()
     name = UnicodeAttribute()
     position = NumberAttribute()
@@ -44,12 +44,6 @@ class AssignmentRuleItem(CrmItem):
     sla_minutes = NumberAttribute(null=True)
     sla_action = UnicodeAttribute(null=True)
     turn = NumberAttribute(default=0)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    version = NumberAttribute(default=1)
-    GSI1PK = UnicodeAttribute()
-    GSI1SK = UnicodeAttribute()
-    by_created = ByCreatedIndex()
 
     @staticmethod
     def key(rule_id: str) -> tuple[str, str]:

@@ -11,24 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 
-from crm.records.table import ByCreatedIndex, CrmItem
+from crm.records.table import CrmItem, ListedItem
 
 
-class EmailTemplateItem(CrmItem):
+class EmailTemplateItem(ListedItem):
     template_id = UnicodeAttribute()
     name = UnicodeAttribute()
     topic = UnicodeAttribute()
     default_language = UnicodeAttribute()
     variants_json = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
-    version = NumberAttribute(default=1)
-    GSI1PK = UnicodeAttribute()
-    GSI1SK = UnicodeAttribute()
-    by_created = ByCreatedIndex()
 
     @staticmethod
     def key(template_id: str) -> tuple[str, str]:

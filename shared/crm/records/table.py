@@ -121,6 +121,18 @@ class OwnerOrderIndex(OrderIndex):
     GSI4PK = UnicodeAttribute(hash_key=True)
 
 
+class ListedItem(CrmItem):
+    """A configuration record edited whole through the API (a saved report, an assignment rule, a workflow, an
+    email template): its version, its times, and its place in its collection on GSI1, newest first."""
+
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    GSI1PK = UnicodeAttribute()
+    GSI1SK = UnicodeAttribute()
+    by_created = ByCreatedIndex()
+
+
 class VersionedItem(CrmItem):
     """What every record edited through the API has: who owns it, when it changed, and its version."""
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute, UnicodeSetAttribute
 
-from crm.records.table import ByCreatedIndex, CrmItem
+from crm.records.table import ListedItem
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_FILTERS = 2000
 
 
-class ReportItem(CrmItem):
+class ReportItem(ListedItem):
     report_id = UnicodeAttribute()
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
@@ -36,12 +36,6 @@ class ReportItem(CrmItem):
     last_sent: MapAttribute[str, Any] = MapAttribute(null=True)
     # The scheduled time of the last run the mailer took on (a run delivered again finds it taken).
     claimed_run = UnicodeAttribute(null=True)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    version = NumberAttribute(default=1)
-    GSI1PK = UnicodeAttribute()
-    GSI1SK = UnicodeAttribute()
-    by_created = ByCreatedIndex()
 
     @staticmethod
     def key(report_id: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
-from crm.records.table import ByCreatedIndex, CollectionOrderIndex, CrmItem
+from crm.records.table import ByCreatedIndex, CollectionOrderIndex, CrmItem, ListedItem
 
 RUN_STATUSES = ("running", "waiting", "completed", "stopped", "failed")
 # A run in one of these may still take a step.
@@ -24,7 +24,7 @@ LIVE = ("running", "waiting", "failed")
 MAX_WORKFLOWS = 200
 
 
-class WorkflowItem(CrmItem):
+class WorkflowItem(ListedItem):
     workflow_id = UnicodeAttribute()
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
@@ -35,12 +35,6 @@ class WorkflowItem(CrmItem):
     stop_on = ListAttribute(of=UnicodeAttribute, null=True)
     secret = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    version = NumberAttribute(default=1)
-    GSI1PK = UnicodeAttribute()
-    GSI1SK = UnicodeAttribute()
-    by_created = ByCreatedIndex()
 
     @staticmethod
     def key(workflow_id: str) -> tuple[str, str]:
